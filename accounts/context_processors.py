@@ -1,0 +1,38 @@
+"""The navigation a user sees, by role and capability."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from accounts.roles import Capability
+
+
+@dataclass(frozen=True)
+class NavItem:
+    key: str
+    label: str
+    url: str
+
+
+# (key, label, url name, capability or None for every logged-in user)
+NAV_ITEMS = [
+    ("dashboard", _("Dashboard"), "accounts:dashboard", None),
+    ("regions", _("Regions"), "regions:list", Capability.VIEW_REGIONS),
+    ("users", _("Users"), "accounts:user_list", Capability.MANAGE_USERS),
+    ("audit", _("Audit log"), "audit:access_list", Capability.READ_AUDIT),
+]
+
+
+def navigation(request) -> dict:
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {"nav_items": []}
+    items = [
+        NavItem(key=key, label=str(label), url=reverse(url_name))
+        for key, label, url_name, capability in NAV_ITEMS
+        if capability is None or user.has_capability(capability)
+    ]
+    return {"nav_items": items}

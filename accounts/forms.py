@@ -1,0 +1,66 @@
+from __future__ import annotations
+
+from django import forms
+from django.contrib.auth import password_validation
+from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import User
+from accounts.selectors import region_choices_for_user, role_choices_for_manager
+from accounts.services import user_set_password
+
+
+class LoginForm(AuthenticationForm):
+    username = forms.CharField(
+        label=_("Username"),
+        max_length=150,
+        widget=forms.TextInput(attrs={"autofocus": True, "autocomplete": "username"}),
+    )
+    password = forms.CharField(
+        label=_("Password"), strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "current-password"})
+    )
+
+
+class PortalPasswordChangeForm(PasswordChangeForm):
+    """Django's form, saving through accounts.services so the change date and session token move too."""
+
+    def save(self, commit: bool = True) -> User:
+        user_set_password(user=self.user, password=self.cleaned_data["new_password1"])
+        if commit:
+            self.user.save()
+        return self.user
+
+
+class UserForm(forms.ModelForm):
+    """Create or edit a user inside the manager's area; role and area choices are the manager's."""
+
+    password = forms.CharField(
+        label=_("Initial password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text=password_validation.password_validators_help_text_html(),
+    )
+
+    class Meta:
+        model = User
+        fields = ["username", "last_name", "first_name", "role", "region", "phone", "email"]
+
+    def __init__(self, *args, manager: User, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["role"].choices = [("", "---------"), *role_choices_for_manager(manager=manager)]
+        self.fields["region"].queryset = region_choices_for_user(user=manager)
+        self.fields["region"].required = True
+        indent = {"county": "", "town": "— ", "village": "— — "}
+        self.fields["region"].label_from_instance = lambda r: f"{indent[r.level]}{r.name}"
+        if self.instance.pk:
+            del self.fields["password"]
+            self.fields["username"].disabled = True
+
+
+class PasswordResetByManagerForm(forms.Form):
+    password = forms.CharField(
+        label=_("New password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text=_("The user must choose their own password at the next login."),
+    )

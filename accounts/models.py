@@ -1,0 +1,108 @@
+from __future__ import annotations
+
+import secrets
+from datetime import datetime, timedelta
+
+import pghistory
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser, UserManager
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils import timezone
+from django.utils.crypto import salted_hmac
+from django.utils.translation import gettext_lazy as _
+
+from accounts.roles import ROLE_CAPABILITIES, ROLE_LEVELS, Role
+from accounts.scope import ScopedQuerySet
+
+
+class UserQuerySet(ScopedQuerySet):
+    scope_path_lookup = "region__path"
+
+
+class ScopedUserManager(UserManager.from_queryset(UserQuerySet)):
+    pass
+
+
+def _new_session_token() -> str:
+    return secrets.token_hex(16)
+
+
+@pghistory.track(
+    pghistory.InsertEvent(),
+    pghistory.UpdateEvent(),
+    pghistory.DeleteEvent(),
+    exclude=["password", "last_login", "session_token"],
+)
+class User(AbstractUser):
+    """A portal user, bound to one region node (fail closed: no node, no data)."""
+
+    Role = Role
+
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices)
+    region = models.ForeignKey(
+        "regions.Region",
+        verbose_name=_("area"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="users",
+    )
+    phone = models.CharField(_("phone"), max_length=20, blank=True)
+    password_changed_at = models.DateTimeField(_("password changed at"), null=True, blank=True)
+    # Rotated on logout and deactivation: every session of the user carries a hash of it, so rotating
+    # it ends all of them (see get_session_auth_hash).
+    session_token = models.CharField(max_length=32, default=_new_session_token, editable=False)
+
+    objects = ScopedUserManager()
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+        ordering = ["username"]
+
+    def clean(self) -> None:
+        super().clean()
+        if self.region_id and self.role:
+            allowed = ROLE_LEVELS.get(self.role, frozenset())
+            if self.region.level not in allowed:
+                raise ValidationError(
+                    {
+                        "region": _("A %(role)s works at a %(levels)s node.")
+                        % {
+                            "role": self.get_role_display(),
+                            "levels": " / ".join(str(self.region.Level(level).label) for level in sorted(allowed)),
+                        }
+                    }
+                )
+
+    def has_capability(self, capability: str) -> bool:
+        return (
+            self.is_active
+            and self.region_id is not None
+            and capability in ROLE_CAPABILITIES.get(self.role, frozenset())
+        )
+
+    def password_expired(self, *, now: datetime | None = None) -> bool:
+        """MLPS asks for periodic password change: PASSWORD_MAX_AGE_DAYS (policy)."""
+        if self.password_changed_at is None:
+            return True
+        now = now or timezone.now()
+        return now - self.password_changed_at > timedelta(days=settings.PASSWORD_MAX_AGE_DAYS)
+
+    def get_session_auth_hash(self) -> str:
+        # Django's hash covers the password; adding the session token lets logout end all sessions.
+        return salted_hmac(
+            "accounts.User.get_session_auth_hash",
+            f"{self.password}:{self.session_token}",
+            algorithm="sha256",
+        ).hexdigest()
+
+    def get_session_auth_fallback_hash(self):
+        for fallback_secret in settings.SECRET_KEY_FALLBACKS:
+            yield salted_hmac(
+                "accounts.User.get_session_auth_hash",
+                f"{self.password}:{self.session_token}",
+                secret=fallback_secret,
+                algorithm="sha256",
+            ).hexdigest()

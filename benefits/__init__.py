@@ -1,0 +1,1 @@
+"""Special-assistance money, insurance policies and claims, relief. Filled by a later issue."""

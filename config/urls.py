@@ -1,0 +1,13 @@
+"""URL configuration. Language-neutral URLs; the language comes from the session/cookie."""
+
+from django.contrib import admin
+from django.urls import include, path
+from django.views.i18n import set_language
+
+urlpatterns = [
+    path("", include("accounts.urls")),
+    path("regions/", include("regions.urls")),
+    path("audit/", include("audit.urls")),
+    path("i18n/setlang/", set_language, name="set_language"),
+    path("django-admin/", admin.site.urls),
+]

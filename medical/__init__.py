@@ -1,0 +1,1 @@
+"""Green channel, family-doctor signing, health checks, mental-health support. Filled by a later issue."""

@@ -1,0 +1,1 @@
+"""The administrative tree: county → town/street → village/community, with national division codes."""

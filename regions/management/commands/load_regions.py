@@ -1,0 +1,30 @@
+"""python manage.py load_regions FILE — the administrative tree from code,name,level,parent_code CSV."""
+
+from pathlib import Path
+
+import pghistory
+from django.core.exceptions import ValidationError
+from django.core.management.base import BaseCommand, CommandError
+
+from regions.services import regions_load_csv
+
+
+class Command(BaseCommand):
+    help = "Load or update regions from a CSV file (code,name,level,parent_code). Idempotent; all or nothing."
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument("file", type=Path)
+
+    def handle(self, *args, file: Path, **options) -> None:
+        try:
+            text = file.read_text(encoding="utf-8-sig")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise CommandError(f"Cannot read {file}: {exc}") from exc
+        try:
+            with pghistory.context(command="load_regions", file=file.name):
+                result = regions_load_csv(text=text)
+        except ValidationError as exc:
+            for message in exc.messages:
+                self.stderr.write(message)
+            raise CommandError(f"{len(exc.messages)} error(s); nothing was written.") from exc
+        self.stdout.write(f"regions: {result.created} created, {result.updated} updated, {result.unchanged} unchanged")

@@ -1,0 +1,74 @@
+from __future__ import annotations
+
+import pghistory
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from accounts.scope import ScopedQuerySet
+
+
+class RegionQuerySet(ScopedQuerySet):
+    scope_path_lookup = "path"
+
+    def towns(self) -> RegionQuerySet:
+        return self.filter(level=Region.Level.TOWN)
+
+    def villages(self) -> RegionQuerySet:
+        return self.filter(level=Region.Level.VILLAGE)
+
+    def subtree_of(self, region: Region) -> RegionQuerySet:
+        return self.filter(path__startswith=region.path)
+
+
+@pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent())
+class Region(models.Model):
+    """One node of the administrative tree.
+
+    `path` is the materialised path of codes ("630103/630103001/"), so a subtree is one indexed
+    prefix match; it is written by regions.services and never edited by hand.
+    """
+
+    class Level(models.TextChoices):
+        COUNTY = "county", _("County/district")
+        TOWN = "town", _("Town/street")
+        VILLAGE = "village", _("Village/community")
+
+    # The level a child must have, by the parent's level.
+    CHILD_LEVEL = {Level.COUNTY: Level.TOWN, Level.TOWN: Level.VILLAGE}
+
+    code = models.CharField(_("code"), max_length=12, unique=True)
+    name = models.CharField(_("name"), max_length=100)
+    level = models.CharField(_("level"), max_length=10, choices=Level.choices)
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("parent"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+    )
+    path = models.CharField(max_length=255, unique=True, editable=False)
+
+    objects = RegionQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("region")
+        verbose_name_plural = _("regions")
+        ordering = ["path"]
+        indexes = [
+            models.Index(fields=["path"], name="region_path_prefix", opclasses=["varchar_pattern_ops"]),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=(models.Q(level="county", parent__isnull=True))
+                | (models.Q(parent__isnull=False) & ~models.Q(level="county")),
+                name="region_only_county_is_root",
+            ),
+            models.CheckConstraint(condition=models.Q(code__regex=r"^[0-9]{6,12}$"), name="region_code_digits"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def is_within(self, other: Region) -> bool:
+        return self.path.startswith(other.path)

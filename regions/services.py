@@ -1,0 +1,137 @@
+"""Loading the administrative tree from the CSV of ROSTER.md: code,name,level,parent_code."""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass, field
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from regions.models import Region
+
+REQUIRED_COLUMNS = ("code", "name", "level", "parent_code")
+CODE_LENGTH = {Region.Level.COUNTY: 6, Region.Level.TOWN: 9, Region.Level.VILLAGE: 12}
+
+
+@dataclass
+class RegionLoadResult:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    errors: list[str] = field(default_factory=list)
+
+
+@dataclass
+class _Row:
+    line: int
+    code: str
+    name: str
+    level: str
+    parent_code: str
+
+
+def _parse(text: str) -> tuple[list[_Row], list[str]]:
+    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
+    missing = [c for c in REQUIRED_COLUMNS if c not in (reader.fieldnames or [])]
+    if missing:
+        return [], [
+            _("The header must be %(expected)s; missing: %(missing)s.")
+            % {"expected": ",".join(REQUIRED_COLUMNS), "missing": ", ".join(missing)}
+        ]
+    rows, errors = [], []
+    for line, raw in enumerate(reader, start=2):
+        values = {k: (raw.get(k) or "").strip() for k in REQUIRED_COLUMNS}
+        if not any(values.values()):
+            continue
+        row = _Row(line=line, **values)
+        if row.level not in Region.Level.values:
+            errors.append(
+                _("Line %(line)d: level %(level)r must be county, town or village.")
+                % {"line": line, "level": row.level}
+            )
+        elif not row.code.isdigit() or len(row.code) != CODE_LENGTH[row.level]:
+            errors.append(
+                _("Line %(line)d: a %(level)s code has %(n)d digits, not %(code)r.")
+                % {"line": line, "level": row.level, "n": CODE_LENGTH[row.level], "code": row.code}
+            )
+        if not row.name:
+            errors.append(_("Line %(line)d: the name is empty.") % {"line": line})
+        rows.append(row)
+    return rows, errors
+
+
+def _check_tree(rows: list[_Row], existing: dict[str, Region]) -> list[str]:
+    errors = []
+    first_line: dict[str, int] = {}
+    for row in rows:
+        if row.code in first_line:
+            errors.append(
+                _("Line %(line)d: code %(code)s is a duplicate of line %(first)d.")
+                % {"line": row.line, "code": row.code, "first": first_line[row.code]}
+            )
+        else:
+            first_line[row.code] = row.line
+    levels = {code: region.level for code, region in existing.items()}
+    levels.update({row.code: row.level for row in rows})
+    for row in rows:
+        if row.level == Region.Level.COUNTY:
+            if row.parent_code:
+                errors.append(_("Line %(line)d: a county has no parent code.") % {"line": row.line})
+            continue
+        if not row.parent_code:
+            errors.append(_("Line %(line)d: a %(level)s needs a parent code.") % {"line": row.line, "level": row.level})
+        elif row.parent_code not in levels:
+            errors.append(
+                _("Line %(line)d: unknown parent code %(parent)s.") % {"line": row.line, "parent": row.parent_code}
+            )
+        elif Region.CHILD_LEVEL.get(levels[row.parent_code]) != row.level:
+            errors.append(
+                _("Line %(line)d: a %(level)s cannot sit under a %(parent_level)s.")
+                % {"line": row.line, "level": row.level, "parent_level": levels[row.parent_code]}
+            )
+    return errors
+
+
+@transaction.atomic
+def regions_load_csv(*, text: str) -> RegionLoadResult:
+    """Create or update regions from CSV text; idempotent. Any bad row: nothing is written.
+
+    Rows may come in any order; parents are written before children.
+    """
+    rows, errors = _parse(text)
+    existing = {r.code: r for r in Region.objects.all()}
+    errors += _check_tree(rows, existing)
+    if errors:
+        raise ValidationError(errors)
+
+    result = RegionLoadResult()
+    by_code = dict(existing)
+    order = {Region.Level.COUNTY: 0, Region.Level.TOWN: 1, Region.Level.VILLAGE: 2}
+    for row in sorted(rows, key=lambda r: order[r.level]):
+        parent = by_code.get(row.parent_code) if row.parent_code else None
+        path = f"{parent.path if parent else ''}{row.code}/"
+        region = by_code.get(row.code)
+        if region is None:
+            region = Region.objects.create(code=row.code, name=row.name, level=row.level, parent=parent, path=path)
+            result.created += 1
+        elif (region.name, region.level, region.parent_id, region.path) != (
+            row.name,
+            row.level,
+            parent.pk if parent else None,
+            path,
+        ):
+            if region.level != row.level or region.parent_id != (parent.pk if parent else None):
+                raise ValidationError(
+                    _("Line %(line)d: region %(code)s cannot change its level or parent.")
+                    % {"line": row.line, "code": row.code}
+                )
+            region.name = row.name
+            region.save(update_fields=["name"])
+            result.updated += 1
+        else:
+            result.unchanged += 1
+        by_code[row.code] = region
+    return result
