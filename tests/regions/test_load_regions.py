@@ -1,0 +1,90 @@
+"""load_regions: the CSV of ROSTER.md, idempotent, all-or-nothing with line numbers."""
+
+from pathlib import Path
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from regions.models import Region
+
+pytestmark = pytest.mark.django_db
+
+SAMPLE = Path(__file__).resolve().parents[2] / "demo" / "regions_sample.csv"
+
+
+def write(tmp_path, text: str) -> Path:
+    path = tmp_path / "regions.csv"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_loads_the_sample_county_as_a_tree(capsys):
+    call_command("load_regions", str(SAMPLE))
+    assert Region.objects.filter(level="county").count() == 1
+    village = Region.objects.get(code="630103001001")
+    assert village.parent.code == "630103001"
+    assert village.path == "630103/630103001/630103001001/"
+    assert "36 created" in capsys.readouterr().out
+
+
+def test_loading_twice_changes_nothing(capsys):
+    call_command("load_regions", str(SAMPLE))
+    before = list(Region.objects.values_list("pk", "code", "name", "path"))
+    call_command("load_regions", str(SAMPLE))
+    assert list(Region.objects.values_list("pk", "code", "name", "path")) == before
+    assert "0 created, 0 updated, 36 unchanged" in capsys.readouterr().out
+
+
+def test_a_renamed_region_is_updated(tmp_path, capsys):
+    call_command("load_regions", str(SAMPLE))
+    text = SAMPLE.read_text(encoding="utf-8").replace("北大街社区", "北大街新社区")
+    call_command("load_regions", str(write(tmp_path, text)))
+    assert Region.objects.get(code="630103001001").name == "北大街新社区"
+    assert "1 updated" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ("630103,城中区,county,\n630103001001,孤村,village,630103999\n", "Line 3: unknown parent code 630103999"),
+        ("630103,城中区,county,\n630103001001,村,village,630103\n", "Line 3: a village cannot sit under a county"),
+        (
+            "630103,城中区,county,\n630103001,甲街道,town,630103\n630103001,乙街道,town,630103\n",
+            "Line 4: code 630103001 is a duplicate of line 3",
+        ),
+        ("630103,城中区,province,\n", "Line 2: level 'province' must be county, town or village"),
+        ("630103,城中区,county,\n63010300,短码,town,630103\n", "Line 3: a town code has 9 digits"),
+        ("630103,城中区,county,\n630103001,,town,630103\n", "Line 3: the name is empty"),
+        ("630103,城中区,county,\n630103001,镇,town,\n", "Line 3: a town needs a parent code"),
+    ],
+)
+def test_bad_rows_are_rejected_with_line_numbers_and_nothing_written(tmp_path, capsys, body, message):
+    path = write(tmp_path, "code,name,level,parent_code\n" + body)
+    with pytest.raises(CommandError, match="nothing was written"):
+        call_command("load_regions", str(path))
+    assert message in capsys.readouterr().err
+    assert not Region.objects.exists()
+
+
+def test_wrong_header_is_rejected(tmp_path, capsys):
+    path = write(tmp_path, "编码,名称\n630103,城中区\n")
+    with pytest.raises(CommandError):
+        call_command("load_regions", str(path))
+    assert "missing: code, name, level, parent_code" in capsys.readouterr().err
+
+
+def test_bad_row_after_good_rows_leaves_existing_tree_untouched(tmp_path):
+    call_command("load_regions", str(SAMPLE))
+    before = Region.objects.count()
+    text = (
+        SAMPLE.read_text(encoding="utf-8").replace("北大街社区", "改名社区") + "630103009001,孤村,village,630103009\n"
+    )
+    with pytest.raises(CommandError):
+        call_command("load_regions", str(write(tmp_path, text)))
+    assert Region.objects.count() == before
+    assert Region.objects.get(code="630103001001").name == "北大街社区"
+
+
+def test_missing_file_is_a_clear_error(tmp_path):
+    with pytest.raises(CommandError, match="Cannot read"):
+        call_command("load_regions", str(tmp_path / "nope.csv"))
