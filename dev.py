@@ -68,8 +68,8 @@ def start_embedded_postgres():
 
 
 def database_url_for(pgdata: Path, dbname: str) -> str:
-    # django-environ reads a percent-encoded host as the Unix socket directory.
-    return f"postgres://postgres@{quote(str(pgdata), safe='')}/{dbname}"
+    # The Unix socket directory goes in the query string: django-environ passes it to psycopg2 as `host`.
+    return f"postgres://postgres@/{dbname}?host={quote(str(pgdata))}"
 
 
 def ensure_database(pgdata: Path, dbname: str) -> None:
