@@ -108,6 +108,7 @@ def cmd_run(args: argparse.Namespace) -> int:
                 "celery",
                 "-A",
                 "config",
+                "--quiet",  # no banner burying the demo logins
                 "worker",
                 "--beat",
                 "--loglevel",
