@@ -194,6 +194,8 @@ def main() -> int:
     if args.command == "run" and rest:
         parser.error(f"unknown arguments: {' '.join(rest)}")
     ensure_venv()
+    # A plain `kill` must still stop the children and the embedded PostgreSQL (the finally blocks).
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
     if args.command == "run":
         return cmd_run(args)
     if args.command == "manage":
