@@ -20,6 +20,8 @@ class NavItem:
 # (key, label, url name, capability or None for every logged-in user)
 NAV_ITEMS = [
     ("dashboard", _("Dashboard"), "accounts:dashboard", None),
+    ("households", _("Households"), "households:list", Capability.VIEW_HOUSEHOLDS),
+    ("data_quality", _("Data quality"), "households:quality", Capability.EDIT_HOUSEHOLDS),
     ("regions", _("Regions"), "regions:list", Capability.VIEW_REGIONS),
     ("users", _("Users"), "accounts:user_list", Capability.MANAGE_USERS),
     ("audit", _("Audit log"), "audit:access_list", Capability.READ_AUDIT),

@@ -18,16 +18,29 @@ class Capability:
     MANAGE_USERS = "manage_users"
     READ_AUDIT = "read_audit"
     VIEW_REGIONS = "view_regions"
-    # Later issues add: edit households, reveal personal data, export lists, read mental health …
+    # The household archive. A leader reads dashboards and reports only (SECURITY.md), so has none of these.
+    VIEW_HOUSEHOLDS = "view_households"
+    EDIT_HOUSEHOLDS = "edit_households"
+    REVEAL_PERSONAL = "reveal_personal"  # show one full ID number or phone, logged
+    EXPORT_LISTS = "export_lists"  # only county staff export whole lists
+    # Later issues add: read mental health …
 
 
+_HOUSEHOLD_EDITOR = frozenset({Capability.VIEW_HOUSEHOLDS, Capability.EDIT_HOUSEHOLDS, Capability.REVEAL_PERSONAL})
+
+# The system administrator runs the system and has no need to read the families' records.
 ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
-    Role.COUNTY_STAFF: frozenset({Capability.MANAGE_USERS, Capability.READ_AUDIT, Capability.VIEW_REGIONS}),
+    Role.COUNTY_STAFF: frozenset(
+        {Capability.MANAGE_USERS, Capability.READ_AUDIT, Capability.VIEW_REGIONS, Capability.EXPORT_LISTS}
+    )
+    | _HOUSEHOLD_EDITOR,
     Role.ADMIN: frozenset({Capability.MANAGE_USERS, Capability.READ_AUDIT, Capability.VIEW_REGIONS}),
-    Role.TOWN_CADRE: frozenset({Capability.VIEW_REGIONS}),
-    Role.VILLAGE_CADRE: frozenset({Capability.VIEW_REGIONS}),
-    Role.FAMILY_DOCTOR: frozenset({Capability.VIEW_REGIONS}),
-    Role.MEMBER: frozenset(),
+    Role.TOWN_CADRE: frozenset({Capability.VIEW_REGIONS}) | _HOUSEHOLD_EDITOR,
+    Role.VILLAGE_CADRE: frozenset({Capability.VIEW_REGIONS}) | _HOUSEHOLD_EDITOR,
+    # The family doctor calls and visits the families: reads the archive and may reveal a phone.
+    Role.FAMILY_DOCTOR: frozenset({Capability.VIEW_REGIONS, Capability.VIEW_HOUSEHOLDS, Capability.REVEAL_PERSONAL}),
+    # Association members and volunteers see the archive masked.
+    Role.MEMBER: frozenset({Capability.VIEW_HOUSEHOLDS}),
     Role.LEADER: frozenset({Capability.VIEW_REGIONS}),
 }
 

@@ -50,3 +50,53 @@ class UserFactory(factory.django.DjangoModelFactory):
     def _save(obj, create, extracted, **kwargs):
         if create:
             obj.save()
+
+
+# ---- households -------------------------------------------------------------------------------------
+
+import datetime as _dt  # noqa: E402
+
+from households.models import Household, Member  # noqa: E402
+from households.validation import id_number_make  # noqa: E402
+
+
+class HouseholdFactory(factory.django.DjangoModelFactory):
+    """A household in `village` (required); the county is the village's county."""
+
+    class Meta:
+        model = Household
+
+    village = None
+    county = factory.LazyAttribute(
+        lambda o: Region.objects.get(path=o.village.path.split("/", 1)[0] + "/") if o.village else None
+    )
+    number = factory.Sequence(lambda n: f"T-{n:05d}")
+    family_type = Household.FamilyType.DEATH
+    registered_on = _dt.date(2020, 1, 15)
+
+
+class MemberFactory(factory.django.DjangoModelFactory):
+    """A member with a valid ID number; sex and birth date agree with it."""
+
+    class Meta:
+        model = Member
+
+    household = factory.SubFactory(HouseholdFactory)
+    name = factory.Sequence(lambda n: f"成员{n}")
+    role = Member.Role.HUSBAND
+    sex = factory.LazyAttribute(lambda o: "F" if o.role == Member.Role.WIFE else "M")
+    birth_date = _dt.date(1958, 6, 1)
+    id_number = factory.LazyAttributeSequence(
+        lambda o, n: (
+            id_number_make(area_code="630103", birth_date=o.birth_date, sequence=n, sex=o.sex) if o.birth_date else None
+        )
+    )
+    phone = factory.Sequence(lambda n: f"138{n:08d}")
+
+
+class SavedFilterFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "households.SavedFilter"
+
+    name = factory.Sequence(lambda n: f"filter {n}")
+    params = factory.LazyFunction(dict)

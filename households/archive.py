@@ -1,0 +1,291 @@
+"""One household on one page: the content shared by the archive page, the print page and the PDF, and the
+timeline of everything that happened to the household.
+
+The timeline reads the audit trail (pghistory's HouseholdEvent and MemberEvent, two queries). Later apps
+(contacts, visits, benefits, medical) add their records by appending a provider to TIMELINE_PROVIDERS:
+a function ``(household) -> list[TimelineEntry]`` that runs a constant number of queries.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from django.apps import apps
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from households.models import Household, Member
+from households.privacy import mask_value
+from regions.models import Region
+
+
+@dataclass
+class Section:
+    key: str
+    title: str
+    rows: list[tuple[str, str]]
+
+
+@dataclass
+class MemberRow:
+    member: Member
+    age: int | None
+    id_number: str  # masked
+    phone: str  # masked
+
+
+@dataclass
+class Change:
+    field: str
+    before: str
+    after: str
+
+
+@dataclass
+class TimelineEntry:
+    at: datetime
+    kind: str  # "household", "member", later "visit", "benefit" …
+    action: str  # "insert" / "update" / "delete" or a kind-specific word
+    title: str
+    username: str = ""
+    changes: list[Change] = field(default_factory=list)
+
+
+TIMELINE_PROVIDERS: list[Callable[[Household], list[TimelineEntry]]] = []
+
+
+def _yes_no(value: bool) -> str:
+    return _("Yes") if value else _("No")
+
+
+def archive_sections(household: Household) -> list[Section]:
+    village = household.village
+    difficulties = dict(Household.Difficulty.choices)
+    sections = [
+        Section(
+            "basic",
+            _("Basic information"),
+            [
+                (_("Household number"), household.number),
+                (_("County"), household.county.name),
+                (_("Town/street"), village.parent.name if village and village.parent_id else "—"),
+                (_("Village/community"), village.name if village else _("None (to be fixed)")),
+                (_("Address"), household.address or "—"),
+                (_("Family type"), household.get_family_type_display()),
+                (_("Special-assistance certificate number"), household.certificate_number or "—"),
+                (_("Date registered"), household.registered_on.isoformat()),
+                (_("Status"), household.get_status_display()),
+                (_("Living situation"), household.get_living_situation_display() or "—"),
+                (_("Registered poverty household"), _yes_no(household.poverty_registered)),
+                (_("Subsistence allowance"), _yes_no(household.subsistence_allowance)),
+            ],
+        ),
+        Section(
+            "child",
+            _("The only child"),
+            [
+                (_("Name"), household.child_name or "—"),
+                (_("Sex"), household.get_child_sex_display() or "—"),
+                (_("Birth date"), household.child_birth_date.isoformat() if household.child_birth_date else "—"),
+                (
+                    _("Date of death")
+                    if household.family_type == Household.FamilyType.DEATH
+                    else _("Date of disability"),
+                    household.child_event_date.isoformat() if household.child_event_date else "—",
+                ),
+            ]
+            + (
+                [(_("Disability grade"), household.get_child_disability_grade_display() or "—")]
+                if household.family_type == Household.FamilyType.DISABILITY
+                else []
+            ),
+        ),
+        Section(
+            "needs",
+            _("Difficulties, needs and preferences"),
+            [
+                (
+                    _("Main difficulties"),
+                    "、".join(str(difficulties.get(d, d)) for d in household.difficulties) or "—",
+                ),
+                (_("Difficulties and needs"), household.difficulties_note or "—"),
+                (_("Visit preferences"), household.visit_preferences or "—"),
+                (_("Do not disturb"), household.do_not_disturb or "—"),
+            ],
+        ),
+    ]
+    if household.status == Household.Status.CLOSED:
+        sections.append(
+            Section(
+                "closed",
+                _("Closed"),
+                [
+                    (_("Reason"), household.get_closed_reason_display()),
+                    (_("Date closed"), household.closed_on.isoformat() if household.closed_on else "—"),
+                    (_("Note"), household.closed_note or "—"),
+                ],
+            )
+        )
+    return sections
+
+
+def member_rows(members: Iterable[Member], *, today: date) -> list[MemberRow]:
+    """Members with their age and masked ID number and phone (the server never sends the full values)."""
+    return [
+        MemberRow(
+            member=m,
+            age=m.age(on=today),
+            id_number=mask_value("id_number", m.id_number or ""),
+            phone=mask_value("phone", m.phone or ""),
+        )
+        for m in members
+    ]
+
+
+def members_table(rows: list[MemberRow]) -> list[list[str]]:
+    """The members as a table for the PDF (masked values)."""
+    header = [
+        _("Name"),
+        _("Role"),
+        _("Sex"),
+        _("Age"),
+        _("ID number"),
+        _("Phone"),
+        _("Alive"),
+        _("Self-care"),
+        _("Health"),
+    ]
+    body = [
+        [
+            r.member.name,
+            r.member.get_role_display(),
+            r.member.get_sex_display(),
+            "" if r.age is None else str(r.age),
+            r.id_number,
+            r.phone,
+            _("Alive")
+            if r.member.alive
+            else _("Deceased") + (f" {r.member.death_date}" if r.member.death_date else ""),
+            r.member.get_self_care_display(),
+            "; ".join(
+                x
+                for x in (
+                    r.member.chronic_diseases,
+                    r.member.major_diseases,
+                    r.member.disability,
+                    r.member.health_notes,
+                )
+                if x
+            ),
+        ]
+        for r in rows
+    ]
+    return [header, *body]
+
+
+# ---------------------------------------------------------------------------------------------------
+# Timeline
+# ---------------------------------------------------------------------------------------------------
+
+_HIDDEN_FIELDS = {"id", "created_at", "updated_at", "county", "household"}
+_MASKED_FIELDS = {"id_number", "phone"}
+_ACTION_TITLES = {
+    "insert": gettext_lazy("created"),
+    "update": gettext_lazy("changed"),
+    "delete": gettext_lazy("deleted"),
+}
+
+
+def _display(model: type, field_name: str, value: Any, regions: dict[int, str]) -> str:
+    if value is None or value == "" or value == []:
+        return "—"
+    if field_name in _MASKED_FIELDS:
+        return mask_value(field_name, str(value))
+    model_field = model._meta.get_field(field_name)
+    if model_field.is_relation:
+        return regions.get(value, str(value))
+    if getattr(model_field, "choices", None):
+        return str(dict(model_field.flatchoices).get(value, value))
+    if field_name == "difficulties":
+        labels = dict(Household.Difficulty.choices)
+        return "、".join(str(labels.get(v, v)) for v in value)
+    if isinstance(value, bool):
+        return _yes_no(value)
+    if isinstance(value, date | datetime):
+        return value.isoformat()
+    return str(value)
+
+
+def _tracked_fields(model: type) -> list[str]:
+    return [f.name for f in model._meta.concrete_fields if f.name not in _HIDDEN_FIELDS]
+
+
+def _snapshot(event: Any, model: type) -> dict[str, Any]:
+    return {name: getattr(event, model._meta.get_field(name).attname) for name in _tracked_fields(model)}
+
+
+def _entries(events: list[Any], model: type, title: Callable[[Any], str], kind: str) -> list[TimelineEntry]:
+    """Turn pghistory events (in pgh_id order) into entries with before → after per changed field."""
+    previous: dict[int, dict[str, Any]] = {}
+    raw: list[tuple[Any, list[tuple[str, Any, Any]]]] = []
+    region_ids: set[int] = set()
+    for event in events:
+        snapshot = _snapshot(event, model)
+        before = previous.get(event.pgh_obj_id, {})
+        if event.pgh_label == "insert":
+            changed = [(n, None, v) for n, v in snapshot.items() if v not in (None, "", [], False)]
+        elif event.pgh_label == "delete":
+            changed = []
+        else:
+            changed = [(n, before.get(n), v) for n, v in snapshot.items() if before.get(n) != v and before]
+        previous[event.pgh_obj_id] = snapshot
+        for name, old, new in changed:
+            if model._meta.get_field(name).is_relation:
+                region_ids.update(x for x in (old, new) if x)
+        raw.append((event, changed))
+    regions = dict(Region.objects.filter(pk__in=region_ids).values_list("pk", "name")) if region_ids else {}
+    result = []
+    for event, changed in raw:
+        context = event.pgh_context.metadata if event.pgh_context_id and event.pgh_context else {}
+        result.append(
+            TimelineEntry(
+                at=event.pgh_created_at,
+                kind=kind,
+                action=event.pgh_label,
+                title=f"{title(event)} {_ACTION_TITLES.get(event.pgh_label, event.pgh_label)}",
+                username=context.get("username") or context.get("command") or "",
+                changes=[
+                    Change(
+                        field=str(model._meta.get_field(n).verbose_name),
+                        before=_display(model, n, old, regions) if old is not None else "",
+                        after=_display(model, n, new, regions),
+                    )
+                    for n, old, new in changed
+                ],
+            )
+        )
+    return result
+
+
+def _event_model(model: type) -> Any:
+    """pghistory's event model of a tracked model (households.HouseholdEvent …)."""
+    return apps.get_model(model._meta.app_label, f"{model.__name__}Event")
+
+
+def household_timeline(household: Household) -> list[TimelineEntry]:
+    """Everything that happened to the household, newest first."""
+    household_events = list(
+        _event_model(Household).objects.filter(pgh_obj_id=household.pk).select_related("pgh_context").order_by("pgh_id")
+    )
+    member_events = list(
+        _event_model(Member).objects.filter(household_id=household.pk).select_related("pgh_context").order_by("pgh_id")
+    )
+    entries = _entries(household_events, Household, lambda e: _("Household"), "household")
+    entries += _entries(member_events, Member, lambda e: _("Member %(name)s") % {"name": e.name}, "member")
+    for provider in TIMELINE_PROVIDERS:
+        entries += provider(household)
+    entries.sort(key=lambda e: e.at, reverse=True)
+    return entries

@@ -1,0 +1,194 @@
+"""Case export (个案输出): the filtered list as xlsx and one household's archive as a PDF.
+
+Both are written masked unless the caller passes full values; the views log every export.
+
+The PDF uses ReportLab's built-in CID font STSong-Light (Adobe-GB1): no font file is shipped or needed,
+the PDF viewer supplies the glyphs (every common viewer has the Adobe CJK fallbacks), so the archive
+renders on a fresh machine with only Python installed.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterable
+from datetime import date
+from typing import Any
+
+from django.utils.translation import gettext as _
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Font
+
+from households.models import Household, Member
+from households.privacy import mask_id_number, mask_phone
+
+# SECURITY.md: a text cell starting with one of these is a formula (or DDE) to a spreadsheet program.
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def xlsx_safe(value: Any) -> Any:
+    """A text value that a spreadsheet would run is written as text with a leading apostrophe."""
+    if isinstance(value, str) and value.startswith(FORMULA_TRIGGERS):
+        return "'" + value
+    return value
+
+
+def _member_values(member: Member, *, full_values: bool, today: date) -> list[Any]:
+    id_number = member.id_number or ""
+    phone = member.phone or ""
+    return [
+        member.name,
+        member.get_role_display(),
+        member.get_sex_display(),
+        member.age(on=today),
+        id_number if full_values else mask_id_number(id_number),
+        phone if full_values else mask_phone(phone),
+        _("Alive") if member.alive else _("Deceased"),
+        member.get_self_care_display(),
+    ]
+
+
+def household_list_xlsx(*, households: Iterable[Household], full_values: bool, today: date) -> bytes:
+    """One row per member (the layout counties keep, ROSTER.md layout 1), household columns repeated."""
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(_("Households"))
+    header = [
+        _("Household number"),
+        _("Town/street"),
+        _("Village/community"),
+        _("Family type"),
+        _("Status"),
+        _("Certificate number"),
+        _("Address"),
+        _("Living situation"),
+        _("Registered poverty household"),
+        _("Subsistence allowance"),
+        _("Main difficulties"),
+        _("Date registered"),
+        _("Name"),
+        _("Role in the family"),
+        _("Sex"),
+        _("Age"),
+        _("ID number"),
+        _("Phone"),
+        _("Alive"),
+        _("Self-care ability"),
+    ]
+    bold = Font(bold=True)
+    header_cells = []
+    for title in header:
+        cell = WriteOnlyCell(sheet, value=title)
+        cell.font = bold
+        header_cells.append(cell)
+    sheet.append(header_cells)
+    difficulty_labels = dict(Household.Difficulty.choices)
+    for household in households:
+        village = household.village
+        base = [
+            household.number,
+            village.parent.name if village and village.parent_id else "",
+            village.name if village else "",
+            household.get_family_type_display(),
+            household.get_status_display(),
+            household.certificate_number,
+            household.address,
+            household.get_living_situation_display(),
+            _("Yes") if household.poverty_registered else _("No"),
+            _("Yes") if household.subsistence_allowance else _("No"),
+            "、".join(str(difficulty_labels.get(d, d)) for d in household.difficulties),
+            household.registered_on,
+        ]
+        members = household.member_list or [None]
+        for member in members:
+            values = base + (_member_values(member, full_values=full_values, today=today) if member else [""] * 8)
+            sheet.append([xlsx_safe(v) for v in values])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+_FONT = "STSong-Light"
+
+
+def _register_font() -> None:
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+
+    if _FONT not in pdfmetrics.getRegisteredFontNames():
+        pdfmetrics.registerFont(UnicodeCIDFont(_FONT))
+
+
+def household_archive_pdf(
+    *,
+    household: Household,
+    sections: list[tuple[str, list[tuple[str, str]]]],
+    members_table: list[list[str]],
+    title: str,
+    footer: str,
+) -> bytes:
+    """An A4 PDF of one household: key/value sections, then the members table. Values arrive masked."""
+    from reportlab.lib import colors
+    from reportlab.lib.pagesizes import A4
+    from reportlab.lib.styles import ParagraphStyle
+    from reportlab.lib.units import mm
+    from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+
+    _register_font()
+    base = ParagraphStyle("base", fontName=_FONT, fontSize=10, leading=14, wordWrap="CJK")
+    small = ParagraphStyle("small", parent=base, fontSize=8, leading=11)
+    heading = ParagraphStyle("heading", parent=base, fontSize=13, leading=18, spaceBefore=8, spaceAfter=4)
+    title_style = ParagraphStyle("title", parent=base, fontSize=16, leading=22, spaceAfter=6)
+
+    def p(text: Any, style: ParagraphStyle = base) -> Paragraph:
+        from xml.sax.saxutils import escape
+
+        return Paragraph(escape(str(text if text not in (None, "") else "—")).replace("\n", "<br/>"), style)
+
+    story: list[Any] = [p(title, title_style)]
+    grid = TableStyle(
+        [
+            ("GRID", (0, 0), (-1, -1), 0.4, colors.grey),
+            ("VALIGN", (0, 0), (-1, -1), "TOP"),
+            ("BACKGROUND", (0, 0), (0, -1), colors.HexColor("#f3f3f3")),
+        ]
+    )
+    for section_title, rows in sections:
+        story.append(p(section_title, heading))
+        table = Table([[p(k), p(v)] for k, v in rows], colWidths=[45 * mm, 135 * mm])
+        table.setStyle(grid)
+        story.append(table)
+    if members_table:
+        story.append(p(_("Members"), heading))
+        data = [[p(cell, small) for cell in row] for row in members_table]
+        table = Table(data, repeatRows=1)
+        table.setStyle(
+            TableStyle(
+                [
+                    ("GRID", (0, 0), (-1, -1), 0.4, colors.grey),
+                    ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                    ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#f3f3f3")),
+                ]
+            )
+        )
+        story.append(table)
+    story.append(Spacer(1, 6 * mm))
+    story.append(p(footer, small))
+
+    def on_page(canvas: Any, doc: Any) -> None:
+        canvas.saveState()
+        canvas.setFont(_FONT, 8)
+        canvas.drawRightString(A4[0] - 15 * mm, 10 * mm, f"{household.number} · {doc.page}")
+        canvas.restoreState()
+
+    buffer = io.BytesIO()
+    document = SimpleDocTemplate(
+        buffer,
+        pagesize=A4,
+        leftMargin=15 * mm,
+        rightMargin=15 * mm,
+        topMargin=15 * mm,
+        bottomMargin=15 * mm,
+        title=household.number,
+    )
+    document.build(story, onFirstPage=on_page, onLaterPages=on_page)
+    return buffer.getvalue()

@@ -1,0 +1,346 @@
+"""Forms of the household archive. Values are checked by households.validation; rules that span rows or
+the area scope are checked by households.services, whose errors the views put back on these forms."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.forms import BaseModelFormSet, modelformset_factory
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from households import validation
+from households.models import Household, Member
+from households.selectors import AGE_BANDS, SORTS, HouseholdFilters, town_choices_for_user, village_choices_for_user
+from households.services import HOUSEHOLD_EDITABLE, MEMBER_EDITABLE, MemberChange
+from regions.models import Region
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs, format="%Y-%m-%d")
+
+
+class RosterDateField(forms.DateField):
+    """A date in any format of ROSTER.md (the browser's date picker sends 1965-03-02); not in the future."""
+
+    widget = DateInput
+
+    def to_python(self, value: Any):
+        if value in self.empty_values:
+            return None
+        return validation.date_parse(value, today=timezone.localdate())
+
+
+class VillageChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Region) -> str:
+        return f"{obj.parent.name} · {obj.name}" if obj.parent_id else obj.name
+
+
+class HouseholdFilterForm(forms.Form):
+    """The categorised query (分类查询): GET parameters, none of them personal."""
+
+    town = forms.ModelChoiceField(label=_("Town/street"), queryset=Region.objects.none(), required=False)
+    village = VillageChoiceField(label=_("Village/community"), queryset=Region.objects.none(), required=False)
+    family_type = forms.ChoiceField(
+        label=_("Family type"), choices=[("", _("All")), *Household.FamilyType.choices], required=False
+    )
+    age_band = forms.ChoiceField(
+        label=_("Age of a member"),
+        choices=[
+            ("", _("Any age")),
+            ("under_60", _("Under 60")),
+            ("60_69", _("60–69")),
+            ("70_79", _("70–79")),
+            ("80_plus", _("80 and over")),
+        ],
+        required=False,
+    )
+    self_care = forms.ChoiceField(
+        label=_("Self-care of a member"), choices=[("", _("Any")), *Member.SelfCare.choices], required=False
+    )
+    alive = forms.ChoiceField(
+        label=_("A member who is"),
+        choices=[("", _("Alive or deceased")), ("alive", _("Alive")), ("deceased", _("Deceased"))],
+        required=False,
+    )
+    living_alone = forms.BooleanField(label=_("Lives alone"), required=False)
+    poverty = forms.ChoiceField(
+        label=_("Poverty"),
+        choices=[
+            ("", _("Any")),
+            ("registered", _("Registered poverty household")),
+            ("allowance", _("Subsistence allowance")),
+            ("either", _("Either")),
+        ],
+        required=False,
+    )
+    status = forms.ChoiceField(
+        label=_("Status"), choices=[("", _("Active and closed")), *Household.Status.choices], required=False
+    )
+    difficulty = forms.ChoiceField(
+        label=_("Difficulty"), choices=[("", _("Any")), *Household.Difficulty.choices], required=False
+    )
+    sort = forms.ChoiceField(
+        label=_("Sort by"),
+        choices=[("number", _("Household number")), ("-registered", _("Newest first")), ("village", _("Village"))],
+        required=False,
+    )
+
+    FILTER_KEYS = (
+        "town",
+        "village",
+        "family_type",
+        "age_band",
+        "self_care",
+        "alive",
+        "living_alone",
+        "poverty",
+        "status",
+        "difficulty",
+        "sort",
+    )
+
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["town"].queryset = town_choices_for_user(user=user)
+        self.fields["village"].queryset = village_choices_for_user(user=user)
+        assert set(AGE_BANDS) == {v for v, _label in self.fields["age_band"].choices if v}
+        assert set(SORTS) == {v for v, _label in self.fields["sort"].choices}
+
+    def to_filters(self, *, search: str = "") -> HouseholdFilters:
+        data = self.cleaned_data if self.is_valid() else {}
+        values = {key: data.get(key) for key in self.FILTER_KEYS if data.get(key) not in (None, "")}
+        values["living_alone"] = bool(values.get("living_alone"))
+        return HouseholdFilters(search=search, **values)
+
+    def params(self) -> dict[str, str]:
+        """The valid, non-empty filter values as GET parameters (for saved filters and links)."""
+        if not self.is_valid():
+            return {}
+        return {
+            key: str(self.data[key]) for key in self.FILTER_KEYS if self.cleaned_data.get(key) and self.data.get(key)
+        }
+
+
+class SearchForm(forms.Form):
+    q = forms.CharField(label=_("Name, ID number, phone or certificate number"), max_length=50, required=False)
+
+
+class SavedFilterForm(forms.Form):
+    name = forms.CharField(label=_("Name of this filter"), max_length=60)
+
+
+class ExportForm(forms.Form):
+    full_values = forms.BooleanField(label=_("Full ID numbers and phones (recorded)"), required=False)
+
+
+class HouseholdForm(forms.ModelForm):
+    village = VillageChoiceField(label=_("Village/community"), queryset=Region.objects.none())
+    difficulties = forms.MultipleChoiceField(
+        label=_("Main difficulties"),
+        choices=Household.Difficulty.choices,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
+    registered_on = RosterDateField(label=_("Date registered"))
+    child_birth_date = RosterDateField(label=_("Child's birth date"), required=False)
+    child_event_date = RosterDateField(label=_("Date of death or disability"), required=False)
+
+    class Meta:
+        model = Household
+        fields = [
+            "number",
+            "village",
+            "family_type",
+            "certificate_number",
+            "address",
+            "registered_on",
+            "living_situation",
+            "poverty_registered",
+            "subsistence_allowance",
+            "difficulties",
+            "difficulties_note",
+            "visit_preferences",
+            "do_not_disturb",
+            "child_name",
+            "child_sex",
+            "child_birth_date",
+            "child_event_date",
+            "child_disability_grade",
+        ]
+        widgets = {
+            "difficulties_note": forms.Textarea(attrs={"rows": 3}),
+            "visit_preferences": forms.Textarea(attrs={"rows": 2}),
+            "do_not_disturb": forms.Textarea(attrs={"rows": 2}),
+        }
+
+    # Groups of fields as the form shows them.
+    GROUPS = (
+        (
+            _("Basic information"),
+            ("number", "village", "family_type", "certificate_number", "address", "registered_on"),
+        ),
+        (
+            _("Living situation and needs"),
+            (
+                "living_situation",
+                "poverty_registered",
+                "subsistence_allowance",
+                "difficulties",
+                "difficulties_note",
+                "visit_preferences",
+                "do_not_disturb",
+            ),
+        ),
+        (
+            _("The only child"),
+            ("child_name", "child_sex", "child_birth_date", "child_event_date", "child_disability_grade"),
+        ),
+    )
+
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        assert set(self.Meta.fields) == HOUSEHOLD_EDITABLE
+        self.fields["village"].queryset = village_choices_for_user(user=user)
+        self.fields["number"].required = False
+        self.fields["number"].help_text = _("Leave empty to get the county's next number.")
+        if not self.instance.pk:
+            self.initial.setdefault("registered_on", timezone.localdate())
+
+    def _post_clean(self) -> None:
+        # The model is validated once, by the service (households.services), not here as well.
+        pass
+
+    def groups(self) -> list[tuple[str, list[forms.BoundField]]]:
+        return [(title, [self[name] for name in names]) for title, names in self.GROUPS]
+
+    def service_data(self) -> dict[str, Any]:
+        return {name: self.cleaned_data.get(name) for name in self.Meta.fields}
+
+
+class MemberForm(forms.ModelForm):
+    id_number = forms.CharField(
+        label=_("ID number"),
+        max_length=40,
+        required=False,
+        help_text=_("18 characters. Sex and birth date are taken from it."),
+        widget=forms.TextInput(attrs={"autocomplete": "off", "inputmode": "text", "spellcheck": "false"}),
+    )
+    phone = forms.CharField(
+        label=_("Phone"), max_length=30, required=False, widget=forms.TextInput(attrs={"type": "tel"})
+    )
+    birth_date = RosterDateField(label=_("Birth date"), required=False, help_text=_("Only without an ID number."))
+    death_date = RosterDateField(label=_("Date of death"), required=False)
+
+    class Meta:
+        model = Member
+        fields = [
+            "name",
+            "id_number",
+            "role",
+            "phone",
+            "sex",
+            "birth_date",
+            "alive",
+            "death_date",
+            "self_care",
+            "chronic_diseases",
+            "major_diseases",
+            "disability",
+            "health_notes",
+        ]
+        widgets = {"health_notes": forms.Textarea(attrs={"rows": 2})}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        assert set(self.Meta.fields) == MEMBER_EDITABLE
+        self.fields["sex"].help_text = _("Only without an ID number.")
+
+    def clean_id_number(self) -> str:
+        value = self.cleaned_data["id_number"]
+        if not validation.clean_text(value):
+            return ""
+        return validation.id_number_parse(value, today=timezone.localdate()).number
+
+    def clean_phone(self) -> str:
+        return validation.phone_normalize(self.cleaned_data["phone"])
+
+    def _post_clean(self) -> None:
+        pass  # validated once, by the service
+
+    def service_data(self) -> dict[str, Any]:
+        data = {name: self.cleaned_data.get(name) for name in self.Meta.fields}
+        if data["id_number"]:
+            # With an ID number, sex and birth date come from it; a value the user changed is compared.
+            for name in ("sex", "birth_date"):
+                if name not in self.changed_data:
+                    data[name] = "" if name == "sex" else None
+        else:
+            data["id_number"] = None
+        return data
+
+
+class BaseMemberFormSet(BaseModelFormSet):
+    def validate_unique(self) -> None:
+        pass  # duplicates are found by the service, which can name the other household when allowed
+
+    def changes(self) -> list[MemberChange]:
+        result = []
+        for index, form in enumerate(self.forms):
+            if form.instance.pk is None and not form.has_changed():
+                continue
+            result.append(
+                MemberChange(
+                    index=index,
+                    pk=form.instance.pk,
+                    data=form.service_data(),
+                    delete=bool(self.can_delete and form.cleaned_data.get("DELETE")),
+                )
+            )
+        return result
+
+
+MemberFormSet = modelformset_factory(
+    Member, form=MemberForm, formset=BaseMemberFormSet, extra=1, can_delete=True, max_num=20, validate_max=True
+)
+
+
+def member_formset(*, data: Any = None, household: Household | None) -> BaseMemberFormSet:
+    queryset = household.members.order_by("id") if household is not None and household.pk else Member.objects.none()
+    formset = MemberFormSet(data, queryset=queryset, prefix="members")
+    if household is None or not household.pk:
+        formset.extra = 2
+    return formset
+
+
+def apply_service_errors(exc: ValidationError, *, form: forms.Form, formset: BaseMemberFormSet | None = None) -> None:
+    """Put a service's ValidationError on the form, or on the member row it names (``members.<i>.<field>``)."""
+    if not hasattr(exc, "error_dict"):
+        form.add_error(None, exc)
+        return
+    for key, errors in exc.error_dict.items():
+        if key.startswith("members.") and formset is not None:
+            _prefix, index, field = key.split(".", 2)
+            member_form = formset.forms[int(index)]
+            member_form.add_error(field if field in member_form.fields else None, errors)
+        else:
+            form.add_error(key if key in form.fields else None, errors)
+
+
+class CloseForm(forms.Form):
+    reason = forms.ChoiceField(label=_("Reason"), choices=Household.CloseReason.choices)
+    closed_on = RosterDateField(label=_("Date closed"))
+    note = forms.CharField(label=_("Note"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.initial.setdefault("closed_on", timezone.localdate())
+
+
+class ReopenForm(forms.Form):
+    note = forms.CharField(label=_("Why is the household reopened?"), widget=forms.Textarea(attrs={"rows": 3}))

@@ -1,0 +1,372 @@
+"""The household archive (电子帮扶档案 / 建档立卡): special families, their members and the child.
+
+DOMAIN.md "The household record". Values are validated by households.validation (one implementation
+shared with the forms and the roster import); the database holds the rules that can be constraints.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import pghistory
+from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.indexes import GinIndex
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from accounts.scope import ScopedQuerySet, user_scope_path
+from households import validation
+
+
+def household_scope_q(path: str, prefix: str = "") -> Q:
+    """Rows of a household in the area `path`.
+
+    A household belongs to its village; one without a village (a data-quality problem) is seen only by
+    the staff of its county, never by everyone (fail closed).
+    """
+    return Q(**{f"{prefix}village__path__startswith": path}) | Q(
+        **{f"{prefix}village__isnull": True, f"{prefix}county__path__startswith": path}
+    )
+
+
+class HouseholdQuerySet(ScopedQuerySet):
+    scope_path_lookup = "village__path"
+
+    def visible_to(self, user: Any) -> HouseholdQuerySet:
+        path = user_scope_path(user)
+        if path is None:
+            return self.none()
+        return self.filter(household_scope_q(path))
+
+    def active(self) -> HouseholdQuerySet:
+        return self.filter(status=Household.Status.ACTIVE)
+
+
+@pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent())
+class Household(models.Model):
+    class FamilyType(models.TextChoices):
+        # 独生子女死亡 / 独生子女伤残
+        DEATH = "death", _("Death of the only child")
+        DISABILITY = "disability", _("Disability of the only child")
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", _("Active")
+        CLOSED = "closed", _("Closed")
+
+    class CloseReason(models.TextChoices):
+        BOTH_PARENTS_DECEASED = "both_deceased", _("Both parents deceased")
+        MOVED_AWAY = "moved_away", _("Moved away")
+        NO_LONGER_ELIGIBLE = "not_eligible", _("No longer eligible")
+        OTHER = "other", _("Other")
+
+    class LivingSituation(models.TextChoices):
+        ALONE = "alone", _("Lives alone")
+        COUPLE = "couple", _("Couple")
+        WITH_GRANDCHILD = "grandchild", _("With a grandchild")
+        WITH_RELATIVES = "relatives", _("With other relatives")
+        INSTITUTION = "institution", _("In an institution")
+        OTHER = "other", _("Other")
+
+    class Difficulty(models.TextChoices):
+        MEDICAL = "medical", _("Medical")
+        ELDERLY_CARE = "elderly_care", _("Elderly care")
+        HOUSING = "housing", _("Housing")
+        FINANCE = "finance", _("Finance")
+        MENTAL_HEALTH = "mental_health", _("Mental health")
+        LEGAL = "legal", _("Legal")
+        OTHER = "other", _("Other")
+
+    class DisabilityGrade(models.TextChoices):
+        # 残疾等级 一级 (most severe) to 四级; the national special-assistance standard covers grades 1–3.
+        GRADE_1 = "1", _("Grade 1")
+        GRADE_2 = "2", _("Grade 2")
+        GRADE_3 = "3", _("Grade 3")
+        GRADE_4 = "4", _("Grade 4")
+
+    county = models.ForeignKey(
+        "regions.Region", verbose_name=_("county"), on_delete=models.PROTECT, related_name="county_households"
+    )
+    village = models.ForeignKey(
+        "regions.Region",
+        verbose_name=_("village/community"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="households",
+    )
+    number = models.CharField(_("household number"), max_length=30)
+    family_type = models.CharField(_("family type"), max_length=12, choices=FamilyType.choices)
+    certificate_number = models.CharField(
+        _("special-assistance certificate number"), max_length=40, blank=True, help_text=_("特别扶助证号")
+    )
+    address = models.CharField(_("address"), max_length=200, blank=True)
+    living_situation = models.CharField(
+        _("living situation"), max_length=12, choices=LivingSituation.choices, blank=True
+    )
+    poverty_registered = models.BooleanField(_("registered poverty household (建档立卡)"), default=False)
+    subsistence_allowance = models.BooleanField(_("receives subsistence allowance (低保)"), default=False)
+    difficulties = ArrayField(
+        models.CharField(max_length=16, choices=Difficulty.choices),
+        verbose_name=_("main difficulties"),
+        default=list,
+        blank=True,
+    )
+    difficulties_note = models.TextField(_("difficulties and needs"), blank=True)
+    visit_preferences = models.TextField(
+        _("visit preferences"), blank=True, help_text=_("When and how the family prefers to be contacted.")
+    )
+    do_not_disturb = models.TextField(
+        _("do not disturb"), blank=True, help_text=_("Dates or topics to avoid, e.g. the anniversary of the death.")
+    )
+    registered_on = models.DateField(_("date registered"))
+    status = models.CharField(_("status"), max_length=8, choices=Status.choices, default=Status.ACTIVE)
+    closed_reason = models.CharField(_("reason for closing"), max_length=16, choices=CloseReason.choices, blank=True)
+    closed_on = models.DateField(_("date closed"), null=True, blank=True)
+    closed_note = models.TextField(_("note on closing or reopening"), blank=True)
+
+    # The only child (独生子女): deceased or disabled.
+    child_name = models.CharField(_("child's name"), max_length=50, blank=True)
+    child_sex = models.CharField(
+        _("child's sex"), max_length=1, choices=[("M", _("Male")), ("F", _("Female"))], blank=True
+    )
+    child_birth_date = models.DateField(_("child's birth date"), null=True, blank=True)
+    child_event_date = models.DateField(_("date of death or disability"), null=True, blank=True)
+    child_disability_grade = models.CharField(
+        _("disability grade"), max_length=1, choices=DisabilityGrade.choices, blank=True
+    )
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = HouseholdQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("household")
+        verbose_name_plural = _("households")
+        ordering = ["number"]
+        constraints = [
+            models.UniqueConstraint(fields=["county", "number"], name="household_number_unique_per_county"),
+            models.CheckConstraint(condition=~Q(number=""), name="household_number_not_blank"),
+            models.CheckConstraint(
+                condition=(Q(status="active", closed_on__isnull=True, closed_reason=""))
+                | (Q(status="closed", closed_on__isnull=False) & ~Q(closed_reason="")),
+                name="household_closed_has_reason_and_date",
+            ),
+            models.CheckConstraint(
+                condition=Q(child_disability_grade="") | Q(family_type="disability"),
+                name="household_grade_only_for_disability",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["number", "id"], name="household_number_order"),
+            models.Index(fields=["-registered_on", "-id"], name="household_registered_order"),
+            models.Index(fields=["certificate_number"], name="household_certificate"),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+    def clean(self) -> None:
+        super().clean()
+        errors: dict[str, list] = {}
+        today = timezone.localdate()
+        if self.village_id and self.village.level != "village":
+            errors.setdefault("village", []).append(_("Choose a village or community."))
+        if self.village_id and self.county_id and not self.village.path.startswith(self.county.path):
+            errors.setdefault("village", []).append(_("The village is not in the household's county."))
+        for field in ("registered_on", "child_event_date", "child_birth_date", "closed_on"):
+            try:
+                validation.date_check_not_future(getattr(self, field), today=today)
+            except ValidationError as exc:
+                errors.setdefault(field, []).append(exc)
+        try:
+            validation.date_check_order(
+                self.child_birth_date,
+                self.child_event_date,
+                message=_("The date of death or disability is before the child's birth date."),
+            )
+        except ValidationError as exc:
+            errors.setdefault("child_event_date", []).append(exc)
+        if self.child_disability_grade and self.family_type != self.FamilyType.DISABILITY:
+            errors.setdefault("child_disability_grade", []).append(
+                _("A disability grade applies only to a disability family.")
+            )
+        if errors:
+            raise ValidationError(errors)
+
+    @property
+    def is_active(self) -> bool:
+        return self.status == self.Status.ACTIVE
+
+    @property
+    def region_path(self) -> str:
+        """The area the household belongs to (for access events)."""
+        if self.village_id:
+            return self.village.path
+        return self.county.path
+
+
+class MemberQuerySet(ScopedQuerySet):
+    scope_path_lookup = "household__village__path"
+
+    def visible_to(self, user: Any) -> MemberQuerySet:
+        path = user_scope_path(user)
+        if path is None:
+            return self.none()
+        return self.filter(household_scope_q(path, prefix="household__"))
+
+    def alive(self) -> MemberQuerySet:
+        return self.filter(alive=True)
+
+
+@pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent())
+class Member(models.Model):
+    """A person of a household. A person (ID number) belongs to one household in the whole database."""
+
+    class Sex(models.TextChoices):
+        MALE = "M", _("Male")
+        FEMALE = "F", _("Female")
+
+    class Role(models.TextChoices):
+        HUSBAND = "husband", _("Husband")
+        WIFE = "wife", _("Wife")
+        GRANDCHILD = "grandchild", _("Grandchild")
+        OTHER = "other", _("Other")
+
+    class SelfCare(models.TextChoices):
+        SELF_CARE = "self_care", _("Self-care (自理)")
+        SEMI = "semi", _("Semi-disabled (半失能)")
+        DISABLED = "disabled", _("Disabled (失能)")
+
+    household = models.ForeignKey(
+        Household, verbose_name=_("household"), on_delete=models.PROTECT, related_name="members"
+    )
+    name = models.CharField(_("name"), max_length=50)
+    # Null when unknown (a data-quality problem); never the empty string, so the unique constraint holds.
+    id_number = models.CharField(_("ID number"), max_length=18, null=True, blank=True)
+    sex = models.CharField(_("sex"), max_length=1, choices=Sex.choices, blank=True)
+    birth_date = models.DateField(_("birth date"), null=True, blank=True)
+    phone = models.CharField(_("phone"), max_length=24, blank=True)
+    role = models.CharField(_("role in the family"), max_length=12, choices=Role.choices)
+    alive = models.BooleanField(_("alive"), default=True)
+    death_date = models.DateField(_("date of death"), null=True, blank=True)
+    self_care = models.CharField(_("self-care ability"), max_length=10, choices=SelfCare.choices, blank=True)
+    health_notes = models.TextField(_("health"), blank=True)
+    chronic_diseases = models.CharField(_("chronic diseases"), max_length=200, blank=True)
+    major_diseases = models.CharField(_("major diseases"), max_length=200, blank=True)
+    disability = models.CharField(_("disability"), max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = MemberQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("member")
+        verbose_name_plural = _("members")
+        ordering = ["household_id", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["id_number"], name="member_id_number_unique"),
+            models.CheckConstraint(
+                condition=Q(id_number__isnull=True) | Q(id_number__regex=r"^[0-9]{17}[0-9X]$"),
+                name="member_id_number_format",
+            ),
+            models.CheckConstraint(
+                condition=Q(phone="") | Q(phone__regex=r"^(1[3-9][0-9]{9}|0[0-9]{2,3}-[0-9]{7,8}(-[0-9]{1,6})?)$"),
+                name="member_phone_normalised",
+            ),
+            models.CheckConstraint(
+                condition=~Q(alive=True, death_date__isnull=False), name="member_alive_no_death_date"
+            ),
+            models.CheckConstraint(
+                condition=Q(death_date__isnull=True)
+                | Q(birth_date__isnull=True)
+                | Q(death_date__gte=models.F("birth_date")),
+                name="member_death_after_birth",
+            ),
+            models.CheckConstraint(condition=~Q(name=""), name="member_name_not_blank"),
+        ]
+        indexes = [
+            GinIndex(fields=["name"], name="member_name_trgm", opclasses=["gin_trgm_ops"]),
+            models.Index(fields=["phone"], name="member_phone"),
+            models.Index(fields=["birth_date"], name="member_birth_date"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        """Sex and birth date come from the ID number (filled in when blank, an error when they differ);
+        the phone is stored normalised; dates in order and not in the future."""
+        super().clean()
+        errors: dict[str, list] = {}
+        today = timezone.localdate()
+        if self.id_number == "":
+            self.id_number = None
+        if self.id_number:
+            try:
+                info = validation.id_number_parse(self.id_number, today=today)
+            except ValidationError as exc:
+                errors.setdefault("id_number", []).append(exc)
+            else:
+                try:
+                    validation.id_number_check_consistency(info, sex=self.sex, birth_date=self.birth_date)
+                except ValidationError as exc:
+                    for field, messages in exc.error_dict.items():
+                        errors.setdefault(field, []).extend(messages)
+                else:
+                    self.id_number, self.sex, self.birth_date = info.number, info.sex, info.birth_date
+        if self.phone:
+            try:
+                self.phone = validation.phone_normalize(self.phone)
+            except ValidationError as exc:
+                errors.setdefault("phone", []).append(exc)
+        for field in ("birth_date", "death_date"):
+            try:
+                validation.date_check_not_future(getattr(self, field), today=today)
+            except ValidationError as exc:
+                errors.setdefault(field, []).append(exc)
+        if self.alive and self.death_date:
+            errors.setdefault("death_date", []).append(_("A living member has no date of death."))
+        try:
+            validation.date_check_order(
+                self.birth_date, self.death_date, message=_("The date of death is before the birth date.")
+            )
+        except ValidationError as exc:
+            errors.setdefault("death_date", []).append(exc)
+        if errors:
+            raise ValidationError(errors)
+
+    def age(self, *, on: date) -> int | None:
+        if self.birth_date is None:
+            return None
+        years = on.year - self.birth_date.year
+        if (on.month, on.day) < (self.birth_date.month, self.birth_date.day):
+            years -= 1
+        return years
+
+
+class SavedFilter(models.Model):
+    """A named set of list filters a user reuses. Holds filter values only, never a search text."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="household_filters", verbose_name=_("user")
+    )
+    name = models.CharField(_("name"), max_length=60)
+    params = models.JSONField(_("filters"), default=dict)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("saved filter")
+        verbose_name_plural = _("saved filters")
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "name"], name="savedfilter_name_unique_per_user"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name

@@ -1,0 +1,269 @@
+"""Reads of the household archive, always inside the reader's area (Household.objects.visible_to)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db.models import BooleanField, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models.expressions import RawSQL
+from django.http import Http404
+
+from accounts.scope import get_visible_or_404
+from households import validation
+from households.models import Household, Member, SavedFilter
+from regions.models import Region
+
+AGE_BANDS: dict[str, tuple[int | None, int | None]] = {
+    # band: (minimum age, maximum age) inclusive; None = open
+    "under_60": (None, 59),
+    "60_69": (60, 69),
+    "70_79": (70, 79),
+    "80_plus": (80, None),
+}
+
+SORTS: dict[str, tuple[str, ...]] = {
+    "number": ("number", "id"),
+    "-registered": ("-registered_on", "-id"),
+    "village": ("village__path", "number", "id"),
+}
+
+
+@dataclass(frozen=True)
+class HouseholdFilters:
+    """The categorised query (分类查询). Everything here is non-personal except `search`."""
+
+    town: Region | None = None
+    village: Region | None = None
+    family_type: str = ""
+    age_band: str = ""
+    self_care: str = ""
+    alive: str = ""  # "alive" / "deceased": a member who is …
+    living_alone: bool = False
+    poverty: str = ""  # "registered" (建档立卡) / "allowance" (低保) / "either"
+    status: str = ""
+    difficulty: str = ""
+    search: str = ""
+    sort: str = "number"
+
+
+def years_before(day: date, years: int) -> date:
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year - years, day=28)
+
+
+def birth_date_range_for_ages(
+    *, today: date, min_age: int | None, max_age: int | None
+) -> tuple[date | None, date | None]:
+    """Birth dates of people aged min_age..max_age (inclusive) on `today`, as (earliest, latest)."""
+    latest = years_before(today, min_age) if min_age is not None else None
+    earliest = years_before(today, max_age + 1) + timedelta(days=1) if max_age is not None else None
+    return earliest, latest
+
+
+def _member_q(filters: HouseholdFilters, *, today: date) -> Q | None:
+    """Conditions on one member: the household matches when one member meets them all."""
+    q = Q()
+    used = False
+    if filters.age_band in AGE_BANDS:
+        earliest, latest = birth_date_range_for_ages(
+            today=today, min_age=AGE_BANDS[filters.age_band][0], max_age=AGE_BANDS[filters.age_band][1]
+        )
+        if earliest:
+            q &= Q(birth_date__gte=earliest)
+        if latest:
+            q &= Q(birth_date__lte=latest)
+        used = True
+    if filters.self_care:
+        q &= Q(self_care=filters.self_care)
+        used = True
+    if filters.alive in {"alive", "deceased"}:
+        q &= Q(alive=filters.alive == "alive")
+        used = True
+    return q if used else None
+
+
+def search_q(text: str) -> Q:
+    """Search by ID number, phone, certificate or household number, or (part of) a name.
+
+    An ID number or a phone is normalised first, so "６３０１０３…" and "0971 1234567" find the stored values.
+    """
+    text = validation.clean_text(text)[:50]
+    if not text:
+        return Q()
+    compact = validation.id_number_normalize(text)
+    if re.fullmatch(r"[0-9]{17}[0-9X]|[0-9]{15}", compact):
+        number = validation.id_number_convert_15(compact) if len(compact) == 15 else compact
+        return Q(Exists(Member.objects.filter(household=OuterRef("pk"), id_number=number)))
+    q = Q(number=compact) | Q(certificate_number=compact)
+    try:
+        phone = validation.phone_normalize(text)
+    except ValidationError:
+        phone = ""
+    if phone:
+        q |= Q(Exists(Member.objects.filter(household=OuterRef("pk"), phone=phone)))
+    if not re.fullmatch(r"[-0-9()\s]+", text):
+        # Names: LIKE served by the pg_trgm GIN index (Chinese has no case, so no ILIKE).
+        q |= Q(Exists(Member.objects.filter(household=OuterRef("pk"), name__contains=text)))
+    return q
+
+
+def household_list_for_user(*, user: Any, filters: HouseholdFilters, today: date) -> QuerySet[Household]:
+    qs = Household.objects.visible_to(user).select_related("village", "village__parent", "county")
+    if filters.village is not None:
+        qs = qs.filter(village=filters.village)
+    elif filters.town is not None:
+        qs = qs.filter(village__parent=filters.town)
+    if filters.family_type:
+        qs = qs.filter(family_type=filters.family_type)
+    if filters.status:
+        qs = qs.filter(status=filters.status)
+    if filters.living_alone:
+        qs = qs.filter(living_situation=Household.LivingSituation.ALONE)
+    if filters.poverty == "registered":
+        qs = qs.filter(poverty_registered=True)
+    elif filters.poverty == "allowance":
+        qs = qs.filter(subsistence_allowance=True)
+    elif filters.poverty == "either":
+        qs = qs.filter(Q(poverty_registered=True) | Q(subsistence_allowance=True))
+    if filters.difficulty:
+        qs = qs.filter(difficulties__contains=[filters.difficulty])
+    member_q = _member_q(filters, today=today)
+    if member_q is not None:
+        qs = qs.filter(Exists(Member.objects.filter(member_q, household=OuterRef("pk"))))
+    if filters.search:
+        qs = qs.filter(search_q(filters.search))
+    return qs.order_by(*SORTS.get(filters.sort, SORTS["number"]))
+
+
+def household_page_members(households: list[Household]) -> None:
+    """Attach the members of one page of households in one query (``household.member_list``)."""
+    by_household: dict[int, list[Member]] = {h.pk: [] for h in households}
+    for member in Member.objects.filter(household_id__in=by_household).order_by("household_id", "id"):
+        by_household[member.household_id].append(member)
+    for household in households:
+        household.member_list = by_household[household.pk]
+
+
+def household_get_for_user(*, user: Any, pk: int) -> Household:
+    """The gatekeeper of one household: 404 outside the user's area, the same as a missing one."""
+    return get_visible_or_404(
+        Household.objects.select_related("village", "village__parent", "county").prefetch_related(
+            Prefetch("members", queryset=Member.objects.order_by("id"))
+        ),
+        user,
+        pk=pk,
+    )
+
+
+def member_get_for_user(*, user: Any, household: Household, pk: int) -> Member:
+    return get_visible_or_404(Member.objects.filter(household=household), user, pk=pk)
+
+
+def saved_filter_list_for_user(*, user: Any) -> QuerySet[SavedFilter]:
+    return SavedFilter.objects.filter(user=user).order_by("name")
+
+
+def saved_filter_get_for_user(*, user: Any, pk: int) -> SavedFilter:
+    """A saved filter belongs to its user only: anybody else's answers 404."""
+    try:
+        return SavedFilter.objects.get(user=user, pk=pk)
+    except SavedFilter.DoesNotExist as exc:
+        raise Http404 from exc
+
+
+def village_choices_for_user(*, user: Any) -> QuerySet[Region]:
+    return Region.objects.visible_to(user).villages().select_related("parent").order_by("path")
+
+
+def town_choices_for_user(*, user: Any) -> QuerySet[Region]:
+    return Region.objects.visible_to(user).towns().order_by("path")
+
+
+# ---------------------------------------------------------------------------------------------------
+# Data quality
+# ---------------------------------------------------------------------------------------------------
+
+# MOD 11-2 in SQL, so a whole county's members are checked in the database, not row by row in Python.
+_ID_CHECK_SQL = (
+    "substr('10X98765432', (("
+    + " + ".join(
+        f"substr(households_member.id_number, {i + 1}, 1)::int * {w}" for i, w in enumerate(validation.ID_WEIGHTS)
+    )
+    + ") % 11) + 1, 1) <> substr(households_member.id_number, 18, 1)"
+)
+
+
+@dataclass
+class QualityList:
+    key: str
+    count: int
+    rows: list[Any] = field(default_factory=list)
+
+
+@dataclass
+class Milestone:
+    member: Member
+    age: int
+    on: date
+
+
+def data_quality_for_user(*, user: Any, today: date, limit: int = 50, days: int = 90) -> dict[str, Any]:
+    """What needs fixing in the user's area (a constant number of queries)."""
+    members = Member.objects.visible_to(user).select_related("household", "household__village")
+    active_alive = members.filter(alive=True, household__status=Household.Status.ACTIVE)
+
+    bad_id = active_alive.filter(
+        Q(id_number__isnull=True) | Q(RawSQL(f"({_ID_CHECK_SQL})", [], output_field=BooleanField()))
+    ).order_by("household__number", "id")
+    bad_phone = active_alive.filter(
+        Q(phone="") | ~Q(phone__regex=r"^(1[3-9][0-9]{9}|0[0-9]{2,3}-[0-9]{7,8}(-[0-9]{1,6})?)$")
+    ).order_by("household__number", "id")
+    households = Household.objects.visible_to(user)
+    no_village = households.filter(village__isnull=True).select_related("county").order_by("number")
+    no_living = (
+        households.active()
+        .filter(Exists(Member.objects.filter(household=OuterRef("pk"))))
+        .exclude(Exists(Member.objects.filter(household=OuterRef("pk"), alive=True)))
+        .select_related("village")
+        .order_by("number")
+    )
+    # Milestones: 49 (special assistance usually starts when the wife reaches it) and 60 (free yearly
+    # health check), in the next `days` days.
+    milestone_q = Q()
+    for age in (49, 60):
+        milestone_q |= Q(
+            birth_date__gte=years_before(today, age), birth_date__lte=years_before(today + timedelta(days=days), age)
+        )
+    upcoming = active_alive.filter(milestone_q).order_by("birth_date", "id")
+
+    def take(key: str, qs: QuerySet) -> QualityList:
+        rows = list(qs[:limit])
+        count = len(rows) if len(rows) < limit else qs.count()
+        return QualityList(key=key, count=count, rows=rows)
+
+    milestones = take("milestones", upcoming)
+    milestones.rows = [_milestone(m, today=today, days=days) for m in milestones.rows]
+    return {
+        "bad_id": take("bad_id", bad_id),
+        "bad_phone": take("bad_phone", bad_phone),
+        "no_village": take("no_village", no_village),
+        "no_living": take("no_living", no_living),
+        "milestones": milestones,
+    }
+
+
+def _milestone(member: Member, *, today: date, days: int) -> Milestone:
+    for age in (49, 60):
+        try:
+            birthday = member.birth_date.replace(year=member.birth_date.year + age)
+        except ValueError:
+            birthday = member.birth_date.replace(year=member.birth_date.year + age, day=28)
+        if today <= birthday <= today + timedelta(days=days):
+            return Milestone(member=member, age=age, on=birthday)
+    return Milestone(member=member, age=0, on=today)

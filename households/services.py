@@ -1,0 +1,335 @@
+"""Writes on the household archive. Row history is recorded by pghistory's triggers; access events here.
+
+Every write checks the area scope itself (a form or an import naming a village outside the actor's area
+is an error), validates through households.validation (via ``full_clean``) and raises ValidationError.
+Errors about one member are keyed ``members.<index>.<field>`` so a form can show them in the right row.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef
+from django.http import HttpRequest
+from django.utils.translation import gettext as _
+
+from accounts.roles import Capability
+from audit.models import AccessEvent
+from audit.services import access_event_record
+from households import validation
+from households.models import Household, Member, SavedFilter
+from households.privacy import REVEALABLE_FIELDS
+from regions.models import Region
+
+HOUSEHOLD_EDITABLE = frozenset(
+    {
+        "village",
+        "number",
+        "family_type",
+        "certificate_number",
+        "address",
+        "living_situation",
+        "poverty_registered",
+        "subsistence_allowance",
+        "difficulties",
+        "difficulties_note",
+        "visit_preferences",
+        "do_not_disturb",
+        "registered_on",
+        "child_name",
+        "child_sex",
+        "child_birth_date",
+        "child_event_date",
+        "child_disability_grade",
+    }
+)
+MEMBER_EDITABLE = frozenset(
+    {
+        "name",
+        "id_number",
+        "sex",
+        "birth_date",
+        "phone",
+        "role",
+        "alive",
+        "death_date",
+        "self_care",
+        "health_notes",
+        "chronic_diseases",
+        "major_diseases",
+        "disability",
+    }
+)
+
+
+@dataclass
+class MemberChange:
+    """One member row of a household form or a roster: new (pk None), changed, or to delete."""
+
+    index: int
+    pk: int | None = None
+    data: dict[str, Any] = field(default_factory=dict)
+    delete: bool = False
+
+
+def _require(actor: Any, capability: str) -> None:
+    if not actor.has_capability(capability):
+        raise PermissionDenied(_("Your role does not allow this."))
+
+
+def _village_in_area(*, actor: Any, village: Region | None) -> Region:
+    """The household's village must be a village inside the actor's area."""
+    if village is None or not Region.objects.visible_to(actor).villages().filter(pk=village.pk).exists():
+        raise ValidationError({"village": _("Choose a village or community inside your area.")})
+    return village
+
+
+def _county_of(village: Region) -> Region:
+    return Region.objects.get(path=village.path.split("/", 1)[0] + "/")
+
+
+def household_number_next(*, county: Region) -> str:
+    """The next free number of a county, ``630103-00042``. Locks the county row: one writer at a time."""
+    Region.objects.select_for_update().filter(pk=county.pk).first()
+    numbers = Household.objects.filter(county=county, number__regex=rf"^{county.code}-[0-9]{{5,}}$").values_list(
+        "number", flat=True
+    )
+    last = max((int(n.rsplit("-", 1)[1]) for n in numbers.order_by("-number")[:1]), default=0)
+    return f"{county.code}-{last + 1:05d}"
+
+
+def _id_conflicts(*, actor: Any, household: Household | None, changes: list[MemberChange]) -> dict[str, list]:
+    """ID numbers used twice in the form, or by a person of another household.
+
+    A person of another household is named by its household number when that household is inside the
+    actor's area, and only "registered elsewhere" when it is not (no hint about other areas' families).
+    """
+    errors: dict[str, list] = {}
+    numbers: dict[int, str] = {}
+    for change in changes:
+        if change.delete or not change.data.get("id_number"):
+            continue
+        try:
+            numbers[change.index] = validation.id_number_parse(change.data["id_number"]).number
+        except ValidationError:
+            continue  # full_clean reports it
+    counts = Counter(numbers.values())
+    for index, number in numbers.items():
+        if counts[number] > 1:
+            errors.setdefault(f"members.{index}.id_number", []).append(
+                _("This ID number is entered twice in this household.")
+            )
+    others = Member.objects.filter(id_number__in=set(numbers.values()))
+    if household is not None and household.pk:
+        others = others.exclude(household=household)
+    others = others.annotate(
+        in_area=Exists(Household.objects.visible_to(actor).filter(pk=OuterRef("household_id")))
+    ).select_related("household")
+    by_number = {m.id_number: m for m in others}
+    for index, number in numbers.items():
+        other = by_number.get(number)
+        if other is None:
+            continue
+        if other.in_area:
+            message = _("This person is already registered in household %(number)s.") % {
+                "number": other.household.number
+            }
+        else:
+            message = _("This person is already registered elsewhere.")
+        errors.setdefault(f"members.{index}.id_number", []).append(message)
+    return errors
+
+
+def _apply_members(
+    *, actor: Any, household: Household, changes: list[MemberChange], existing: dict[int, Member]
+) -> tuple[list[Member], list[Member], dict[str, list]]:
+    """Build and validate the member rows; returns (to save, to delete, errors)."""
+    errors = _id_conflicts(actor=actor, household=household, changes=changes)
+    to_save: list[Member] = []
+    to_delete: list[Member] = []
+    roles = Counter()
+    for change in changes:
+        unknown = set(change.data) - MEMBER_EDITABLE
+        if unknown:
+            raise ValueError(f"not editable: {sorted(unknown)}")
+        if change.pk is not None and change.pk not in existing:
+            raise ValidationError(_("A member does not belong to this household."))
+        if change.delete:
+            if change.pk is not None:
+                to_delete.append(existing[change.pk])
+            continue
+        member = existing[change.pk] if change.pk is not None else Member(household=household)
+        for name, value in change.data.items():
+            setattr(member, name, value)
+        if member.id_number == "":
+            member.id_number = None
+        try:
+            member.full_clean(exclude=["household"], validate_constraints=False, validate_unique=False)
+        except ValidationError as exc:
+            for name, messages in exc.message_dict.items():
+                errors.setdefault(f"members.{change.index}.{name}", []).extend(messages)
+        roles[member.role] += 1
+        to_save.append(member)
+    for role in (Member.Role.HUSBAND, Member.Role.WIFE):
+        if roles[role] > 1:
+            errors.setdefault("__all__", []).append(
+                _("A household has one %(role)s.") % {"role": Member.Role(role).label.lower()}
+            )
+    if not to_save:
+        errors.setdefault("__all__", []).append(_("A household has at least one member."))
+    return to_save, to_delete, errors
+
+
+def _write(*, actor: Any, household: Household, data: dict[str, Any], members: list[MemberChange]) -> Household:
+    _require(actor, Capability.EDIT_HOUSEHOLDS)
+    unknown = set(data) - HOUSEHOLD_EDITABLE
+    if unknown:
+        raise ValueError(f"not editable: {sorted(unknown)}")
+    for name, value in data.items():
+        setattr(household, name, value)
+    village = _village_in_area(actor=actor, village=household.village)
+    household.county = _county_of(village)
+    if not household.number:
+        household.number = household_number_next(county=household.county)
+    errors: dict[str, list] = {}
+    try:
+        household.full_clean()
+    except ValidationError as exc:
+        errors.update(exc.message_dict)
+    existing = {m.pk: m for m in Member.objects.filter(household=household)} if household.pk else {}
+    to_save, to_delete, member_errors = _apply_members(
+        actor=actor, household=household, changes=members, existing=existing
+    )
+    for key, messages in member_errors.items():
+        errors.setdefault(key, []).extend(messages)
+    if errors:
+        raise ValidationError(errors)
+    try:
+        with transaction.atomic():
+            household.save()
+            for member in to_delete:
+                member.delete()
+            for member in to_save:
+                member.household = household
+                member.save()
+    except IntegrityError as exc:  # a concurrent write took the number or an ID number meanwhile
+        raise ValidationError(_("Someone else changed these records at the same time. Please try again.")) from exc
+    return household
+
+
+@transaction.atomic
+def household_create(*, actor: Any, data: dict[str, Any], members: list[MemberChange]) -> Household:
+    """Register a family (建档立卡) with its members. A blank number gets the county's next one."""
+    return _write(actor=actor, household=Household(), data=data, members=members)
+
+
+@transaction.atomic
+def household_update(
+    *, actor: Any, household: Household, data: dict[str, Any], members: list[MemberChange]
+) -> Household:
+    """Change a household and its members (add, change, delete) in one unit of work."""
+    if not household.is_active:
+        raise ValidationError(_("This household is closed. Reopen it before changing it."))
+    return _write(actor=actor, household=household, data=data, members=members)
+
+
+@transaction.atomic
+def household_close(*, actor: Any, household: Household, reason: str, closed_on: date, note: str = "") -> Household:
+    """Close the file (both parents deceased, moved away, no longer eligible …). History is kept."""
+    _require(actor, Capability.EDIT_HOUSEHOLDS)
+    if not household.is_active:
+        raise ValidationError(_("This household is already closed."))
+    if closed_on < household.registered_on:
+        raise ValidationError({"closed_on": _("A household cannot close before it was registered.")})
+    household.status = Household.Status.CLOSED
+    household.closed_reason = reason
+    household.closed_on = closed_on
+    household.closed_note = note
+    household.full_clean()
+    household.save()
+    return household
+
+
+@transaction.atomic
+def household_reopen(*, actor: Any, household: Household, note: str) -> Household:
+    """Reopen a closed file (closed by mistake, moved back). The reason is required and kept in history."""
+    _require(actor, Capability.EDIT_HOUSEHOLDS)
+    if household.is_active:
+        raise ValidationError(_("This household is not closed."))
+    if not note.strip():
+        raise ValidationError({"note": _("Say why the household is reopened.")})
+    household.status = Household.Status.ACTIVE
+    household.closed_reason = ""
+    household.closed_on = None
+    household.closed_note = note.strip()
+    household.full_clean()
+    household.save()
+    return household
+
+
+def household_access_record(
+    *, actor: Any, household: Household, action: str, request: HttpRequest | None = None, detail: dict | None = None
+) -> AccessEvent:
+    """Log a view or an export of one household's archive (labelled by its number, never by a name)."""
+    return access_event_record(
+        actor=actor,
+        action=action,
+        target=household,
+        target_label=household.number,
+        region_path=household.region_path,
+        request=request,
+        detail=detail,
+    )
+
+
+def member_value_reveal(
+    *, actor: Any, household: Household, member: Member, field_name: str, request: HttpRequest | None = None
+) -> str:
+    """Show one full ID number or phone: a capability, an explicit action and a logged event."""
+    _require(actor, Capability.REVEAL_PERSONAL)
+    if field_name not in REVEALABLE_FIELDS or member.household_id != household.pk:
+        raise ValidationError(_("This value cannot be revealed."))
+    access_event_record(
+        actor=actor,
+        action=AccessEvent.Action.REVEAL,
+        target=member,
+        target_label=household.number,
+        region_path=household.region_path,
+        request=request,
+        detail={"field": field_name, "household": household.pk},
+    )
+    return getattr(member, field_name) or ""
+
+
+def household_list_export_record(
+    *, actor: Any, count: int, full_values: bool, filters: dict[str, str], request: HttpRequest | None = None
+) -> AccessEvent:
+    """Log an export of the filtered list (the filters, never the search text)."""
+    return access_event_record(
+        actor=actor,
+        action=AccessEvent.Action.EXPORT,
+        target_label=_("Household list (%(n)d)") % {"n": count},
+        request=request,
+        detail={"format": "xlsx", "rows": count, "full_values": full_values, "filters": filters},
+    )
+
+
+@transaction.atomic
+def saved_filter_save(*, user: Any, name: str, params: dict[str, str]) -> SavedFilter:
+    """Save (or replace) a named filter of the user's household list."""
+    saved = SavedFilter.objects.filter(user=user, name=name.strip()).first() or SavedFilter(
+        user=user, name=name.strip()
+    )
+    saved.params = params
+    saved.full_clean()
+    saved.save()
+    return saved
+
+
+def saved_filter_delete(*, saved_filter: SavedFilter) -> None:
+    saved_filter.delete()

@@ -1,0 +1,344 @@
+"""The one implementation of the value rules of ROSTER.md and SECURITY.md ("Bad input").
+
+Pure functions, no database: forms, services, model ``clean()`` and the roster import all call these.
+Each parser takes a raw value (a form string or an Excel cell: ``str``, ``int``, ``float``, ``date`` or
+``datetime``), returns the normalised value and raises ``django.core.exceptions.ValidationError`` with a
+stable ``code`` and a message saying what was expected. Functions that depend on today take it as an
+argument so tests and imports can fix it.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+# GB 11643-1999: weights of the first 17 digits and the check character for (sum mod 11).
+ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+ID_CHECK_CHARS = "10X98765432"
+
+# Zero-width and other format characters that survive copy-paste from Word, WeChat or web pages.
+_INVISIBLE = dict.fromkeys(
+    cp for cp in (0x00AD, 0x180E, 0x200B, 0x200C, 0x200D, 0x200E, 0x200F, 0x2060, 0x2061, 0x2062, 0x2063, 0xFEFF)
+)
+
+
+def clean_text(value: Any) -> str:
+    """NFKC (full-width digits and letters to ASCII), invisible characters removed, trimmed."""
+    if value is None:
+        return ""
+    text = unicodedata.normalize("NFKC", str(value)).translate(_INVISIBLE)
+    # NFKC turns the ideographic space into a normal one; any other control or format char goes too.
+    text = "".join(ch for ch in text if unicodedata.category(ch) not in {"Cc", "Cf"} or ch in " ")
+    return text.strip()
+
+
+def _compact(value: Any) -> str:
+    """clean_text without any whitespace at all (ID numbers and phones carry no spaces)."""
+    return re.sub(r"\s+", "", clean_text(value))
+
+
+# ---------------------------------------------------------------------------------------------------
+# Resident ID numbers (公民身份号码)
+# ---------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class IdNumber:
+    number: str  # 18 characters, upper-case X
+    birth_date: date
+    sex: str  # "M" or "F"
+    converted_from_15: bool = False
+
+
+def id_check_char(first17: str) -> str:
+    """The MOD 11-2 check character of the first 17 digits."""
+    total = sum(int(digit) * weight for digit, weight in zip(first17, ID_WEIGHTS, strict=True))
+    return ID_CHECK_CHARS[total % 11]
+
+
+def id_number_normalize(value: Any) -> str:
+    """NFKC, no spaces or invisible characters, lower-case x upper-cased. Does not validate."""
+    return _compact(value).upper()
+
+
+def id_number_convert_15(number15: str) -> str:
+    """A first-generation 15-digit number: insert "19" before the 2-digit year, add the check digit."""
+    first17 = f"{number15[:6]}19{number15[6:]}"
+    return first17 + id_check_char(first17)
+
+
+def id_number_parse(value: Any, *, today: date | None = None) -> IdNumber:
+    """Validate one ID number: 18 characters, a real birth date not in the future, the check digit.
+
+    A numeric Excel cell has lost digits (Excel keeps 15 significant digits) or at least its format:
+    it is an error, never repaired. A 15-digit number is converted (``converted_from_15`` is then set:
+    the caller warns). The area code is not checked: people keep numbers with abolished codes.
+    """
+    if isinstance(value, int | float):  # bool is an int too
+        raise ValidationError(
+            _("The ID number is stored as a number, so digits may be lost. Format the cell as text and type it again."),
+            code="id_numeric_cell",
+        )
+    number = id_number_normalize(value)
+    if not number:
+        raise ValidationError(_("Enter the ID number."), code="id_required")
+    converted = False
+    if re.fullmatch(r"[0-9]{15}", number):
+        number = id_number_convert_15(number)
+        converted = True
+    if len(number) != 18:
+        raise ValidationError(
+            _("An ID number has 18 characters; this one has %(n)d."), code="id_length", params={"n": len(number)}
+        )
+    if not re.fullmatch(r"[0-9]{17}[0-9X]", number):
+        raise ValidationError(
+            _("An ID number is 17 digits followed by a digit or X."),
+            code="id_characters",
+        )
+    try:
+        birth_date = date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
+    except ValueError:
+        raise ValidationError(
+            _("The ID number does not contain a real birth date (%(digits)s)."),
+            code="id_birth_date",
+            params={"digits": number[6:14]},
+        ) from None
+    today = today or date.today()  # noqa: DTZ011 - callers pass timezone.localdate(); this is the fallback
+    if birth_date > today or birth_date.year < 1880:
+        raise ValidationError(
+            _("The birth date in the ID number (%(date)s) is not possible."),
+            code="id_birth_date",
+            params={"date": birth_date.isoformat()},
+        )
+    if id_check_char(number[:17]) != number[17]:
+        raise ValidationError(
+            _("The check digit of the ID number is wrong: check every digit against the ID card."),
+            code="id_check_digit",
+        )
+    sex = "M" if int(number[16]) % 2 else "F"
+    return IdNumber(number=number, birth_date=birth_date, sex=sex, converted_from_15=converted)
+
+
+def id_number_check_consistency(info: IdNumber, *, sex: str = "", birth_date: date | None = None) -> None:
+    """Sex and birth date given beside an ID number must agree with it (ROSTER.md: an error, not a fix)."""
+    errors: dict[str, ValidationError] = {}
+    if sex and sex != info.sex:
+        errors["sex"] = ValidationError(
+            _("The sex does not match the ID number."),
+            code="sex_mismatch",
+        )
+    if birth_date and birth_date != info.birth_date:
+        errors["birth_date"] = ValidationError(
+            _("The birth date does not match the ID number (%(date)s)."),
+            code="birth_date_mismatch",
+            params={"date": info.birth_date.isoformat()},
+        )
+    if errors:
+        raise ValidationError(errors)
+
+
+# ---------------------------------------------------------------------------------------------------
+# Phones: mainland mobile or landline (many elderly parents have only a landline)
+# ---------------------------------------------------------------------------------------------------
+
+MOBILE_RE = re.compile(r"1[3-9][0-9]{9}")
+# Stored form of a landline: area code, dash, 7 or 8 digits, optional extension ("0971-1234567-801").
+LANDLINE_RE = re.compile(r"0[0-9]{2,3}-[0-9]{7,8}(-[0-9]{1,6})?")
+
+
+def phone_normalize(value: Any) -> str:
+    """Return the stored form of a phone: 11-digit mobile, or ``0971-1234567`` for a landline.
+
+    Accepts spaces, dashes, dots, ``(0971)1234567``, a ``+86``/``86`` prefix and full-width characters.
+    The empty string stays empty (the caller decides whether a phone is required).
+    """
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)  # an Excel number cell holding a mobile loses nothing (11 digits)
+    # Spaces separate like dashes: "0971 1234567" keeps its area code apart.
+    text = re.sub(r"\s+", "-", clean_text(value)).replace("（", "(").replace("）", ")")
+    if not text:
+        return ""
+    if text.startswith("+86"):
+        text = text[3:].lstrip("-")
+    elif re.fullmatch(r"86-?1[-0-9]{10,13}", text):
+        text = text[2:].lstrip("-")
+    # (0971)1234567 / 0971-1234567 / 0971.1234567: the area code is separated, so its length is known.
+    match = re.fullmatch(r"\(?(0[0-9]{2,3})(?:\)-?|[-.])([0-9]{7,8})(?:[-转#]([0-9]{1,6}))?", text)
+    if match:
+        area, local, ext = match.groups()
+        return _landline(area, local, ext)
+    digits = re.sub(r"[-.]", "", text)
+    if MOBILE_RE.fullmatch(digits):
+        return digits
+    if re.fullmatch(r"0[0-9]{9,11}", digits):
+        # No separator: Beijing (010) and the 02x cities have 3-digit area codes, the rest 4 digits.
+        split = 3 if digits.startswith(("010", "02")) else 4
+        return _landline(digits[:split], digits[split:], None)
+    raise ValidationError(
+        _("Enter an 11-digit mobile number (13800138000) or a landline with its area code (0971-1234567)."),
+        code="phone_invalid",
+    )
+
+
+def _landline(area: str, local: str, ext: str | None) -> str:
+    if len(area) == 3 and not area.startswith(("010", "02")):
+        raise ValidationError(_("Unknown area code %(area)s."), code="phone_invalid", params={"area": area})
+    if not 7 <= len(local) <= 8 or local.startswith("0"):
+        raise ValidationError(
+            _("A landline number has 7 or 8 digits after the area code."),
+            code="phone_invalid",
+        )
+    return f"{area}-{local}" + (f"-{ext}" if ext else "")
+
+
+def phone_is_valid(value: str) -> bool:
+    """True when a stored phone is in normalised form."""
+    return bool(MOBILE_RE.fullmatch(value) or LANDLINE_RE.fullmatch(value))
+
+
+# ---------------------------------------------------------------------------------------------------
+# Dates: Excel dates, 1965-03-02, 1965-3-2, 1965/3/2, 1965.03.02, 1965.3, 19650302, 1965年3月2日
+# ---------------------------------------------------------------------------------------------------
+
+_EXCEL_EPOCH = date(1899, 12, 30)  # the 1900 date system, with its leap-year bug already absorbed
+_DATE_PATTERNS = (
+    re.compile(r"(?P<y>[0-9]{4})[-/.](?P<m>[0-9]{1,2})[-/.](?P<d>[0-9]{1,2})"),
+    re.compile(r"(?P<y>[0-9]{4})年(?P<m>[0-9]{1,2})月(?:(?P<d>[0-9]{1,2})[日号]?)?"),
+    re.compile(r"(?P<y>[0-9]{4})(?P<m>[0-9]{2})(?P<d>[0-9]{2})"),
+    re.compile(r"(?P<y>[0-9]{4})[-/.](?P<m>[0-9]{1,2})"),  # month precision: the 1st of the month
+)
+
+
+def date_parse(value: Any, *, today: date | None = None, allow_future: bool = False) -> date | None:
+    """Parse a date in any roster format; None for an empty value. Future dates are an error by default."""
+    if value is None or (isinstance(value, str) and not clean_text(value)):
+        return None
+    if isinstance(value, datetime):
+        parsed = value.date()
+    elif isinstance(value, date):
+        parsed = value
+    elif isinstance(value, int | float) and not isinstance(value, bool):
+        parsed = _date_from_number(value)
+    else:
+        parsed = _date_from_text(_compact(value))
+    if not allow_future:
+        date_check_not_future(parsed, today=today)
+    return parsed
+
+
+def _date_from_number(value: float) -> date:
+    if isinstance(value, float) and not value.is_integer():
+        text = f"{value}"
+        if re.fullmatch(r"[0-9]{4}\.[0-9]{1,2}", text):  # 1965.3 typed into a number cell
+            return _date_from_text(text)
+    number = int(value)
+    if 10_000_000 <= number <= 99_999_999:
+        return _date_from_text(str(number))
+    if 1 <= number < 100_000:
+        return _EXCEL_EPOCH + timedelta(days=number)
+    raise _date_error()
+
+
+def _date_from_text(text: str) -> date:
+    for pattern in _DATE_PATTERNS:
+        match = pattern.fullmatch(text)
+        if match:
+            try:
+                return date(int(match["y"]), int(match["m"]), int(match.groupdict().get("d") or 1))
+            except ValueError:
+                break
+    raise _date_error()
+
+
+def _date_error() -> ValidationError:
+    return ValidationError(
+        _("Enter a real date, such as 1965-03-02, 1965/3/2, 1965.03.02 or 1965年3月2日."), code="date_invalid"
+    )
+
+
+def date_check_not_future(value: date | None, *, today: date | None = None) -> None:
+    today = today or date.today()  # noqa: DTZ011 - callers pass timezone.localdate(); this is the fallback
+    if value is not None and value > today:
+        raise ValidationError(_("The date %(date)s is in the future."), code="date_future", params={"date": value})
+
+
+def date_check_order(earlier: date | None, later: date | None, *, message: str | None = None) -> None:
+    """Death after birth, disability after birth, closing after registering …"""
+    if earlier and later and later < earlier:
+        raise ValidationError(message or _("This date is before the date it must follow."), code="date_order")
+
+
+# ---------------------------------------------------------------------------------------------------
+# Roster words (ROSTER.md "Values"): map to the choice values of households.models
+# ---------------------------------------------------------------------------------------------------
+
+_YES = {"是", "有", "Y", "YES", "√", "✓", "TRUE", "1"}
+_NO = {"否", "无", "N", "NO", "FALSE", "0", ""}
+_ALIVE = {"是": True, "健在": True, "在世": True, "否": False, "已故": False, "死亡": False, "去世": False}
+_FAMILY_TYPE = {
+    "独生子女死亡": "death",
+    "失独": "death",
+    "死亡": "death",
+    "独生子女伤残": "disability",
+    "伤残": "disability",
+    "残疾": "disability",
+}
+_ROLE = {
+    "丈夫": "husband",
+    "夫": "husband",
+    "户主": "husband",
+    "妻子": "wife",
+    "妻": "wife",
+    "配偶": "wife",
+    "孙子": "grandchild",
+    "孙女": "grandchild",
+    "孙子女": "grandchild",
+    "其他": "other",
+}
+_SELF_CARE = {"自理": "self_care", "半失能": "semi", "部分自理": "semi", "失能": "disabled", "不能自理": "disabled"}
+
+
+def _lookup(table: dict[str, Any], value: Any, message: str) -> Any:
+    key = _compact(value)
+    if key in table:
+        return table[key]
+    raise ValidationError(message, code="choice_invalid", params={"value": key, "choices": " / ".join(table)})
+
+
+def yes_no_parse(value: Any) -> bool:
+    """是/否, 有/无, Y/N, √/empty."""
+    key = _compact(value).upper()
+    if key in _YES:
+        return True
+    if key in _NO:
+        return False
+    raise ValidationError(_("Enter 是 or 否 (yes or no)."), code="choice_invalid")
+
+
+def alive_parse(value: Any) -> bool:
+    return _lookup(_ALIVE, value, _("Enter 是/健在/在世 (alive) or 否/已故/死亡/去世 (deceased)."))
+
+
+def family_type_parse(value: Any) -> str:
+    return _lookup(_FAMILY_TYPE, value, _("Unknown family type %(value)s: expected %(choices)s."))
+
+
+def role_parse(value: Any) -> str:
+    return _lookup(_ROLE, value, _("Unknown role in the family %(value)s: expected %(choices)s."))
+
+
+def self_care_parse(value: Any) -> str:
+    return _lookup(_SELF_CARE, value, _("Unknown self-care ability %(value)s: expected %(choices)s."))
+
+
+def id_number_make(*, area_code: str, birth_date: date, sequence: int, sex: str) -> str:
+    """A valid 18-digit number (demo data, benchmarks, tests): the 17th digit is odd for a man."""
+    order = (sequence % 50) * 2 + (1 if sex == "M" else 0)
+    first17 = f"{area_code[:6]}{birth_date:%Y%m%d}{sequence // 50 % 10}{order:02d}"
+    return first17 + id_check_char(first17)

@@ -1,0 +1,370 @@
+"""Views of the household archive: thin — parse the request, call a selector or service, render.
+
+Personal data never travels in a URL: a search text is POSTed, kept in the session under an opaque token,
+and the list is linked with that token (``?s=…``) only.
+"""
+
+from __future__ import annotations
+
+import secrets
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from accounts.roles import Capability
+from accounts.scope import require_capability
+from audit.models import AccessEvent
+from households import archive, exports, selectors, services
+from households.forms import (
+    CloseForm,
+    ExportForm,
+    HouseholdFilterForm,
+    HouseholdForm,
+    ReopenForm,
+    SavedFilterForm,
+    SearchForm,
+    apply_service_errors,
+    member_formset,
+)
+from households.privacy import REVEALABLE_FIELDS
+
+PAGE_SIZE = 25
+SEARCH_SESSION_KEY = "household_searches"
+SEARCHES_KEPT = 20
+# How many households one xlsx export may hold (larger lists: narrow the filter).
+EXPORT_MAX_HOUSEHOLDS = getattr(settings, "HOUSEHOLD_EXPORT_MAX_HOUSEHOLDS", 5000)
+
+
+# ---------------------------------------------------------------------------------------------------
+# The categorised query
+# ---------------------------------------------------------------------------------------------------
+
+
+def _search_text(request: HttpRequest, token: str) -> str:
+    return request.session.get(SEARCH_SESSION_KEY, {}).get(token, "") if token else ""
+
+
+def _search_store(request: HttpRequest, text: str) -> str:
+    searches = dict(request.session.get(SEARCH_SESSION_KEY, {}))
+    token = secrets.token_urlsafe(9)
+    searches[token] = text
+    request.session[SEARCH_SESSION_KEY] = dict(list(searches.items())[-SEARCHES_KEPT:])
+    return token
+
+
+def _list_url(params: dict[str, str], token: str = "") -> str:
+    query = dict(params, **({"s": token} if token else {}))
+    return reverse("households:list") + (f"?{urlencode(query)}" if query else "")
+
+
+def _filtered(request: HttpRequest, data) -> tuple[HouseholdFilterForm, str, str, object]:
+    """The filter form, the search token and text, and the filtered queryset for `data` (GET or POST)."""
+    form = HouseholdFilterForm(data, user=request.user)
+    token = data.get("s", "")[:20]
+    search = _search_text(request, token)
+    households = selectors.household_list_for_user(
+        user=request.user, filters=form.to_filters(search=search), today=timezone.localdate()
+    )
+    return form, token, search, households
+
+
+@login_required
+@require_GET
+def household_list(request: HttpRequest) -> HttpResponse:
+    require_capability(request.user, Capability.VIEW_HOUSEHOLDS)
+    form, token, search, households = _filtered(request, request.GET)
+    page = Paginator(households, PAGE_SIZE).get_page(request.GET.get("page"))
+    selectors.household_page_members(list(page.object_list))
+    params = form.params()
+    return render(
+        request,
+        "households/list.html",
+        {
+            "form": form,
+            "page": page,
+            "rows": [(h, archive.member_rows(h.member_list, today=timezone.localdate())) for h in page.object_list],
+            "search_form": SearchForm(initial={"q": search}),
+            "search": search,
+            "token": token if search else "",
+            "params": params,
+            "saved_filters": selectors.saved_filter_list_for_user(user=request.user),
+            "save_form": SavedFilterForm(),
+            "export_form": ExportForm(),
+            "may_export": request.user.has_capability(Capability.EXPORT_LISTS),
+            "may_export_full": request.user.has_capability(Capability.REVEAL_PERSONAL),
+            "may_edit": request.user.has_capability(Capability.EDIT_HOUSEHOLDS),
+        },
+    )
+
+
+@login_required
+@require_POST
+def household_search(request: HttpRequest) -> HttpResponse:
+    """Search by POST; the text stays in the session, the URL carries an opaque token."""
+    require_capability(request.user, Capability.VIEW_HOUSEHOLDS)
+    form = SearchForm(request.POST)
+    filter_form = HouseholdFilterForm(request.POST, user=request.user)
+    text = form.cleaned_data["q"].strip() if form.is_valid() else ""
+    return redirect(_list_url(filter_form.params(), _search_store(request, text) if text else ""))
+
+
+@login_required
+@require_POST
+def saved_filter_save(request: HttpRequest) -> HttpResponse:
+    require_capability(request.user, Capability.VIEW_HOUSEHOLDS)
+    filter_form = HouseholdFilterForm(request.POST, user=request.user)
+    form = SavedFilterForm(request.POST)
+    params = filter_form.params()
+    if form.is_valid():
+        try:
+            services.saved_filter_save(user=request.user, name=form.cleaned_data["name"], params=params)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(request, _("Filter “%(name)s” saved.") % {"name": form.cleaned_data["name"]})
+    else:
+        messages.error(request, _("Give the filter a name."))
+    return redirect(_list_url(params))
+
+
+@login_required
+@require_POST
+def saved_filter_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    saved = selectors.saved_filter_get_for_user(user=request.user, pk=pk)
+    services.saved_filter_delete(saved_filter=saved)
+    messages.success(request, _("Filter “%(name)s” deleted.") % {"name": saved.name})
+    return redirect("households:list")
+
+
+@login_required
+@require_POST
+def household_export(request: HttpRequest) -> HttpResponse:
+    """The filtered list as xlsx: county staff only, masked unless full values are asked for and allowed."""
+    require_capability(request.user, Capability.EXPORT_LISTS)
+    form, _token, _search, households = _filtered(request, request.POST)
+    export_form = ExportForm(request.POST)
+    full_values = bool(export_form.is_valid() and export_form.cleaned_data["full_values"])
+    if full_values:
+        require_capability(request.user, Capability.REVEAL_PERSONAL)
+    rows = list(households[: EXPORT_MAX_HOUSEHOLDS + 1])
+    if len(rows) > EXPORT_MAX_HOUSEHOLDS:
+        messages.error(
+            request,
+            _("The list has more than %(n)d households. Narrow the filter and export again.")
+            % {"n": EXPORT_MAX_HOUSEHOLDS},
+        )
+        return redirect(_list_url(form.params(), _token))
+    selectors.household_page_members(rows)
+    content = exports.household_list_xlsx(households=rows, full_values=full_values, today=timezone.localdate())
+    services.household_list_export_record(
+        actor=request.user, count=len(rows), full_values=full_values, filters=form.params(), request=request
+    )
+    response = HttpResponse(content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+    response["Content-Disposition"] = f'attachment; filename="households-{stamp}.xlsx"'
+    return response
+
+
+# ---------------------------------------------------------------------------------------------------
+# One household
+# ---------------------------------------------------------------------------------------------------
+
+
+def _household_for(request: HttpRequest, pk: int, capability: str):
+    """The gatekeeper first (outside the area: 404, like a missing household), then the role (403)."""
+    household = selectors.household_get_for_user(user=request.user, pk=pk)
+    require_capability(request.user, capability)
+    return household
+
+
+def _archive_context(request: HttpRequest, household) -> dict:
+    today = timezone.localdate()
+    return {
+        "household": household,
+        "sections": archive.archive_sections(household),
+        "members": archive.member_rows(household.members.all(), today=today),
+        "today": today,
+        "may_edit": request.user.has_capability(Capability.EDIT_HOUSEHOLDS),
+        "may_reveal": request.user.has_capability(Capability.REVEAL_PERSONAL),
+    }
+
+
+@login_required
+@require_GET
+def household_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """The archive page (电子帮扶档案). Every view is logged."""
+    household = _household_for(request, pk, Capability.VIEW_HOUSEHOLDS)
+    services.household_access_record(
+        actor=request.user, household=household, action=AccessEvent.Action.VIEW, request=request
+    )
+    context = _archive_context(request, household)
+    context["timeline"] = archive.household_timeline(household)
+    return render(request, "households/detail.html", context)
+
+
+@login_required
+@require_GET
+def household_print(request: HttpRequest, pk: int) -> HttpResponse:
+    """The archive as a printable A4 page (static/css/print.css); logged as an export."""
+    household = _household_for(request, pk, Capability.VIEW_HOUSEHOLDS)
+    services.household_access_record(
+        actor=request.user,
+        household=household,
+        action=AccessEvent.Action.EXPORT,
+        request=request,
+        detail={"format": "print"},
+    )
+    context = _archive_context(request, household)
+    context["printed_at"] = timezone.localtime()
+    return render(request, "households/print.html", context)
+
+
+@login_required
+@require_GET
+def household_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    household = _household_for(request, pk, Capability.VIEW_HOUSEHOLDS)
+    services.household_access_record(
+        actor=request.user,
+        household=household,
+        action=AccessEvent.Action.EXPORT,
+        request=request,
+        detail={"format": "pdf"},
+    )
+    rows = archive.member_rows(household.members.all(), today=timezone.localdate())
+    printed = timezone.localtime()
+    content = exports.household_archive_pdf(
+        household=household,
+        sections=[(s.title, s.rows) for s in archive.archive_sections(household)],
+        members_table=archive.members_table(rows),
+        title=_("Household archive %(number)s") % {"number": household.number},
+        footer=_(
+            "Printed by %(user)s on %(at)s. Confidential personal information of a special family: "
+            "keep it safe and destroy it after use."
+        )
+        % {"user": request.user.get_username(), "at": printed.strftime("%Y-%m-%d %H:%M")},
+    )
+    response = HttpResponse(content, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="household-{household.number}.pdf"'
+    return response
+
+
+@login_required
+@require_POST
+def member_reveal(request: HttpRequest, pk: int, member_pk: int) -> HttpResponse:
+    """Show one full ID number or phone to a permitted role; logged. JSON for the page's script."""
+    household = _household_for(request, pk, Capability.VIEW_HOUSEHOLDS)
+    member = selectors.member_get_for_user(user=request.user, household=household, pk=member_pk)
+    field_name = request.POST.get("field", "")
+    if field_name not in REVEALABLE_FIELDS:
+        return HttpResponse(status=400)
+    value = services.member_value_reveal(
+        actor=request.user, household=household, member=member, field_name=field_name, request=request
+    )
+    if request.headers.get("Accept", "").startswith("application/json"):
+        return JsonResponse({"value": value})
+    return render(
+        request,
+        "households/reveal.html",
+        {"household": household, "member": member, "field": field_name, "value": value},
+    )
+
+
+def _edit(request: HttpRequest, household=None) -> HttpResponse:
+    data = request.POST if request.method == "POST" else None
+    form = HouseholdForm(data, instance=household, user=request.user)
+    formset = member_formset(data=data, household=household)
+    if request.method == "POST" and form.is_valid() and formset.is_valid():
+        try:
+            if household is None:
+                household = services.household_create(
+                    actor=request.user, data=form.service_data(), members=formset.changes()
+                )
+                messages.success(request, _("Household %(number)s registered.") % {"number": household.number})
+            else:
+                services.household_update(
+                    actor=request.user, household=household, data=form.service_data(), members=formset.changes()
+                )
+                messages.success(request, _("Changes saved."))
+        except ValidationError as exc:
+            apply_service_errors(exc, form=form, formset=formset)
+        else:
+            return redirect("households:detail", pk=household.pk)
+    return render(request, "households/form.html", {"form": form, "formset": formset, "household": household})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def household_create(request: HttpRequest) -> HttpResponse:
+    require_capability(request.user, Capability.EDIT_HOUSEHOLDS)
+    return _edit(request)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def household_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    household = _household_for(request, pk, Capability.EDIT_HOUSEHOLDS)
+    if not household.is_active:
+        messages.error(request, _("This household is closed. Reopen it before changing it."))
+        return redirect("households:detail", pk=pk)
+    return _edit(request, household)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def household_close(request: HttpRequest, pk: int) -> HttpResponse:
+    household = _household_for(request, pk, Capability.EDIT_HOUSEHOLDS)
+    form = CloseForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.household_close(
+                actor=request.user,
+                household=household,
+                reason=form.cleaned_data["reason"],
+                closed_on=form.cleaned_data["closed_on"],
+                note=form.cleaned_data["note"],
+            )
+        except ValidationError as exc:
+            apply_service_errors(exc, form=form)
+        else:
+            messages.success(request, _("Household %(number)s closed.") % {"number": household.number})
+            return redirect("households:detail", pk=pk)
+    return render(request, "households/close.html", {"form": form, "household": household, "closing": True})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def household_reopen(request: HttpRequest, pk: int) -> HttpResponse:
+    household = _household_for(request, pk, Capability.EDIT_HOUSEHOLDS)
+    form = ReopenForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.household_reopen(actor=request.user, household=household, note=form.cleaned_data["note"])
+        except ValidationError as exc:
+            apply_service_errors(exc, form=form)
+        else:
+            messages.success(request, _("Household %(number)s reopened.") % {"number": household.number})
+            return redirect("households:detail", pk=pk)
+    return render(request, "households/close.html", {"form": form, "household": household, "closing": False})
+
+
+@login_required
+@require_GET
+def data_quality(request: HttpRequest) -> HttpResponse:
+    """What needs fixing in the user's area."""
+    require_capability(request.user, Capability.EDIT_HOUSEHOLDS)
+    today = timezone.localdate()
+    return render(
+        request,
+        "households/quality.html",
+        {"quality": selectors.data_quality_for_user(user=request.user, today=today), "today": today},
+    )
