@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "medical",
     "reports",
     "demo",
+    "operations",
 ]
 
 MIDDLEWARE = [
