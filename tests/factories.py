@@ -100,3 +100,43 @@ class SavedFilterFactory(factory.django.DjangoModelFactory):
 
     name = factory.Sequence(lambda n: f"filter {n}")
     params = factory.LazyFunction(dict)
+
+
+# ---- contacts ---------------------------------------------------------------------------------------
+
+from contacts.models import Assignment, ContactScheme, ServicePerson  # noqa: E402
+
+
+class ServicePersonFactory(factory.django.DjangoModelFactory):
+    """A person who serves; pass `region` (a village for a village cadre, a town for a town leader)."""
+
+    class Meta:
+        model = ServicePerson
+
+    name = factory.Sequence(lambda n: f"联系人{n}")
+    phone = factory.Sequence(lambda n: f"139{n:08d}")
+    role_type = ServicePerson.RoleType.VILLAGE_CADRE
+    unit = ""
+    region = None
+    active = True
+
+
+class AssignmentFactory(factory.django.DjangoModelFactory):
+    """A holder's term; slot follows the person's role."""
+
+    class Meta:
+        model = Assignment
+
+    household = None
+    person = None
+    slot = factory.LazyAttribute(lambda o: o.person.role_type)
+    start_date = _dt.date(2024, 1, 1)
+    end_date = None
+
+
+class ContactSchemeFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ContactScheme
+
+    kind = ContactScheme.Kind.FOUR_ON_ONE
+    volunteers_required = 1
