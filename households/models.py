@@ -12,7 +12,6 @@ from typing import Any
 import pghistory
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
-from django.contrib.postgres.indexes import GinIndex
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
@@ -291,7 +290,6 @@ class Member(models.Model):
             models.CheckConstraint(condition=~Q(name=""), name="member_name_not_blank"),
         ]
         indexes = [
-            GinIndex(fields=["name"], name="member_name_trgm", opclasses=["gin_trgm_ops"]),
             models.Index(fields=["phone"], name="member_phone"),
             models.Index(fields=["birth_date"], name="member_birth_date"),
         ]

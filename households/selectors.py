@@ -108,7 +108,8 @@ def search_q(text: str) -> Q:
     if phone:
         q |= Q(Exists(Member.objects.filter(household=OuterRef("pk"), phone=phone)))
     if not re.fullmatch(r"[-0-9()\s]+", text):
-        # Names: LIKE served by the pg_trgm GIN index (Chinese has no case, so no ILIKE).
+        # Names: a substring LIKE (Chinese has no case, so no ILIKE). No trigram index: the embedded
+        # PostgreSQL of dev/test ships no contrib extensions (pg_trgm); see docs/PERFORMANCE.md.
         q |= Q(Exists(Member.objects.filter(household=OuterRef("pk"), name__contains=text)))
     return q
 

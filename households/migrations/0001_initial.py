@@ -2,7 +2,6 @@
 
 import django.contrib.postgres.fields
 import django.contrib.postgres.indexes
-from django.contrib.postgres.operations import TrigramExtension
 import django.db.models.deletion
 import pgtrigger.compiler
 import pgtrigger.migrations
@@ -21,8 +20,6 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        # pg_trgm for the name search (GIN index below); needs a role that may CREATE EXTENSION.
-        TrigramExtension(),
         migrations.CreateModel(
             name='Household',
             fields=[
@@ -213,10 +210,6 @@ class Migration(migrations.Migration):
         pgtrigger.migrations.AddTrigger(
             model_name='householdevent',
             trigger=pgtrigger.compiler.Trigger(name='append_only', sql=pgtrigger.compiler.UpsertTriggerSql(func="RAISE EXCEPTION 'pgtrigger: Cannot update or delete rows from % table', TG_TABLE_NAME;", hash='f2e63016e1343f17670938299bd1e9d861fc9fb0', operation='UPDATE OR DELETE', pgid='pgtrigger_append_only_dd870', table='households_householdevent', when='BEFORE')),
-        ),
-        migrations.AddIndex(
-            model_name='member',
-            index=django.contrib.postgres.indexes.GinIndex(fields=['name'], name='member_name_trgm', opclasses=['gin_trgm_ops']),
         ),
         migrations.AddIndex(
             model_name='member',
