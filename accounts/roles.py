@@ -23,6 +23,11 @@ class Capability:
     EDIT_HOUSEHOLDS = "edit_households"
     REVEAL_PERSONAL = "reveal_personal"  # show one full ID number or phone, logged
     EXPORT_LISTS = "export_lists"  # only county staff export whole lists
+    # Four-on-one contacts (contacts app): see the people and a household's contacts, print contact cards;
+    # manage people and assignments inside the area; choose the county's scheme (四对一 / 双岗 / 1+1+N).
+    VIEW_CONTACTS = "view_contacts"
+    MANAGE_CONTACTS = "manage_contacts"
+    CONFIGURE_CONTACTS = "configure_contacts"
     # Later issues add: read mental health …
 
 
@@ -60,3 +65,16 @@ ASSIGNABLE_ROLES: dict[str, frozenset[str]] = {
     Role.ADMIN: frozenset(Role.values),
     Role.COUNTY_STAFF: frozenset(set(Role.values) - {Role.ADMIN}),
 }
+
+
+# ---- contacts: county staff and town cadres manage the people and assignments of their area; the people who
+# visit (village cadres, doctors, members) see them and print cards; only county staff choose the scheme.
+_CONTACT_CAPABILITIES: dict[str, frozenset[str]] = {
+    Role.COUNTY_STAFF: frozenset({Capability.VIEW_CONTACTS, Capability.MANAGE_CONTACTS, Capability.CONFIGURE_CONTACTS}),
+    Role.TOWN_CADRE: frozenset({Capability.VIEW_CONTACTS, Capability.MANAGE_CONTACTS}),
+    Role.VILLAGE_CADRE: frozenset({Capability.VIEW_CONTACTS}),
+    Role.FAMILY_DOCTOR: frozenset({Capability.VIEW_CONTACTS}),
+    Role.MEMBER: frozenset({Capability.VIEW_CONTACTS}),
+}
+for _role, _capabilities in _CONTACT_CAPABILITIES.items():
+    ROLE_CAPABILITIES[_role] = ROLE_CAPABILITIES[_role] | _capabilities

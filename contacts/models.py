@@ -28,7 +28,6 @@ from accounts.scope import ScopedQuerySet, user_scope_path
 from households import validation
 from households.models import household_scope_q
 
-
 # The stored form of a phone (households.validation.phone_normalize writes it).
 PHONE_STORED_RE = rf"^({validation.MOBILE_RE.pattern}|{validation.LANDLINE_RE.pattern})$"
 

@@ -340,7 +340,7 @@ def _panel_from_rows(
                 substitutes[row.substitute_for_id].append(row)
             else:
                 holders[row.slot].append(row)
-        elif row.start_date > on:
+        elif row.start_date > on and row.end_date != row.start_date:
             upcoming.append(row)
         else:
             history.append(row)

@@ -1,0 +1,370 @@
+"""Writes of the four-on-one contacts: keyword-only, transactional, validated; history is never overwritten.
+
+Every row change is recorded by pghistory's triggers (bulk writes included); ``_audited`` adds the actor and
+the service to the context of those records when the call does not come from a request.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+import pghistory
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import F, Q
+from django.utils.translation import gettext as _
+
+from accounts.scope import user_scope_path
+from contacts.models import Assignment, ContactScheme, ServicePerson
+from contacts.selectors import households_active_on
+from households.models import Household
+from regions.models import Region
+
+Slot = ServicePerson.RoleType
+
+PERSON_FIELDS = ("name", "phone", "role_type", "unit", "region", "user", "active", "note")
+
+
+@contextmanager
+def _audited(actor: Any, service: str) -> Iterator[None]:
+    username = actor.get_username() if getattr(actor, "is_authenticated", False) else ""
+    with pghistory.context(service=service, username=username, region_path=user_scope_path(actor) or ""):
+        yield
+
+
+def _require_within(actor: Any, path: str, *, field: str | None = None) -> None:
+    """A write names an area outside the actor's scope: an error (the views have already 404'd on ids)."""
+    scope = user_scope_path(actor)
+    if scope is None or not path.startswith(scope):
+        message = _("This is outside your area.")
+        raise ValidationError({field: message} if field else message)
+
+
+# ---------------------------------------------------------------------------------------------------
+# People
+# ---------------------------------------------------------------------------------------------------
+
+
+def service_person_create(*, actor: Any, **data: Any) -> ServicePerson:
+    person = ServicePerson(**{k: v for k, v in data.items() if k in PERSON_FIELDS})
+    if person.region_id:
+        _require_within(actor, person.region.path, field="region")
+    person.full_clean()
+    with _audited(actor, "service_person_create"):
+        person.save()
+    return person
+
+
+def service_person_update(*, actor: Any, person: ServicePerson, data: dict[str, Any]) -> ServicePerson:
+    for key, value in data.items():
+        if key in PERSON_FIELDS:
+            setattr(person, key, value)
+    _require_within(actor, person.region.path, field="region")
+    person.full_clean()
+    with _audited(actor, "service_person_update"):
+        person.save()
+    return person
+
+
+# ---------------------------------------------------------------------------------------------------
+# Schemes
+# ---------------------------------------------------------------------------------------------------
+
+
+def contact_scheme_set(*, actor: Any, county: Region, kind: str, volunteers_required: int = 1) -> ContactScheme:
+    if county.level != Region.Level.COUNTY:
+        raise ValidationError(_("A contact scheme belongs to a county."))
+    _require_within(actor, county.path)
+    scheme = ContactScheme.objects.filter(county=county).first() or ContactScheme(county=county)
+    scheme.kind, scheme.volunteers_required = kind, volunteers_required
+    scheme.full_clean()
+    with _audited(actor, "contact_scheme_set"):
+        scheme.save()
+    return scheme
+
+
+# ---------------------------------------------------------------------------------------------------
+# One assignment
+# ---------------------------------------------------------------------------------------------------
+
+
+def _check_person_for(person: ServicePerson, *, slot: str, region_path: str) -> None:
+    if not person.active:
+        raise ValidationError({"person": _("%(name)s is no longer active.") % {"name": person.name}})
+    if person.role_type != slot:
+        raise ValidationError(
+            {"person": _("%(name)s is not a %(slot)s.") % {"name": person.name, "slot": Slot(slot).label}}
+        )
+    if not region_path.startswith(person.region.path):
+        raise ValidationError({"person": _("%(name)s serves another area.") % {"name": person.name}})
+
+
+def _integrity(exc: IntegrityError) -> ValidationError:
+    return ValidationError(_("Someone else changed these contacts at the same time. Reload and try again."))
+
+
+@transaction.atomic
+def assignment_set(
+    *, actor: Any, household: Household, slot: str, person: ServicePerson, start_date: date, note: str = ""
+) -> Assignment:
+    """Put `person` in `slot` of `household` from `start_date`.
+
+    The current holder's term ends on `start_date` (history kept). Volunteers (1+1+N) are many: a volunteer
+    is added beside the others. Assigning the current holder again changes nothing.
+    """
+    _require_within(actor, household.region_path)
+    if not household.is_active:
+        raise ValidationError(_("The household is closed."))
+    _check_person_for(person, slot=slot, region_path=household.region_path)
+    # One writer per household at a time: the partial unique constraint is the last line of defence.
+    Household.objects.select_for_update().filter(pk=household.pk).first()
+    open_terms = list(
+        Assignment.objects.holders()
+        .filter(household=household, slot=slot)
+        .filter(Q(end_date__isnull=True) | Q(end_date__gt=start_date))
+    )
+    if slot == Slot.VOLUNTEER:  # volunteers are many: only the person's own terms matter
+        open_terms = [a for a in open_terms if a.person_id == person.pk]
+    if any(a.person_id == person.pk and a.start_date <= start_date for a in open_terms):
+        return next(a for a in open_terms if a.person_id == person.pk)
+    if any(a.start_date > start_date for a in open_terms):
+        raise ValidationError(
+            {"start_date": _("A later term already starts after this date; end or correct it first.")}
+        )
+    with _audited(actor, "assignment_set"):
+        for term in open_terms:
+            _end(term, end_date=start_date)
+        assignment = Assignment(
+            household=household, slot=slot, person=person, start_date=start_date, note=note, created_by=_user(actor)
+        )
+        assignment.full_clean(validate_constraints=False)
+        try:
+            with transaction.atomic():
+                assignment.save()
+        except IntegrityError as exc:
+            raise _integrity(exc) from exc
+    return assignment
+
+
+def _user(actor: Any) -> Any:
+    return actor if getattr(actor, "is_authenticated", False) else None
+
+
+def _end_substitutes_of(assignment_ids: list[int], *, end_date: date) -> None:
+    """Substitutes still covering these terms after `end_date` end with them (one not yet started: on its
+    own start, a term of no days)."""
+    covering = Assignment.objects.filter(substitute_for_id__in=assignment_ids).filter(
+        Q(end_date__isnull=True) | Q(end_date__gt=end_date)
+    )
+    covering.filter(start_date__lte=end_date).update(end_date=end_date)
+    covering.filter(start_date__gt=end_date).update(end_date=F("start_date"))
+
+
+def _end(assignment: Assignment, *, end_date: date) -> None:
+    """End a term and the substitutes still covering it."""
+    _end_substitutes_of([assignment.pk], end_date=end_date)
+    assignment.end_date = end_date
+    assignment.save(update_fields=["end_date"])
+
+
+@transaction.atomic
+def assignment_end(*, actor: Any, assignment: Assignment, end_date: date, note: str = "") -> Assignment:
+    """End a term on `end_date` (the first day the person no longer serves). An ended term stays ended."""
+    _require_within(actor, assignment.household.region_path)
+    assignment = Assignment.objects.select_for_update().get(pk=assignment.pk)
+    if assignment.end_date is not None and assignment.end_date <= end_date:
+        raise ValidationError(_("This term has already ended."))
+    if end_date < assignment.start_date:
+        raise ValidationError({"end_date": _("The end date is before the start date.")})
+    with _audited(actor, "assignment_end"):
+        if note:
+            assignment.note = (f"{assignment.note} · {note}" if assignment.note else note)[:200]
+            assignment.save(update_fields=["note"])
+        _end(assignment, end_date=end_date)
+    return assignment
+
+
+@transaction.atomic
+def assignment_substitute(
+    *,
+    actor: Any,
+    assignment: Assignment,
+    person: ServicePerson,
+    start_date: date,
+    end_date: date | None,
+    note: str = "",
+) -> Assignment:
+    """代岗: `person` covers `assignment` while its holder is away, from `start_date` to `end_date`."""
+    household = assignment.household
+    _require_within(actor, household.region_path)
+    assignment = Assignment.objects.select_for_update().get(pk=assignment.pk)
+    if assignment.is_substitute:
+        raise ValidationError(_("Choose the holder's term, not a substitute's."))
+    if person.pk == assignment.person_id:
+        raise ValidationError({"person": _("A holder cannot substitute for themselves.")})
+    _check_person_for(person, slot=assignment.slot, region_path=household.region_path)
+    if end_date is not None and end_date < start_date:
+        raise ValidationError({"end_date": _("The end date is before the start date.")})
+    within_term = start_date >= assignment.start_date and (
+        assignment.end_date is None or (end_date is not None and end_date <= assignment.end_date)
+    )
+    if not within_term:
+        raise ValidationError(_("A substitute covers dates inside the holder's term."))
+    overlapping = assignment.substitutes.filter(Q(end_date__isnull=True) | Q(end_date__gt=start_date))
+    if end_date is not None:
+        overlapping = overlapping.filter(start_date__lt=end_date)
+    if overlapping.exists():
+        raise ValidationError(_("Another substitute already covers these dates."))
+    with _audited(actor, "assignment_substitute"):
+        substitute = Assignment(
+            household=household,
+            slot=assignment.slot,
+            person=person,
+            start_date=start_date,
+            end_date=end_date,
+            substitute_for=assignment,
+            note=note,
+            created_by=_user(actor),
+        )
+        substitute.full_clean(validate_constraints=False)
+        substitute.save()
+    return substitute
+
+
+# ---------------------------------------------------------------------------------------------------
+# Bulk work
+# ---------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BulkResult:
+    assigned: int  # new terms started
+    ended: int  # terms ended to make room
+    unchanged: int  # households where the person already held the slot
+    skipped: list[str]  # household numbers left alone (a later term already starts after the date)
+
+
+@transaction.atomic
+def assignments_assign_village(
+    *, actor: Any, village: Region, person: ServicePerson, slot: str, start: date
+) -> BulkResult:
+    """One person to `slot` of every household on the village roster, from `start`. Set-based: one UPDATE
+    ends the current holders (and their substitutes), one INSERT starts the new terms."""
+    if village.level != Region.Level.VILLAGE:
+        raise ValidationError({"village": _("Choose a village or community.")})
+    _require_within(actor, village.path, field="village")
+    _check_person_for(person, slot=slot, region_path=village.path)
+    households = households_active_on(Household.objects.filter(village=village), on=start).filter(
+        status=Household.Status.ACTIVE
+    )
+    household_ids = list(households.select_for_update().values_list("pk", flat=True))
+    open_terms = list(
+        Assignment.objects.holders()
+        .filter(household_id__in=household_ids, slot=slot)
+        .filter(Q(end_date__isnull=True) | Q(end_date__gt=start))
+        .select_related("household")
+    )
+    if slot == Slot.VOLUNTEER:  # volunteers are many: only the person's own terms matter
+        open_terms = [a for a in open_terms if a.person_id == person.pk]
+    holds = {a.household_id for a in open_terms if a.person_id == person.pk and a.start_date <= start}
+    later = {a.household_id: a.household.number for a in open_terms if a.start_date > start}
+    targets = [pk for pk in household_ids if pk not in holds and pk not in later]
+    with _audited(actor, "assignments_assign_village"):
+        target_set = set(targets)
+        ended = _end_many([a.pk for a in open_terms if a.household_id in target_set], end_date=start)
+        try:
+            with transaction.atomic():
+                Assignment.objects.bulk_create(
+                    Assignment(household_id=pk, slot=slot, person=person, start_date=start, created_by=_user(actor))
+                    for pk in targets
+                )
+        except IntegrityError as exc:
+            raise _integrity(exc) from exc
+    return BulkResult(assigned=len(targets), ended=ended, unchanged=len(holds), skipped=sorted(later.values()))
+
+
+def _end_many(assignment_ids: list[int], *, end_date: date) -> int:
+    if not assignment_ids:
+        return 0
+    _end_substitutes_of(assignment_ids, end_date=end_date)
+    return Assignment.objects.filter(pk__in=assignment_ids).update(end_date=end_date)
+
+
+@transaction.atomic
+def assignments_handover(
+    *, actor: Any, from_person: ServicePerson, to_person: ServicePerson, on: date, deactivate: bool = False
+) -> BulkResult:
+    """Hand every household a leaving person holds (or substitutes for) on `on` to a successor in one step.
+
+    The leaving person's terms end on `on`; the successor's start on `on` in the same slots (a term that
+    was to end later keeps that end; a substitution keeps covering the same holder). Terms that start after
+    `on` are handed over whole. With `deactivate`, the leaving person is marked inactive.
+    """
+    if from_person.pk == to_person.pk:
+        raise ValidationError({"to_person": _("Choose another person as the successor.")})
+    _require_within(actor, from_person.region.path, field="from_person")
+    _require_within(actor, to_person.region.path, field="to_person")
+    if to_person.role_type != from_person.role_type:
+        raise ValidationError({"to_person": _("The successor must have the same role.")})
+    if not to_person.active:
+        raise ValidationError({"to_person": _("%(name)s is no longer active.") % {"name": to_person.name}})
+    terms = list(
+        Assignment.objects.select_for_update()
+        .filter(person=from_person)
+        .filter(Q(end_date__isnull=True) | Q(end_date__gt=on))
+        .exclude(end_date=F("start_date"))  # cancelled before it began
+        .select_related("household", "household__village", "substitute_for")
+        .order_by("household_id", "id")
+    )
+    outside = sorted(
+        {a.household.number for a in terms if not a.household.region_path.startswith(to_person.region.path)}
+    )
+    if outside:
+        raise ValidationError(
+            {
+                "to_person": _("%(name)s does not serve households %(numbers)s.")
+                % {"name": to_person.name, "numbers": ", ".join(outside[:10])}
+            }
+        )
+    already = set(
+        Assignment.objects.holders()
+        .filter(person=to_person, household_id__in=[a.household_id for a in terms])
+        .filter(Q(end_date__isnull=True) | Q(end_date__gt=on))
+        .values_list("household_id", "slot")
+    )
+    original_end = {a.pk: a.end_date for a in terms}
+    with _audited(actor, "assignments_handover"):
+        # Every term ends on `on`, or on its own start when it had not started yet (a term of no days: the
+        # row stays in the history). The successor's term starts where the old one would have.
+        for term in terms:
+            term.end_date, term.successor_start = max(on, term.start_date), max(on, term.start_date)
+        Assignment.objects.bulk_update(terms, ["end_date"])
+        _end_substitutes_of([a.pk for a in terms], end_date=on)
+        new = [
+            Assignment(
+                household_id=a.household_id,
+                slot=a.slot,
+                person=to_person,
+                start_date=a.successor_start,
+                end_date=original_end[a.pk],
+                substitute_for_id=a.substitute_for_id,
+                note=_("Handed over from %(name)s") % {"name": from_person.name},
+                created_by=_user(actor),
+            )
+            for a in terms
+            if (a.substitute_for_id is None and (a.household_id, a.slot) not in already)
+            or (a.substitute_for_id is not None and a.substitute_for.person_id != to_person.pk)
+        ]
+        try:
+            with transaction.atomic():
+                Assignment.objects.bulk_create(new)
+        except IntegrityError as exc:
+            raise _integrity(exc) from exc
+        if deactivate and from_person.active:
+            from_person.active = False
+            from_person.save(update_fields=["active", "updated_at"])
+    return BulkResult(assigned=len(new), ended=len(terms), unchanged=len(terms) - len(new), skipped=[])
