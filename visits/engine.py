@@ -1,0 +1,303 @@
+"""The overdue engine: opens and closes OverdueFlag rows from the visit data, set-based.
+
+``overdue_refresh(as_of=…)`` recomputes, for every active household and every active rule of its county,
+whether the rule's period (visits.periods) is met, in a constant number of SQL statements whatever the
+number of households:
+
+1. one advisory lock (``pg_advisory_xact_lock``): two runs at once queue behind each other, so they give
+   the same flags as one; a run killed mid-way rolls back and leaves the previous state;
+2. one statement evaluates every (household, rule) pair into a temporary table (applicable? met?);
+3. one UPDATE closes the open flags that are met or no longer apply;
+4. one INSERT … ON CONFLICT opens the flags of the pairs not met;
+5. one UPDATE raises the escalation level of flags open too long;
+6. one SELECT counts.
+
+The same statements restricted to some household ids serve the run after a visit is logged.
+"""
+
+from __future__ import annotations
+
+import zlib
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any
+
+from django.db import connection, transaction
+
+from regions.models import Region
+from visits import periods
+from visits.models import Rule
+
+# One lock for every run (nightly, per household, command): the runs serialise, never interleave.
+LOCK_KEY = zlib.crc32(b"visits.overdue_refresh")
+
+
+@dataclass
+class RefreshResult:
+    as_of: date
+    households: int = 0
+    opened: int = 0
+    closed: int = 0
+    open: int = 0
+    escalated: int = 0
+    opened_ids: list[int] = field(default_factory=list, repr=False)
+    escalated_ids: list[int] = field(default_factory=list, repr=False)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "as_of": self.as_of.isoformat(),
+            "households": self.households,
+            "opened": self.opened,
+            "closed": self.closed,
+            "open": self.open,
+        }
+
+
+@dataclass(frozen=True)
+class RulePeriod:
+    """A rule's period on a day: the same for every household of the county (None for anniversaries)."""
+
+    rule_id: int
+    county_id: int
+    period: periods.Period | None
+    methods: list[str]
+    by_doctor: bool
+    applies_to: str
+    anniversary: bool
+    before: int
+    after: int
+    grace: int
+
+
+def rule_period(rule: Rule, *, as_of: date) -> periods.Period | None:
+    """The period a rule asks about on ``as_of`` (None: nothing to ask).
+
+    A requirement asks about its latest due period; a reminder about the window running on ``as_of``.
+    A festival's missed period lapses ``lapse_after_days`` after its window.
+    """
+    kw = {"before": rule.window_before_days, "after": rule.window_after_days}
+    if rule.mode == Rule.Mode.REMINDER:
+        if rule.period in periods.CALENDAR:
+            return periods.CALENDAR[rule.period](as_of)
+        return periods.current_window(period=rule.period, as_of=as_of, grace_days=rule.grace_days, **kw)
+    if rule.period in periods.CALENDAR:
+        return periods.last_due_period(period=rule.period, as_of=as_of, grace_days=rule.grace_days)
+    p = periods.last_due_period(period=rule.period, as_of=as_of, grace_days=rule.grace_days, **kw)
+    if p is None or as_of > p.end + timedelta(days=rule.grace_days + rule.lapse_after_days):
+        return None
+    return p
+
+
+def rule_periods(*, as_of: date, county_ids: list[int] | None = None) -> list[RulePeriod]:
+    """Every active rule with its period on ``as_of`` (one query)."""
+    rules = Rule.objects.filter(active=True).select_related("rule_set")
+    if county_ids is not None:
+        rules = rules.filter(rule_set__county_id__in=county_ids)
+    result = []
+    for rule in rules:
+        anniversary = rule.period == Rule.PeriodKind.DEATH_ANNIVERSARY
+        p = None if anniversary else rule_period(rule, as_of=as_of)
+        if p is None and not anniversary:
+            continue
+        result.append(
+            RulePeriod(
+                rule_id=rule.pk,
+                county_id=rule.rule_set.county_id,
+                period=p,
+                methods=list(rule.methods),
+                by_doctor=rule.by_family_doctor,
+                applies_to=rule.applies_to,
+                anniversary=anniversary,
+                before=rule.window_before_days,
+                after=rule.window_after_days,
+                grace=rule.grace_days,
+            )
+        )
+    return result
+
+
+# ---- the SQL ----------------------------------------------------------------------------------------
+
+# Which (household, rule) pairs apply on %(as_of)s, their period, and whether a qualifying visit since the
+# period's start has been logged. `rp` holds the rules' periods (computed in Python, visits.periods).
+# Anniversaries are per household: the window around the anniversary of the child's death in the year
+# before, of or after as_of (29 February falls on 28 February in a common year).
+EVAL_SQL = """
+CREATE TEMP TABLE visits_eval ON COMMIT DROP AS
+WITH rp (rule_id, county_id, period_key, p_start, p_end, methods, by_doctor, applies_to, anniv,
+         before_d, after_d, grace_d) AS (
+    SELECT * FROM unnest(%(rule_id)s::bigint[], %(county_id)s::bigint[], %(period_key)s::text[],
+                         %(p_start)s::date[], %(p_end)s::date[], %(methods)s::text[], %(by_doctor)s::bool[],
+                         %(applies_to)s::text[], %(anniv)s::bool[], %(before_d)s::int[], %(after_d)s::int[],
+                         %(grace_d)s::int[])
+),
+hh AS (
+    SELECT h.id, h.county_id, h.registered_on, h.family_type, h.child_event_date
+    FROM households_household h
+    WHERE h.status = 'active' {household_filter}
+),
+pairs AS (
+    SELECT hh.id AS household_id, rp.rule_id, rp.period_key, rp.p_start, rp.p_end,
+           string_to_array(rp.methods, ',') AS methods, rp.by_doctor
+    FROM hh JOIN rp ON rp.county_id = hh.county_id AND NOT rp.anniv
+    WHERE hh.registered_on <= rp.p_start
+      AND (rp.applies_to = 'all'
+           OR (rp.applies_to = 'bereaved' AND hh.family_type = 'death')
+           OR (rp.applies_to = 'care_dependent' AND EXISTS (
+                SELECT 1 FROM households_member m
+                WHERE m.household_id = hh.id AND m.alive AND m.self_care IN ('semi', 'disabled'))))
+    UNION ALL
+    SELECT hh.id, rp.rule_id, a.y::text, a.d - rp.before_d, a.d + rp.after_d,
+           string_to_array(rp.methods, ','), rp.by_doctor
+    FROM hh JOIN rp ON rp.county_id = hh.county_id AND rp.anniv
+    CROSS JOIN LATERAL (
+        SELECT y, CASE WHEN extract(month FROM hh.child_event_date) = 2 AND extract(day FROM hh.child_event_date) = 29
+                       THEN make_date(y, 3, 1) - 1
+                       ELSE make_date(y, extract(month FROM hh.child_event_date)::int,
+                                      extract(day FROM hh.child_event_date)::int) END AS d
+        FROM generate_series(%(year)s - 1, %(year)s + 1) AS y
+    ) a
+    WHERE hh.family_type = 'death' AND hh.child_event_date IS NOT NULL
+      AND a.y > extract(year FROM hh.child_event_date)
+      AND a.d - rp.before_d <= %(as_of)s AND %(as_of)s <= a.d + rp.after_d + rp.grace_d
+      AND hh.registered_on <= a.d - rp.before_d
+)
+SELECT p.household_id, p.rule_id, p.period_key, p.p_start, p.p_end,
+       EXISTS (
+           SELECT 1 FROM visits_visit v
+           WHERE v.household_id = p.household_id AND v.date >= p.p_start AND v.date <= %(as_of)s
+             AND v.method = ANY (p.methods) AND (NOT p.by_doctor OR v.visitor_role = 'family_doctor')
+       ) AS met
+FROM pairs p
+"""
+
+CLOSE_SQL = """
+WITH closed AS (
+    UPDATE visits_overdueflag f
+    SET closed_on = %(as_of)s,
+        closed_reason = CASE WHEN EXISTS (
+            SELECT 1 FROM visits_eval e WHERE e.household_id = f.household_id AND e.rule_id = f.rule_id AND e.met
+        ) THEN 'met' ELSE 'lapsed' END
+    WHERE f.closed_on IS NULL {flag_filter}
+      AND NOT EXISTS (
+          SELECT 1 FROM visits_eval e
+          WHERE e.household_id = f.household_id AND e.rule_id = f.rule_id AND NOT e.met
+      )
+    RETURNING 1
+)
+SELECT count(*) FROM closed
+"""
+
+# A flag already open for the pair stays open (it says "behind since <its period>"). A flag of the same
+# period closed before (its visit since deleted or redated) is reopened with its history.
+OPEN_SQL = """
+INSERT INTO visits_overdueflag (household_id, rule_id, period_key, period_start, period_end, opened_on,
+                                closed_reason, escalation_level)
+SELECT e.household_id, e.rule_id, e.period_key, e.p_start, e.p_end, %(as_of)s, '', 0
+FROM visits_eval e
+WHERE NOT e.met
+  AND NOT EXISTS (
+      SELECT 1 FROM visits_overdueflag f
+      WHERE f.household_id = e.household_id AND f.rule_id = e.rule_id AND f.closed_on IS NULL
+  )
+ON CONFLICT (household_id, rule_id, period_key) DO UPDATE
+SET closed_on = NULL, closed_reason = ''
+WHERE visits_overdueflag.closed_on IS NOT NULL
+RETURNING id
+"""
+
+# Reminders never escalate; a requirement escalates to the town, then the county, after the days of its
+# county's rule set counted from the day the flag opened.
+ESCALATE_SQL = """
+UPDATE visits_overdueflag f
+SET escalation_level = x.level, escalated_on = %(as_of)s
+FROM (
+    SELECT f2.id,
+           CASE WHEN %(as_of)s - f2.opened_on >= s.escalate_county_after_days THEN 2
+                WHEN %(as_of)s - f2.opened_on >= s.escalate_town_after_days THEN 1
+                ELSE 0 END AS level
+    FROM visits_overdueflag f2
+    JOIN visits_rule r ON r.id = f2.rule_id
+    JOIN visits_ruleset s ON s.id = r.rule_set_id
+    WHERE f2.closed_on IS NULL AND r.mode = 'overdue' {flag_filter2}
+) x
+WHERE f.id = x.id AND x.level > f.escalation_level
+RETURNING f.id
+"""
+
+COUNT_SQL = """
+SELECT (SELECT count(*) FROM households_household h WHERE h.status = 'active' {household_filter}),
+       (SELECT count(*) FROM visits_overdueflag f WHERE f.closed_on IS NULL {flag_filter})
+"""
+
+
+def _params(rps: list[RulePeriod], *, as_of: date) -> dict[str, Any]:
+    return {
+        "as_of": as_of,
+        "year": as_of.year,
+        "rule_id": [r.rule_id for r in rps],
+        "county_id": [r.county_id for r in rps],
+        "period_key": [r.period.key if r.period else "" for r in rps],
+        "p_start": [r.period.start if r.period else None for r in rps],
+        "p_end": [r.period.end if r.period else None for r in rps],
+        "methods": [",".join(r.methods) for r in rps],
+        "by_doctor": [r.by_doctor for r in rps],
+        "applies_to": [r.applies_to for r in rps],
+        "anniv": [r.anniversary for r in rps],
+        "before_d": [r.before for r in rps],
+        "after_d": [r.after for r in rps],
+        "grace_d": [r.grace for r in rps],
+    }
+
+
+def engine_lock() -> None:
+    """Wait for, then hold until the transaction ends, the one lock of the engine."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [LOCK_KEY])
+
+
+def ruleset_ensure_defaults() -> None:
+    """Every county with households has a rule set (the defaults of DOMAIN.md). Two queries when done."""
+    from visits.services import ruleset_create_default
+
+    missing = Region.objects.filter(
+        level=Region.Level.COUNTY, visit_rule_set__isnull=True, county_households__status="active"
+    ).distinct()
+    for county in missing:
+        ruleset_create_default(county=county)
+
+
+def overdue_refresh(*, as_of: date, household_ids: list[int] | None = None) -> RefreshResult:
+    """Open, close and escalate the overdue flags of every active household (or of ``household_ids``).
+
+    Idempotent: a second run on the same data and day changes nothing. One transaction: a run that dies
+    leaves the flags as they were.
+    """
+    ruleset_ensure_defaults()
+    result = RefreshResult(as_of=as_of)
+    ids_filter = household_ids is not None
+    household_filter = "AND h.id = ANY (%(ids)s)" if ids_filter else ""
+    with transaction.atomic(), connection.cursor() as cursor:
+        engine_lock()
+        rps = rule_periods(as_of=as_of)
+        params = _params(rps, as_of=as_of)
+        params["ids"] = list(household_ids or [])
+        cursor.execute(EVAL_SQL.format(household_filter=household_filter), params)
+        flag_filter = "AND f.household_id = ANY (%(ids)s)" if ids_filter else ""
+        cursor.execute(CLOSE_SQL.format(flag_filter=flag_filter), params)
+        result.closed = cursor.fetchone()[0]
+        cursor.execute(OPEN_SQL, params)
+        result.opened_ids = [row[0] for row in cursor.fetchall()]
+        result.opened = len(result.opened_ids)
+        cursor.execute(
+            ESCALATE_SQL.format(flag_filter2="AND f2.household_id = ANY (%(ids)s)" if ids_filter else ""), params
+        )
+        result.escalated_ids = [row[0] for row in cursor.fetchall()]
+        result.escalated = len(result.escalated_ids)
+        cursor.execute(
+            COUNT_SQL.format(household_filter=household_filter, flag_filter=flag_filter),
+            params,
+        )
+        result.households, result.open = cursor.fetchone()
+        cursor.execute("DROP TABLE visits_eval")
+    return result

@@ -1,0 +1,406 @@
+"""Visits and contacts (走访/联系), the rules they must keep, the overdue flags and the inbox.
+
+DOMAIN.md "Four-on-one contacts" and "Visits and activities". The meaning of every rule's period is
+defined once, in visits.periods; the engine that opens and closes flags is visits.engine.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pghistory
+from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from accounts.scope import ScopedQuerySet, user_scope_path
+from households.models import household_scope_q
+
+
+class _HouseholdScopedQuerySet(ScopedQuerySet):
+    """Rows that belong to a household: visible where the household is."""
+
+    scope_path_lookup = "household__village__path"
+
+    def visible_to(self, user: Any) -> Any:
+        path = user_scope_path(user)
+        if path is None:
+            return self.none()
+        return self.filter(household_scope_q(path, prefix="household__"))
+
+
+class VisitQuerySet(_HouseholdScopedQuerySet):
+    pass
+
+
+@pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent())
+class Visit(models.Model):
+    """One contact with a household: a home visit, a call, an online contact (走访/联系记录)."""
+
+    class Method(models.TextChoices):
+        HOME = "home", _("Home visit (入户)")
+        PHONE = "phone", _("Phone (电话)")
+        ONLINE = "online", _("Online (网络)")
+        OTHER = "other", _("Other (其他)")
+
+    class Purpose(models.TextChoices):
+        ROUTINE = "routine", _("Routine visit (日常走访)")
+        FESTIVAL = "festival", _("Festival visit (节日看望)")
+        BIRTHDAY = "birthday", _("Birthday (生日陪伴)")
+        HOSPITAL = "hospital", _("Hospital visit (住院探望)")
+        EMERGENCY = "emergency", _("Emergency (突发事件)")
+        EVENT = "event", _("Event-triggered (事件触发)")
+
+    class VisitorRole(models.TextChoices):
+        # The contact roles of contacts.ServicePerson.RoleType, plus staff and anyone else.
+        TOWN_LEADER = "town_leader", _("Town/street leader cadre")
+        VILLAGE_CADRE = "village_cadre", _("Village/community cadre")
+        FAMILY_DOCTOR = "family_doctor", _("Family doctor")
+        ASSOCIATION_MEMBER = "association_member", _("Association member")
+        VOLUNTEER = "volunteer", _("Volunteer")
+        STAFF = "staff", _("Association staff")
+        OTHER = "other", _("Other")
+
+    household = models.ForeignKey(
+        "households.Household", verbose_name=_("household"), on_delete=models.PROTECT, related_name="visits"
+    )
+    date = models.DateField(_("date"))
+    # Who visited: the visitor's role at the time is kept on the visit, so a rule such as "the family
+    # doctor's monthly home visit" still counts a visit after the doctor has changed.
+    visitor = models.ForeignKey(
+        "contacts.ServicePerson",
+        verbose_name=_("contact"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="visits",
+    )
+    visitor_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("visitor (login)"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="visits",
+    )
+    visitor_name = models.CharField(_("visitor"), max_length=50, blank=True)
+    visitor_role = models.CharField(_("visitor's role"), max_length=20, choices=VisitorRole.choices)
+    method = models.CharField(_("method"), max_length=8, choices=Method.choices)
+    purpose = models.CharField(_("purpose"), max_length=10, choices=Purpose.choices, default=Purpose.ROUTINE)
+    health = models.TextField(_("health"), blank=True)
+    mood = models.TextField(_("mood"), blank=True)
+    living_conditions = models.TextField(_("living conditions"), blank=True)
+    needs = models.TextField(_("needs"), blank=True)
+    help_given = models.TextField(_("help given"), blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = VisitQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("visit")
+        verbose_name_plural = _("visits")
+        ordering = ["-date", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(date__gte="2000-01-01"), name="visit_date_plausible"),
+            models.CheckConstraint(
+                condition=Q(method__in=["home", "phone", "online", "other"]), name="visit_method_valid"
+            ),
+        ]
+        indexes = [
+            # The engine's probe: "a visit of this household of these methods since a date".
+            models.Index(fields=["household", "date", "method", "visitor_role"], name="visit_household_date"),
+            models.Index(fields=["date"], name="visit_date"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.household} · {self.date} · {self.get_method_display()}"
+
+    @property
+    def is_emergency(self) -> bool:
+        return self.purpose == self.Purpose.EMERGENCY
+
+
+class FollowUpQuerySet(ScopedQuerySet):
+    scope_path_lookup = "visit__household__village__path"
+
+    def visible_to(self, user: Any) -> FollowUpQuerySet:
+        path = user_scope_path(user)
+        if path is None:
+            return self.none()
+        return self.filter(household_scope_q(path, prefix="visit__household__"))
+
+
+class FollowUp(models.Model):
+    """A follow-up action agreed at a visit, with a due date, an owner and an outcome."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Open")
+        DONE = "done", _("Done")
+
+    visit = models.ForeignKey(Visit, verbose_name=_("visit"), on_delete=models.CASCADE, related_name="follow_ups")
+    action = models.CharField(_("action"), max_length=200)
+    due_on = models.DateField(_("due date"))
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("owner"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="follow_ups",
+    )
+    status = models.CharField(_("status"), max_length=4, choices=Status.choices, default=Status.OPEN)
+    outcome = models.TextField(_("outcome"), blank=True)
+    done_on = models.DateField(_("done on"), null=True, blank=True)
+
+    objects = FollowUpQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("follow-up action")
+        verbose_name_plural = _("follow-up actions")
+        ordering = ["due_on", "id"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(action=""), name="followup_action_not_blank"),
+            models.CheckConstraint(
+                condition=Q(status="open", done_on__isnull=True) | Q(status="done", done_on__isnull=False),
+                name="followup_done_has_date",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.action
+
+
+class RuleSetQuerySet(ScopedQuerySet):
+    scope_path_lookup = "county__path"
+
+
+class RuleSet(models.Model):
+    """The rules of one county (editable by its staff) and when an open flag escalates."""
+
+    county = models.OneToOneField(
+        "regions.Region", verbose_name=_("county"), on_delete=models.PROTECT, related_name="visit_rule_set"
+    )
+    escalate_town_after_days = models.PositiveSmallIntegerField(
+        _("escalate to the town after (days)"),
+        default=14,
+        help_text=_("An overdue flag still open this many days after it opened is reported to the town."),
+    )
+    escalate_county_after_days = models.PositiveSmallIntegerField(
+        _("escalate to the county after (days)"),
+        default=30,
+        help_text=_("An overdue flag still open this many days after it opened is reported to the county."),
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = RuleSetQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("rule set")
+        verbose_name_plural = _("rule sets")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(escalate_county_after_days__gt=models.F("escalate_town_after_days")),
+                name="ruleset_county_after_town",
+            ),
+            models.CheckConstraint(condition=Q(escalate_town_after_days__gte=1), name="ruleset_town_after_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return str(self.county)
+
+
+@pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent())
+class Rule(models.Model):
+    """One requirement a household must meet each period (see visits.periods for the definitions)."""
+
+    class Mode(models.TextChoices):
+        OVERDUE = "overdue", _("Requirement (overdue when missed)")
+        REMINDER = "reminder", _("Reminder (while the window runs)")
+
+    class PeriodKind(models.TextChoices):
+        WEEK = "week", _("Every week (Monday to Sunday)")
+        MONTH = "month", _("Every calendar month")
+        QUARTER = "quarter", _("Every calendar quarter")
+        SPRING_FESTIVAL = "spring_festival", _("Spring Festival (春节)")
+        MID_AUTUMN = "mid_autumn", _("Mid-Autumn Festival (中秋)")
+        QINGMING = "qingming", _("Qingming (清明)")
+        DEATH_ANNIVERSARY = "death_anniversary", _("Anniversary of the child's death")
+
+    class AppliesTo(models.TextChoices):
+        ALL = "all", _("Every active household")
+        CARE_DEPENDENT = "care_dependent", _("Households with a living disabled or semi-disabled member (失能/半失能)")
+        BEREAVED = "bereaved", _("Households whose only child died (失独)")
+
+    WINDOW_PERIODS = frozenset(
+        {PeriodKind.SPRING_FESTIVAL, PeriodKind.MID_AUTUMN, PeriodKind.QINGMING, PeriodKind.DEATH_ANNIVERSARY}
+    )
+
+    rule_set = models.ForeignKey(RuleSet, verbose_name=_("rule set"), on_delete=models.CASCADE, related_name="rules")
+    code = models.SlugField(_("code"), max_length=40)
+    name = models.CharField(_("name"), max_length=100)
+    mode = models.CharField(_("kind"), max_length=8, choices=Mode.choices, default=Mode.OVERDUE)
+    period = models.CharField(_("period"), max_length=20, choices=PeriodKind.choices)
+    methods = ArrayField(
+        models.CharField(max_length=8, choices=Visit.Method.choices),
+        verbose_name=_("methods that count"),
+        help_text=_("A visit counts only if made in one of these ways."),
+    )
+    by_family_doctor = models.BooleanField(
+        _("only visits by a family doctor count"), default=False, help_text=_("家庭签约医生")
+    )
+    applies_to = models.CharField(_("applies to"), max_length=16, choices=AppliesTo.choices, default=AppliesTo.ALL)
+    window_before_days = models.PositiveSmallIntegerField(_("window: days before the date"), default=0)
+    window_after_days = models.PositiveSmallIntegerField(_("window: days after the date"), default=0)
+    grace_days = models.PositiveSmallIntegerField(
+        _("grace days"), default=0, help_text=_("A visit this many days after the period still counts for it.")
+    )
+    lapse_after_days = models.PositiveSmallIntegerField(
+        _("a missed festival lapses after (days)"),
+        default=30,
+        help_text=_("Festivals only: a flag nobody closed is dropped this many days after the window."),
+    )
+    active = models.BooleanField(_("active"), default=True)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("rule")
+        verbose_name_plural = _("rules")
+        ordering = ["rule_set_id", "position", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["rule_set", "code"], name="rule_code_unique_per_set"),
+            models.CheckConstraint(condition=~Q(methods=[]), name="rule_has_methods"),
+            models.CheckConstraint(
+                condition=Q(grace_days__lte=60, window_before_days__lte=60, window_after_days__lte=60),
+                name="rule_days_in_range",
+            ),
+            # The anniversary of a child's death is a reminder to the bereaved parents' contacts, nothing else.
+            models.CheckConstraint(
+                condition=Q(period="death_anniversary", applies_to="bereaved", mode="reminder")
+                | ~Q(period="death_anniversary"),
+                name="rule_anniversary_is_reminder",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_window(self) -> bool:
+        return self.period in self.WINDOW_PERIODS
+
+
+class OverdueFlagQuerySet(_HouseholdScopedQuerySet):
+    def open(self) -> OverdueFlagQuerySet:
+        return self.filter(closed_on__isnull=True)
+
+
+class OverdueFlag(models.Model):
+    """A household behind on a rule since a period (or a reminder running). Written by visits.engine only."""
+
+    class CloseReason(models.TextChoices):
+        MET = "met", _("Requirement met")
+        LAPSED = "lapsed", _("No longer applies")
+
+    class Level(models.IntegerChoices):
+        CONTACT = 0, _("Responsible contact")
+        TOWN = 1, _("Town/street")
+        COUNTY = 2, _("County")
+
+    household = models.ForeignKey(
+        "households.Household", verbose_name=_("household"), on_delete=models.CASCADE, related_name="overdue_flags"
+    )
+    rule = models.ForeignKey(Rule, verbose_name=_("rule"), on_delete=models.CASCADE, related_name="flags")
+    period_key = models.CharField(_("period"), max_length=20)
+    period_start = models.DateField(_("period start"))
+    period_end = models.DateField(_("period end"))
+    opened_on = models.DateField(_("opened on"))
+    closed_on = models.DateField(_("closed on"), null=True, blank=True)
+    closed_reason = models.CharField(_("reason closed"), max_length=8, choices=CloseReason.choices, blank=True)
+    escalation_level = models.PositiveSmallIntegerField(_("escalated to"), choices=Level.choices, default=Level.CONTACT)
+    escalated_on = models.DateField(_("escalated on"), null=True, blank=True)
+    # The level whose notifications have been written (visits.services.notifications_refresh); null: none yet.
+    notified_level = models.PositiveSmallIntegerField(null=True, blank=True)
+
+    objects = OverdueFlagQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("overdue flag")
+        verbose_name_plural = _("overdue flags")
+        ordering = ["opened_on", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["household", "rule", "period_key"], name="flag_unique_period"),
+            # At most one open flag per household and rule: the flag says "behind since <period>".
+            models.UniqueConstraint(
+                fields=["household", "rule"], condition=Q(closed_on__isnull=True), name="flag_one_open_per_rule"
+            ),
+            models.CheckConstraint(
+                condition=Q(closed_on__isnull=True, closed_reason="")
+                | (Q(closed_on__isnull=False) & ~Q(closed_reason="")),
+                name="flag_closed_has_reason",
+            ),
+            models.CheckConstraint(condition=Q(escalation_level__lte=2), name="flag_level_range"),
+        ]
+        indexes = [
+            models.Index(fields=["household"], condition=Q(closed_on__isnull=True), name="flag_open_household"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.household} · {self.rule} · {self.period_key}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.closed_on is None
+
+
+class NotificationQuerySet(models.QuerySet):
+    def unread(self) -> NotificationQuerySet:
+        return self.filter(read_at__isnull=True)
+
+
+class Notification(models.Model):
+    """One message in a user's inbox. ``key`` makes every message unique per user: no duplicates."""
+
+    class Kind(models.TextChoices):
+        OVERDUE = "overdue", _("Overdue")
+        REMINDER = "reminder", _("Reminder")
+        ESCALATED_TOWN = "escalated_town", _("Escalated to the town")
+        ESCALATED_COUNTY = "escalated_county", _("Escalated to the county")
+        EMERGENCY = "emergency", _("Emergency report")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE, related_name="notifications"
+    )
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    key = models.CharField(max_length=60)
+    household = models.ForeignKey(
+        "households.Household", verbose_name=_("household"), on_delete=models.CASCADE, related_name="+"
+    )
+    flag = models.ForeignKey(OverdueFlag, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    visit = models.ForeignKey(Visit, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    message = models.CharField(_("message"), max_length=300)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    read_at = models.DateTimeField(_("read"), null=True, blank=True)
+    # Email and SMS go out in batches (visits.tasks.notifications_deliver); set when they have.
+    delivered_at = models.DateTimeField(null=True, blank=True)
+
+    objects = NotificationQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "key"], name="notification_unique_key"),
+        ]
+        indexes = [
+            models.Index(fields=["user", "read_at"], name="notification_inbox"),
+            models.Index(fields=["delivered_at"], condition=Q(delivered_at__isnull=True), name="notification_pending"),
+        ]
+
+    def __str__(self) -> str:
+        return self.message

@@ -1,0 +1,422 @@
+"""Writes of the visits app: rules, visits and follow-ups, notifications.
+
+The overdue engine itself is visits.engine (``overdue_refresh``); this module queues it after a visit.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from collections.abc import Iterable
+from datetime import date
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import F, Q, QuerySet
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from accounts.models import User
+from accounts.roles import Role
+from households.models import Household
+from regions.models import Region
+from visits.models import FollowUp, Notification, OverdueFlag, Rule, RuleSet, Visit
+
+logger = logging.getLogger(__name__)
+
+M = Visit.Method
+CONTACT_METHODS = [M.HOME, M.PHONE, M.ONLINE]
+ALL_METHODS = [M.HOME, M.PHONE, M.ONLINE, M.OTHER]
+
+# The defaults of DOMAIN.md "Four-on-one contacts" (seed 003). A county edits its own copy.
+DEFAULT_RULES: list[dict[str, Any]] = [
+    {
+        "code": "monthly_contact",
+        "name": "Contact at least once a month",
+        "period": Rule.PeriodKind.MONTH,
+        "methods": CONTACT_METHODS,
+        "grace_days": 5,
+    },
+    {
+        "code": "quarterly_home_visit",
+        "name": "Home visit at least once a quarter",
+        "period": Rule.PeriodKind.QUARTER,
+        "methods": [M.HOME],
+        "grace_days": 10,
+    },
+    {
+        "code": "doctor_monthly_home_visit",
+        "name": "Family doctor's home visit every month",
+        "period": Rule.PeriodKind.MONTH,
+        "methods": [M.HOME],
+        "by_family_doctor": True,
+        "grace_days": 5,
+    },
+    {
+        "code": "doctor_weekly_contact",
+        "name": "Family doctor's weekly contact (失能/半失能 member)",
+        "period": Rule.PeriodKind.WEEK,
+        "methods": [M.HOME, M.PHONE],
+        "by_family_doctor": True,
+        "applies_to": Rule.AppliesTo.CARE_DEPENDENT,
+        "grace_days": 2,
+    },
+    {
+        "code": "spring_festival",
+        "name": "Spring Festival visit (春节)",
+        "period": Rule.PeriodKind.SPRING_FESTIVAL,
+        "methods": ALL_METHODS,
+        "window_before_days": 10,
+        "window_after_days": 7,
+    },
+    {
+        "code": "mid_autumn",
+        "name": "Mid-Autumn Festival visit (中秋)",
+        "period": Rule.PeriodKind.MID_AUTUMN,
+        "methods": ALL_METHODS,
+        "window_before_days": 7,
+        "window_after_days": 3,
+    },
+    {
+        "code": "death_anniversary",
+        "name": "Anniversary of the child's death (reminder)",
+        "mode": Rule.Mode.REMINDER,
+        "period": Rule.PeriodKind.DEATH_ANNIVERSARY,
+        "methods": CONTACT_METHODS,
+        "applies_to": Rule.AppliesTo.BEREAVED,
+        "window_before_days": 3,
+        "window_after_days": 3,
+    },
+    {
+        "code": "qingming",
+        "name": "Qingming (清明) (reminder)",
+        "mode": Rule.Mode.REMINDER,
+        "period": Rule.PeriodKind.QINGMING,
+        "methods": CONTACT_METHODS,
+        "applies_to": Rule.AppliesTo.BEREAVED,
+        "window_before_days": 3,
+        "window_after_days": 3,
+    },
+]
+
+
+# ---- rules ------------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def ruleset_create_default(*, county: Region) -> RuleSet:
+    """The county's rule set with the defaults (idempotent: an existing set is returned as it is)."""
+    rule_set, created = RuleSet.objects.get_or_create(county=county)
+    if created:
+        Rule.objects.bulk_create(
+            [Rule(rule_set=rule_set, position=i, **spec) for i, spec in enumerate(DEFAULT_RULES)],
+            ignore_conflicts=True,
+        )
+    return rule_set
+
+
+def ruleset_update(*, rule_set: RuleSet, escalate_town_after_days: int, escalate_county_after_days: int) -> RuleSet:
+    rule_set.escalate_town_after_days = escalate_town_after_days
+    rule_set.escalate_county_after_days = escalate_county_after_days
+    rule_set.full_clean()
+    rule_set.save()
+    return rule_set
+
+
+def rule_update(*, rule: Rule, **fields: Any) -> Rule:
+    for name, value in fields.items():
+        setattr(rule, name, value)
+    rule.full_clean()
+    rule.save()
+    return rule
+
+
+# ---- visits -----------------------------------------------------------------------------------------
+
+
+def _queue(task: Any, *args: Any) -> None:
+    """Queue a task; with the broker down, log and carry on (the nightly run catches up)."""
+    try:
+        task.delay(*args)
+    except Exception:  # the broker's errors vary by transport (kombu, redis, socket)
+        logger.warning("Could not queue %s; the nightly run will catch up", task.name, exc_info=True)
+
+
+def visitor_role_for(user: Any) -> str:
+    """The contact role a portal user visits in, from the user's role."""
+    return {
+        Role.TOWN_CADRE: Visit.VisitorRole.TOWN_LEADER,
+        Role.VILLAGE_CADRE: Visit.VisitorRole.VILLAGE_CADRE,
+        Role.FAMILY_DOCTOR: Visit.VisitorRole.FAMILY_DOCTOR,
+        Role.MEMBER: Visit.VisitorRole.ASSOCIATION_MEMBER,
+        Role.COUNTY_STAFF: Visit.VisitorRole.STAFF,
+    }.get(getattr(user, "role", ""), Visit.VisitorRole.OTHER)
+
+
+@transaction.atomic
+def visit_record(
+    *,
+    user: Any,
+    household: Household,
+    date: date,
+    method: str,
+    purpose: str = Visit.Purpose.ROUTINE,
+    visitor: Any = None,
+    visitor_name: str = "",
+    health: str = "",
+    mood: str = "",
+    living_conditions: str = "",
+    needs: str = "",
+    help_given: str = "",
+    follow_ups: Iterable[dict[str, Any]] = (),
+    today: date | None = None,
+) -> Visit:
+    """Log a visit or contact. The caller has checked the household is in the user's area.
+
+    The visitor is a contact (``visitor``, a contacts.ServicePerson) or, by default, the user. After the
+    commit the engine re-evaluates the household; an emergency notifies the village, the town and the
+    county at once.
+    """
+    today = today or timezone.localdate()
+    if date > today:
+        raise ValidationError({"date": _("The date is in the future.")})
+    if household.status != Household.Status.ACTIVE:
+        raise ValidationError(_("The household is closed."))
+    visit = Visit(
+        household=household,
+        date=date,
+        method=method,
+        purpose=purpose,
+        visitor=visitor,
+        visitor_user=(visitor.user if visitor is not None else user),
+        visitor_name=(visitor.name if visitor is not None else visitor_name or user.get_full_name() or user.username),
+        visitor_role=(visitor.role_type if visitor is not None else visitor_role_for(user)),
+        health=health,
+        mood=mood,
+        living_conditions=living_conditions,
+        needs=needs,
+        help_given=help_given,
+        recorded_by=user,
+    )
+    if visit.date < household.registered_on:
+        raise ValidationError({"date": _("The date is before the household was registered.")})
+    visit.full_clean()
+    visit.save()
+    for spec in follow_ups:
+        followup_create(visit=visit, **spec)
+    if visit.is_emergency:
+        emergency_notify(visit=visit)
+    from visits import tasks
+
+    transaction.on_commit(lambda: _queue(tasks.overdue_refresh_household, household.pk))
+    return visit
+
+
+def followup_create(*, visit: Visit, action: str, due_on: date, owner: Any = None) -> FollowUp:
+    follow_up = FollowUp(visit=visit, action=action, due_on=due_on, owner=owner)
+    follow_up.full_clean()
+    follow_up.save()
+    return follow_up
+
+
+def followup_complete(*, follow_up: FollowUp, outcome: str, on: date) -> FollowUp:
+    follow_up.status = FollowUp.Status.DONE
+    follow_up.outcome = outcome
+    follow_up.done_on = on
+    follow_up.full_clean()
+    follow_up.save()
+    return follow_up
+
+
+# ---- notifications ----------------------------------------------------------------------------------
+
+
+def _users_at(regions: set[int], roles: list[str]) -> dict[int, list[User]]:
+    """Active users of `roles` working at each region node (one query)."""
+    result: dict[int, list[User]] = defaultdict(list)
+    for user in User.objects.filter(region_id__in=regions, role__in=roles, is_active=True).order_by("id"):
+        result[user.region_id].append(user)
+    return result
+
+
+def _flag_message(flag: OverdueFlag, level: int) -> str:
+    household, rule = flag.household, flag.rule
+    place = household.village.name if household.village_id else ""
+    if rule.mode == Rule.Mode.REMINDER:
+        return _("Reminder: %(rule)s — household %(number)s (%(place)s), %(start)s to %(end)s.") % {
+            "rule": rule.name,
+            "number": household.number,
+            "place": place,
+            "start": flag.period_start,
+            "end": flag.period_end,
+        }
+    text = _("Overdue: %(rule)s — household %(number)s (%(place)s), since %(period)s.") % {
+        "rule": rule.name,
+        "number": household.number,
+        "place": place,
+        "period": flag.period_key,
+    }
+    if level:
+        text = _("Still open after %(days)s days: %(text)s") % {
+            "days": (flag.escalated_on - flag.opened_on).days if flag.escalated_on else "",
+            "text": text,
+        }
+    return text
+
+
+KIND_BY_LEVEL = {
+    0: Notification.Kind.OVERDUE,
+    1: Notification.Kind.ESCALATED_TOWN,
+    2: Notification.Kind.ESCALATED_COUNTY,
+}
+
+
+@transaction.atomic
+def notifications_refresh(*, as_of: date) -> int:
+    """Write the inbox messages the open flags call for and have not had yet; returns how many.
+
+    Level 0 (a new flag) goes to the household's responsible contact (contacts' four-on-one assignment: the
+    family doctor for a doctor's rule, the village cadre otherwise; the village's cadres when the slot is
+    vacant); level 1 to the town's cadres; level 2 to the county's staff. Unique keys make a second run
+    write nothing; a constant number of queries.
+    """
+    from contacts.selectors import responsible_users_for_households
+    from visits.engine import engine_lock
+
+    engine_lock()  # never beside a run of the engine: the levels read here stay true until the commit
+    flags = list(
+        OverdueFlag.objects.open()
+        .filter(Q(notified_level__isnull=True) | Q(notified_level__lt=F("escalation_level")))
+        .select_related("household", "household__village", "rule")
+    )
+    if not flags:
+        return 0
+    new_contact = [f for f in flags if f.notified_level is None]
+    responsible: dict[str, dict[int, list[User]]] = {}
+    for slot, doctor in (("family_doctor", True), ("village_cadre", False)):
+        ids = [f.household_id for f in new_contact if f.rule.by_family_doctor == doctor]
+        responsible[slot] = responsible_users_for_households(household_ids=ids, slot=slot, on=as_of) if ids else {}
+    villages = {f.household.village_id for f in flags if f.household.village_id}
+    towns = {f.household.village.parent_id for f in flags if f.household.village_id}
+    counties = {f.household.county_id for f in flags}
+    regional = _users_at(villages | towns | counties, [Role.VILLAGE_CADRE, Role.TOWN_CADRE, Role.COUNTY_STAFF])
+
+    def at(region_id: int | None, role: str) -> list[User]:
+        return [u for u in regional.get(region_id, []) if u.role == role]
+
+    notes: list[Notification] = []
+    with translation.override(settings.LANGUAGE_CODE):
+        for flag in flags:
+            start = -1 if flag.notified_level is None else flag.notified_level
+            for level in range(start + 1, flag.escalation_level + 1):
+                household = flag.household
+                if level == 0:
+                    slot = "family_doctor" if flag.rule.by_family_doctor else "village_cadre"
+                    users = responsible[slot].get(household.pk) or at(household.village_id, Role.VILLAGE_CADRE)
+                    kind = Notification.Kind.REMINDER if flag.rule.mode == Rule.Mode.REMINDER else KIND_BY_LEVEL[0]
+                elif level == 1:
+                    users = at(household.village.parent_id if household.village_id else None, Role.TOWN_CADRE)
+                    kind = KIND_BY_LEVEL[1]
+                else:
+                    users = at(household.county_id, Role.COUNTY_STAFF)
+                    kind = KIND_BY_LEVEL[2]
+                message = _flag_message(flag, level)[:300]
+                notes.extend(
+                    Notification(
+                        user=user,
+                        kind=kind,
+                        key=f"flag:{flag.pk}:{level}",
+                        household=household,
+                        flag=flag,
+                        message=message,
+                    )
+                    for user in users
+                )
+    created = Notification.objects.bulk_create(notes, ignore_conflicts=True, batch_size=2000)
+    by_level: dict[int, list[int]] = defaultdict(list)
+    for flag in flags:
+        by_level[flag.escalation_level].append(flag.pk)
+    for level, ids in by_level.items():
+        OverdueFlag.objects.filter(pk__in=ids).update(notified_level=level)
+    return len(created)
+
+
+def emergency_notify(*, visit: Visit) -> int:
+    """突发事件 (seed 001 item 11): the village's cadres, the town's cadres and the county's staff at once."""
+    household = visit.household
+    village = household.village
+    regions = {household.county_id}
+    if village is not None:
+        regions |= {village.pk, village.parent_id}
+    users = User.objects.filter(
+        region_id__in=regions, role__in=[Role.VILLAGE_CADRE, Role.TOWN_CADRE, Role.COUNTY_STAFF], is_active=True
+    )
+    with translation.override(settings.LANGUAGE_CODE):
+        message = _("Emergency reported at household %(number)s (%(place)s) on %(date)s: %(needs)s") % {
+            "number": household.number,
+            "place": village.name if village else "",
+            "date": visit.date,
+            "needs": (visit.needs or visit.health or "")[:150],
+        }
+    created = Notification.objects.bulk_create(
+        [
+            Notification(
+                user=user,
+                kind=Notification.Kind.EMERGENCY,
+                key=f"visit:{visit.pk}:emergency",
+                household=household,
+                visit=visit,
+                message=message[:300],
+            )
+            for user in users
+            if (user.role != Role.VILLAGE_CADRE or (village and user.region_id == village.pk))
+            and (user.role != Role.TOWN_CADRE or (village and user.region_id == village.parent_id))
+            and (user.role != Role.COUNTY_STAFF or user.region_id == household.county_id)
+        ],
+        ignore_conflicts=True,
+    )
+    from visits import tasks
+
+    transaction.on_commit(lambda: _queue(tasks.notifications_deliver))
+    return len(created)
+
+
+def notification_mark_read(*, user: Any, notification_ids: list[int]) -> int:
+    return Notification.objects.filter(user=user, pk__in=notification_ids, read_at__isnull=True).update(
+        read_at=timezone.now()
+    )
+
+
+def notifications_deliver(*, limit: int = 500) -> int:
+    """Email and SMS for the messages not yet delivered: one email and one SMS per user per batch.
+
+    The rows are locked (SKIP LOCKED) so two workers never send the same message; a failure rolls back
+    and the task retries. Returns the number of messages delivered.
+    """
+    from visits.channels import email_send, sms_channel
+
+    with transaction.atomic():
+        pending: QuerySet[Notification] = (
+            Notification.objects.filter(delivered_at__isnull=True)
+            .select_for_update(skip_locked=True, of=("self",))
+            .select_related("user")
+            .order_by("id")[:limit]
+        )
+        by_user: dict[int, list[Notification]] = defaultdict(list)
+        for note in pending:
+            by_user[note.user_id].append(note)
+        channel = sms_channel()
+        with translation.override(settings.LANGUAGE_CODE):
+            for notes in by_user.values():
+                user = notes[0].user
+                body = "\n".join(n.message for n in notes)
+                if user.email:
+                    subject = _("Special families portal: %(n)s new messages") % {"n": len(notes)}
+                    email_send(to=user.email, subject=subject, body=body)
+                if user.phone:
+                    channel.send(phone=user.phone, text=_("%(n)s new messages in the portal.") % {"n": len(notes)})
+        ids = [n.pk for notes in by_user.values() for n in notes]
+        Notification.objects.filter(pk__in=ids).update(delivered_at=timezone.now())
+    return len(ids)
