@@ -32,7 +32,10 @@ def clean_text(value: Any) -> str:
     """NFKC (full-width digits and letters to ASCII), invisible characters removed, trimmed."""
     if value is None:
         return ""
-    text = unicodedata.normalize("NFKC", str(value)).translate(_INVISIBLE)
+    text = unicodedata.normalize("NFKC", str(value))
+    if text.isprintable():  # fast path (roster import: 50,000 rows): no control or format character
+        return text.strip()
+    text = text.translate(_INVISIBLE)
     # NFKC turns the ideographic space into a normal one; any other control or format char goes too.
     text = "".join(ch for ch in text if unicodedata.category(ch) not in {"Cc", "Cf"} or ch in " ")
     return text.strip()
@@ -342,3 +345,35 @@ def id_number_make(*, area_code: str, birth_date: date, sequence: int, sex: str)
     order = (sequence % 50) * 2 + (1 if sex == "M" else 0)
     first17 = f"{area_code[:6]}{birth_date:%Y%m%d}{sequence // 50 % 10}{order:02d}"
     return first17 + id_check_char(first17)
+
+
+# Added for the roster import (issue 4): the sex and disability-grade columns of a roster.
+_SEX = {"男": "M", "男性": "M", "M": "M", "MALE": "M", "女": "F", "女性": "F", "F": "F", "FEMALE": "F"}
+_GRADE = {"一级": "1", "二级": "2", "三级": "3", "四级": "4", "一": "1", "二": "2", "三": "3", "四": "4"}
+_GRADE.update({str(n): str(n) for n in range(1, 5)} | {f"{n}级": str(n) for n in range(1, 5)})
+
+
+def sex_parse(value: Any) -> str:
+    """男/女 (also 男性/女性, M/F) → "M"/"F"; empty stays empty."""
+    key = _compact(value).upper()
+    if not key:
+        return ""
+    if key in _SEX:
+        return _SEX[key]
+    raise ValidationError(_("Enter 男 or 女 (male or female)."), code="choice_invalid")
+
+
+def disability_grade_parse(value: Any) -> str:
+    """一级 … 四级 (also 1–4) → "1" … "4"; empty stays empty."""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    key = _compact(value)
+    if not key:
+        return ""
+    if key in _GRADE:
+        return _GRADE[key]
+    raise ValidationError(
+        _("Unknown disability grade %(value)s: expected 一级, 二级, 三级 or 四级."),
+        code="choice_invalid",
+        params={"value": key},
+    )

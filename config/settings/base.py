@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "regions",
     "audit",
     "households",
+    "households.roster",
     "contacts",
     "visits",
     "benefits",
@@ -193,6 +194,14 @@ CELERY_BEAT_SCHEDULE = {
     "clear-expired-sessions": {
         "task": "accounts.tasks.sessions_clear_expired",
         "schedule": 60 * 60,
+    },
+    "roster-jobs-requeue": {
+        "task": "households.tasks.roster_jobs_requeue_task",
+        "schedule": 60,
+    },
+    "roster-files-delete-expired": {
+        "task": "households.tasks.roster_files_delete_expired_task",
+        "schedule": 6 * 60 * 60,
     },
 }
 

@@ -11,3 +11,12 @@ PASSWORD_MIN_CHARACTER_CLASSES = 3
 PASSWORD_MAX_AGE_DAYS = 90
 # Cybersecurity Law art. 21: logs kept at least six months. The application never deletes audit rows.
 AUDIT_RETENTION_DAYS = 180
+
+# Roster import (ROSTER.md, SECURITY.md "Uploads"). A county roster of 50,000 persons is about 4 MB.
+ROSTER_MAX_UPLOAD_BYTES = 20 * 1024 * 1024
+# Zip-bomb guard, checked on the sizes the archive declares before anything is decompressed.
+ROSTER_MAX_UNCOMPRESSED_BYTES = 300 * 1024 * 1024
+ROSTER_MAX_COMPRESSION_RATIO = 100
+ROSTER_MAX_ROWS = 100_000
+# The uploaded file is kept with its import job for this long, then deleted (the job row and counts stay).
+ROSTER_FILE_RETENTION_DAYS = 30

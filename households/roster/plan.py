@@ -1,0 +1,297 @@
+"""The diff of a validated roster against the archive: what an import would create, update, leave alone,
+and which households of the importer's area the roster no longer lists (ROSTER.md "Outcome").
+
+A person is identified by the ID number; a household by its number in the county, or else by its persons.
+A blank cell never erases a value of the archive. Households outside the importer's area are never
+touched: a row that would is an error (SECURITY.md "Access").
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from django.utils.translation import gettext as _
+
+from households.models import Household, Member, household_scope_q
+from households.privacy import mask_value
+from households.roster.validate import HouseholdRow, MemberRow, Roster
+from regions.models import Region
+
+# roster field → Household field
+HOUSEHOLD_MAP = {
+    "family_type": "family_type",
+    "certificate_number": "certificate_number",
+    "address": "address",
+    "poverty_registered": "poverty_registered",
+    "difficulties": "difficulties_note",
+    "child_name": "child_name",
+    "child_event_date": "child_event_date",
+    "disability_grade": "child_disability_grade",
+}
+# roster field → Member field
+MEMBER_MAP = {
+    "name": "name",
+    "id_number": "id_number",
+    "sex": "sex",
+    "birth_date": "birth_date",
+    "role": "role",
+    "phone": "phone",
+    "alive": "alive",
+    "self_care": "self_care",
+    "health": "health_notes",
+}
+HOUSEHOLD_VALUES = ("id", "number", "village_id", "county_id", "village__path", "status", *HOUSEHOLD_MAP.values())
+MEMBER_VALUES = ("id", "household_id", "death_date", *MEMBER_MAP.values())
+MASKED = ("id_number", "phone")
+PREVIEW_LIMIT = 1000  # changed records listed in the preview; the counts are always complete
+
+
+@dataclass
+class Counts:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+
+    def as_dict(self) -> dict[str, int]:
+        return {"created": self.created, "updated": self.updated, "unchanged": self.unchanged}
+
+
+@dataclass
+class Plan:
+    households: Counts = field(default_factory=Counts)
+    members: Counts = field(default_factory=Counts)
+    # (file household, number to give it) for new households
+    household_creates: list[tuple[HouseholdRow, str]] = field(default_factory=list)
+    household_updates: dict[int, dict[str, Any]] = field(default_factory=dict)  # pk → {field: new}
+    # (member row, household pk or the file household when it is new)
+    member_creates: list[tuple[MemberRow, int | HouseholdRow]] = field(default_factory=list)
+    member_updates: dict[int, dict[str, Any]] = field(default_factory=dict)
+    changes: list[dict[str, Any]] = field(default_factory=list)  # preview of updates (old → new)
+    missing: list[dict[str, str]] = field(default_factory=list)
+    missing_count: int = 0
+
+
+def _in_area(household: dict[str, Any], area_path: str, county: Region) -> bool:
+    if household["village__path"]:
+        return household["village__path"].startswith(area_path)
+    return county.path.startswith(area_path)
+
+
+def _show(field_name: str, value: Any) -> Any:
+    if value in (None, ""):
+        return ""
+    if field_name in MASKED:
+        return mask_value(field_name, str(value))
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, bool):
+        return _("Yes") if value else _("No")
+    return value
+
+
+def _next_numbers(county: Region) -> int:
+    """The last sequence of the county's generated numbers ``630103-00042`` (households.services' format)."""
+    numbers = Household.objects.filter(county=county, number__regex=rf"^{county.code}-[0-9]{{5,}}$").values_list(
+        "number", flat=True
+    )
+    return max((int(n.rsplit("-", 1)[1]) for n in numbers.order_by("-number")[:1]), default=0)
+
+
+def roster_plan(*, roster: Roster, county: Region, area_path: str, today: date) -> Plan:
+    """Compare the roster with the archive. Errors found here (area, identity) are added to the roster."""
+    plan = Plan()
+    numbers = {h.number for h in roster.households if h.number}
+    ids = {m.values["id_number"] for h in roster.households for m in h.members if m.values.get("id_number")}
+    by_number = {
+        h["number"]: h
+        for h in Household.objects.filter(county=county, number__in=numbers).values(*HOUSEHOLD_VALUES).iterator(2000)
+    }
+    members = {
+        m["id_number"]: m for m in Member.objects.filter(id_number__in=ids).values(*MEMBER_VALUES).iterator(5000)
+    }
+    member_households = {
+        h["id"]: h
+        for h in Household.objects.filter(pk__in={m["household_id"] for m in members.values()})
+        .values(*HOUSEHOLD_VALUES, "county__path")
+        .iterator(2000)
+    }
+    last_number = _next_numbers(county)
+    targets: dict[int, HouseholdRow] = {}
+    village_names = dict(Region.objects.filter(path__startswith=county.path).values_list("pk", "name"))
+
+    for household in roster.households:
+        target = by_number.get(household.number) if household.number else None
+        if target is not None and not _in_area(target, area_path, county):
+            roster.error(
+                household.where,
+                "household_number",
+                _("Household number %(number)s belongs to a household outside your area.")
+                % {"number": household.number},
+            )
+            continue
+        if target is None:
+            for member in household.members:
+                existing = members.get(member.values.get("id_number"))
+                if existing is not None:
+                    candidate = member_households[existing["household_id"]]
+                    if candidate["county_id"] == county.pk and _in_area(candidate, area_path, county):
+                        target = candidate
+                        break
+        if target is not None and target["id"] in targets:
+            roster.error(
+                household.where,
+                "household_number" if household.number else "id_number",
+                _("These persons belong to the same household as row %(row)d.")
+                % {"row": targets[target["id"]].where.row},
+            )
+            continue
+        if target is None:
+            if "family_type" not in household.given and not any(
+                e.row == household.where.row and e.field == "family_type" for e in roster.errors
+            ):
+                roster.error(household.where, "family_type", _("Enter the family type (独生子女死亡 or 独生子女伤残)."))
+            number = household.number
+            if not number:
+                last_number += 1
+                number = f"{county.code}-{last_number:05d}"
+            plan.household_creates.append((household, number))
+            plan.households.created += 1
+            _check_grade(roster, household, household.values.get("family_type"))
+            owner: int | HouseholdRow = household
+        else:
+            targets[target["id"]] = household
+            changed = _household_diff(household, target)
+            family_type = changed.get("family_type", target["family_type"])
+            _check_grade(
+                roster, household, family_type, changed.get("child_disability_grade", target["child_disability_grade"])
+            )
+            if changed:
+                plan.household_updates[target["id"]] = changed
+                plan.households.updated += 1
+                _preview(
+                    plan,
+                    "household",
+                    target["number"],
+                    "",
+                    {k: (target.get(k), v) for k, v in changed.items()},
+                    village_names,
+                )
+            else:
+                plan.households.unchanged += 1
+            owner = target["id"]
+        for member in household.members:
+            _plan_member(plan, roster, member, owner, members, member_households, area_path, county, household, target)
+
+    matched = set(targets)
+    missing = Household.objects.filter(county=county, status=Household.Status.ACTIVE).filter(
+        household_scope_q(area_path)
+    )
+    if roster.towns:
+        missing = missing.filter(village__parent_id__in=roster.towns)
+    missing = missing.exclude(pk__in=matched).order_by("number")
+    plan.missing_count = missing.count()
+    plan.missing = [
+        {"number": number, "village": village or ""}
+        for number, village in missing.values_list("number", "village__name")[:PREVIEW_LIMIT]
+    ]
+    return plan
+
+
+def _check_grade(roster: Roster, household: HouseholdRow, family_type: str | None, grade: str | None = None) -> None:
+    grade = household.values.get("disability_grade") or grade
+    if grade and family_type and family_type != Household.FamilyType.DISABILITY:
+        roster.error(household.where, "disability_grade", _("A disability grade applies only to a disability family."))
+
+
+def _household_diff(household: HouseholdRow, target: dict[str, Any]) -> dict[str, Any]:
+    changed: dict[str, Any] = {}
+    if household.village is not None and household.village.pk != target["village_id"]:
+        changed["village_id"] = household.village.pk
+    if household.number and household.number != target["number"]:
+        changed["number"] = household.number
+    for name in household.given:
+        model_field = HOUSEHOLD_MAP[name]
+        value = household.values[name]
+        if value != target[model_field]:
+            changed[model_field] = value
+    return changed
+
+
+def _plan_member(
+    plan: Plan,
+    roster: Roster,
+    member: MemberRow,
+    owner: int | HouseholdRow,
+    members: dict[str, dict[str, Any]],
+    member_households: dict[int, dict[str, Any]],
+    area_path: str,
+    county: Region,
+    household: HouseholdRow,
+    target: dict[str, Any] | None,
+) -> None:
+    existing = members.get(member.values.get("id_number"))
+    if existing is None:
+        plan.member_creates.append((member, owner))
+        plan.members.created += 1
+        return
+    current = member_households[existing["household_id"]]
+    if current["county_id"] != county.pk or not _in_area(current, area_path, county):
+        side = ""
+        if member.where.header.layout == "couples":
+            side = "M" if member.values.get("role") == "husband" else "F"
+        roster.error(member.where, "id_number", _("This person is registered in a household outside your area."), side)
+        return
+    changed: dict[str, Any] = {}
+    for name, model_field in MEMBER_MAP.items():
+        value = member.values.get(name)
+        if value in (None, ""):
+            continue  # a blank cell never erases
+        if value != existing[model_field]:
+            changed[model_field] = value
+    if changed.get("alive") is True and existing["death_date"] is not None:
+        changed["death_date"] = None
+    if isinstance(owner, int) and owner != existing["household_id"]:
+        changed["household_id"] = owner
+    elif not isinstance(owner, int):
+        changed["household_id"] = owner  # moves into a new household: resolved to its pk on apply
+    if changed:
+        plan.member_updates[existing["id"]] = changed
+        plan.members.updated += 1
+        olds = {k: (existing.get(k), v) for k, v in changed.items() if k != "household_id"}
+        if "household_id" in changed:
+            new_number = household.number or _("(new household)")
+            olds["household"] = (
+                current["number"],
+                new_number if not isinstance(owner, int) else (target or {}).get("number"),
+            )
+        _preview(
+            plan, "member", (target or {}).get("number") or household.number, member.values.get("name") or "", olds, {}
+        )
+    else:
+        plan.members.unchanged += 1
+
+
+_LABELS = {
+    "village_id": "village",
+    "health_notes": "health",
+    "difficulties_note": "difficulties",
+    "child_disability_grade": "disability_grade",
+}
+
+
+def _preview(plan: Plan, kind: str, number: str, name: str, fields: dict[str, tuple[Any, Any]], villages: dict) -> None:
+    if len(plan.changes) >= PREVIEW_LIMIT:
+        return
+    rows = []
+    for model_field, (old, new) in fields.items():
+        label = _LABELS.get(model_field, model_field)
+        if model_field == "village_id":
+            old, new = villages.get(old, ""), villages.get(new, "")
+        rows.append([label, _show(label, old), _show(label, new)])
+    plan.changes.append({"kind": kind, "household": number, "name": name, "fields": rows})
+
+
+def plan_counts(plan: Plan) -> dict[str, Any]:
+    return {"households": plan.households.as_dict(), "members": plan.members.as_dict()}

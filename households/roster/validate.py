@@ -1,0 +1,627 @@
+"""Whole-file validation of a roster: every sheet, every row, every error (ROSTER.md "Values", "Outcome").
+
+Nothing here touches the archive: the result is the households and members the file holds, already
+cleaned (through households.validation, the one implementation of the value rules), with every error and
+warning located by sheet, Excel row and column. ``plan`` compares it with the database.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+
+from households import validation
+from households.roster.headers import (
+    COUPLES,
+    FIELD_HEADERS,
+    MEMBER_FIELDS,
+    PERSONS,
+    SPOUSE_FIELDS,
+    Header,
+    header_find,
+    header_normalize,
+)
+from households.roster.reader import Sheet
+from regions.models import Region
+
+TOTAL_WORDS = ("合计", "总计", "小计")
+HOUSEHOLD_FIELDS = (
+    "family_type",
+    "certificate_number",
+    "address",
+    "poverty_registered",
+    "difficulties",
+    "child_name",
+    "child_event_date",
+    "disability_grade",
+)
+# Household values that must agree on every row of one household (others: the first value is kept).
+HOUSEHOLD_STRICT = ("village", "family_type")
+MAX_LENGTH = {"name": 50, "child_name": 50, "certificate_number": 40, "address": 200, "household_number": 30}
+
+
+@dataclass
+class Issue:
+    sheet: str | None
+    row: int | None  # Excel row number
+    field: str | None
+    column: str | None  # the header as written
+    message: str
+    col: int | None = None  # 0-based column index (to mark the cell)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "sheet": self.sheet,
+            "row": self.row,
+            "field": self.field,
+            "column": self.column,
+            "message": self.message,
+        }
+
+
+@dataclass
+class Note:
+    sheet: str | None
+    row: int | None
+    message: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"sheet": self.sheet, "row": self.row, "message": self.message}
+
+
+@dataclass
+class Cell:
+    """Where a value came from: to put an error found later (in the plan) on the right cell."""
+
+    sheet: str
+    row: int
+    header: Header
+
+
+@dataclass
+class MemberRow:
+    where: Cell
+    values: dict[str, Any]
+    valid_id: bool = False
+
+
+@dataclass
+class HouseholdRow:
+    where: Cell
+    number: str  # "" when the file has no household-number column (couple layout)
+    village: Region | None
+    values: dict[str, Any] = field(default_factory=dict)
+    members: list[MemberRow] = field(default_factory=list)
+    given: set[str] = field(default_factory=set)  # household fields with a non-blank value in the file
+
+
+@dataclass
+class Roster:
+    households: list[HouseholdRow] = field(default_factory=list)
+    errors: list[Issue] = field(default_factory=list)
+    warnings: list[Note] = field(default_factory=list)
+    towns: set[int] = field(default_factory=set)  # towns the file covers (for "missing")
+
+    @property
+    def valid(self) -> bool:
+        return not self.errors
+
+    def error(self, where: Cell, field_name: str, message: str, side: str = "") -> None:
+        column = where.header.column(field_name, side) or where.header.column(field_name)
+        key = (where.sheet, where.row, field_name)
+        if any((e.sheet, e.row, e.field) == key for e in self.errors[-8:]):
+            return  # one error per cell is enough
+        self.errors.append(
+            Issue(
+                sheet=where.sheet,
+                row=where.row,
+                field=field_name,
+                column=column.header if column else None,
+                message=message,
+                col=column.index if column else None,
+            )
+        )
+
+
+def _message(exc: ValidationError) -> str:
+    return " ".join(exc.messages)
+
+
+# ---------------------------------------------------------------------------------------------------
+# Regions of the county
+# ---------------------------------------------------------------------------------------------------
+
+
+def _name_key(value: Any) -> str:
+    return header_normalize(validation.clean_text(value))
+
+
+class RegionIndex:
+    """Towns and villages of one county by name, and the importer's area."""
+
+    def __init__(self, *, county: Region, area_path: str) -> None:
+        self.county = county
+        self.area_path = area_path
+        regions = list(Region.objects.filter(path__startswith=county.path).exclude(pk=county.pk))
+        self.towns = {_name_key(r.name): r for r in regions if r.level == Region.Level.TOWN}
+        self.villages: dict[str, list[Region]] = defaultdict(list)
+        for region in regions:
+            if region.level == Region.Level.VILLAGE:
+                self.villages[_name_key(region.name)].append(region)
+        self.town_of = {r.pk: r.parent_id for r in regions if r.level == Region.Level.VILLAGE}
+        self._cache: dict[tuple[str, str], tuple[Region | None, str, str]] = {}
+
+    @staticmethod
+    def _closest(name: str, names: list[str]) -> str:
+        close = difflib.get_close_matches(name, names, n=3, cutoff=0.3)
+        return "、".join(close) if close else "—"
+
+    def resolve(self, town: Any, village: Any) -> tuple[Region | None, str, str]:
+        """(village, field of the error, message); the message is "" when the village was found."""
+        key = (_name_key(town), _name_key(village))
+        if key not in self._cache:
+            self._cache[key] = self._resolve(*key)
+        return self._cache[key]
+
+    def _resolve(self, town_name: str, village_name: str) -> tuple[Region | None, str, str]:
+        town = None
+        if town_name:
+            town = self.towns.get(town_name)
+            if town is None:
+                return (
+                    None,
+                    "town",
+                    _("Unknown town or street %(name)s. Closest names in the county: %(closest)s.")
+                    % {
+                        "name": town_name,
+                        "closest": self._closest(town_name, list(self.towns)),
+                    },
+                )
+        if not village_name:
+            return None, "village", _("Enter the village or community.")
+        candidates = self.villages.get(village_name, [])
+        if town is not None:
+            candidates = [v for v in candidates if v.parent_id == town.pk]
+        if not candidates:
+            names = [
+                name
+                for name, villages in self.villages.items()
+                if town is None or any(v.parent_id == town.pk for v in villages)
+            ]
+            where = town.name if town else self.county.name
+            return (
+                None,
+                "village",
+                _("Unknown village or community %(name)s in %(where)s. Closest names: %(closest)s.")
+                % {
+                    "name": village_name,
+                    "where": where,
+                    "closest": self._closest(village_name, names),
+                },
+            )
+        if len(candidates) > 1:
+            return (
+                None,
+                "village",
+                _("There are several villages named %(name)s; fill in the town column.") % {"name": village_name},
+            )
+        found = candidates[0]
+        if not found.path.startswith(self.area_path):
+            return (
+                None,
+                "village",
+                _("%(name)s is outside your area; rows of other areas cannot be imported.") % {"name": found.name},
+            )
+        return found, "", ""
+
+
+# ---------------------------------------------------------------------------------------------------
+# Values
+# ---------------------------------------------------------------------------------------------------
+
+
+def _blank(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def _text(value: Any, field_name: str) -> str:
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    text = validation.clean_text(value)
+    limit = MAX_LENGTH.get(field_name)
+    if limit and len(text) > limit:
+        raise ValidationError(
+            _("At most %(limit)d characters; this has %(n)d."), code="too_long", params={"limit": limit, "n": len(text)}
+        )
+    return text
+
+
+class Converter:
+    """Raw cell → clean value, with a cache for the values that repeat on every row (types, dates, words)."""
+
+    def __init__(self, today: date) -> None:
+        self.today = today
+        self._cache: dict[tuple[str, Any], Any] = {}
+        self.parsers = {
+            "sex": validation.sex_parse,
+            "birth_date": lambda v: validation.date_parse(v, today=today),
+            "child_event_date": lambda v: validation.date_parse(v, today=today),
+            "role": validation.role_parse,
+            "phone": validation.phone_normalize,
+            "family_type": validation.family_type_parse,
+            "disability_grade": validation.disability_grade_parse,
+            "alive": validation.alive_parse,
+            "self_care": validation.self_care_parse,
+            "poverty_registered": validation.yes_no_parse,
+        }
+
+    def __call__(self, field_name: str, value: Any) -> Any:
+        """The clean value, or a ValidationError instance (cached errors are returned, not raised)."""
+        parser = self.parsers.get(field_name)
+        if parser is None:
+            try:
+                return _text(value, field_name)
+            except ValidationError as exc:
+                return exc
+        key = (field_name, value if not isinstance(value, list) else tuple(value))
+        if key in self._cache:
+            return self._cache[key]
+        try:
+            result = parser(value)
+        except ValidationError as exc:
+            result = exc
+        if field_name != "phone":
+            self._cache[key] = result
+        return result
+
+
+# ---------------------------------------------------------------------------------------------------
+# Rows
+# ---------------------------------------------------------------------------------------------------
+
+
+def _skip(row: list[Any]) -> bool:
+    """Blank rows, totals rows (合计/总计) and a header repeated on a printed page are skipped."""
+    filled = [v for v in row[:4] if not _blank(v)]
+    if not filled and all(_blank(v) for v in row):
+        return True
+    first = [str(v).strip() for v in filled[:2]]
+    return any(text.replace(" ", "").startswith(TOTAL_WORDS) for text in first)
+
+
+class SheetReader:
+    def __init__(self, *, roster: Roster, regions: RegionIndex, convert: Converter) -> None:
+        self.roster = roster
+        self.regions = regions
+        self.convert = convert
+        self.by_number: dict[str, HouseholdRow] = {}
+
+    def read(self, sheet: Sheet) -> None:
+        header = header_find(sheet.rows)
+        if header is None:
+            if any(not _blank(v) for row in sheet.rows for v in row):
+                self.roster.warnings.append(
+                    Note(
+                        sheet.name,
+                        None,
+                        _("Sheet %(sheet)s has no roster header and was skipped.") % {"sheet": sheet.name},
+                    )
+                )
+            return
+        missing = _required_missing(header)
+        if missing:
+            self.roster.errors.append(
+                Issue(
+                    sheet=sheet.name,
+                    row=header.first_data_row,
+                    field=None,
+                    column=None,
+                    message=_("The header has no column for %(columns)s.") % {"columns": "、".join(missing)},
+                )
+            )
+            return
+        for _index, text in header.unknown:
+            self.roster.warnings.append(
+                Note(
+                    sheet.name, None, _("Column %(column)s is not a roster column and was ignored.") % {"column": text}
+                )
+            )
+        for _index, text in header.duplicates:
+            self.roster.warnings.append(
+                Note(
+                    sheet.name,
+                    None,
+                    _("Column %(column)s appears twice; the second one was ignored.") % {"column": text},
+                )
+            )
+        if header.has("remarks"):
+            self.roster.warnings.append(
+                Note(sheet.name, None, _("The remarks column (备注) is not kept in the archive."))
+            )
+        if header.layout == COUPLES:
+            extra = [c.header for c in header.columns if c.field in MEMBER_FIELDS and not c.side and c.field != "phone"]
+            if extra:
+                self.roster.warnings.append(
+                    Note(
+                        sheet.name,
+                        None,
+                        _("In a couple roster %(columns)s cannot be given to one spouse and was ignored.")
+                        % {"columns": "、".join(extra)},
+                    )
+                )
+        for index in range(header.first_data_row, len(sheet.rows)):
+            row = sheet.rows[index]
+            if _skip(row):
+                continue
+            name_column = header.column("name") or header.column("name", "M")
+            if name_column and header_normalize(_cell(row, name_column.index)) in ("姓名", "男方姓名", "丈夫姓名"):
+                continue
+            where = Cell(sheet.name, index + 1, header)
+            raw = self._values(sheet, index, row, header, where)
+            if header.layout == PERSONS:
+                self._person(where, raw)
+            else:
+                self._couple(where, raw)
+
+    def _values(
+        self, sheet: Sheet, index: int, row: list[Any], header: Header, where: Cell
+    ) -> dict[tuple[str, str], Any]:
+        """Each recognised cell, converted; errors recorded and their value left out."""
+        values: dict[tuple[str, str], Any] = {}
+        for column in header.columns:
+            if not column.field or column.field == "remarks":
+                continue
+            raw = _cell(row, column.index)
+            if (index, column.index) in sheet.formulas:
+                self.roster.error(
+                    where, column.field, _("The cell holds a formula; type the value itself."), column.side
+                )
+                values[(column.field, column.side)] = None
+                continue
+            if column.field in ("town", "village", "id_number"):
+                values[(column.field, column.side)] = raw  # resolved or parsed with more context below
+                continue
+            result = (
+                self.convert(column.field, raw)
+                if not _blank(raw)
+                else ("" if column.field not in self.convert.parsers else None)
+            )
+            if isinstance(result, ValidationError):
+                self.roster.error(where, column.field, _message(result), column.side)
+                result = None
+            values[(column.field, column.side)] = result
+        return values
+
+    def _village(self, where: Cell, raw: dict) -> Region | None:
+        town, village = raw.get(("town", ""), ""), raw.get(("village", ""), "")
+        found, field_name, message = self.regions.resolve(town, village)
+        if message:
+            self.roster.error(where, field_name, message)
+        elif found is not None:
+            self.roster.towns.add(self.regions.town_of[found.pk])
+        return found
+
+    def _member(self, where: Cell, raw: dict, side: str, shared: dict | None = None) -> MemberRow:
+        values: dict[str, Any] = {}
+        for field_name in MEMBER_FIELDS:
+            key = (field_name, side if field_name in SPOUSE_FIELDS else "")
+            if side and field_name not in SPOUSE_FIELDS and field_name != "phone":
+                continue
+            values[field_name] = raw.get(key)
+        if side and not values.get("phone") and shared:
+            values["phone"] = shared.get("phone")
+        member = MemberRow(where=where, values=values)
+        if values.get("name") == "":
+            self.roster.error(where, "name", _("Enter the name."), side)
+        id_raw = raw.get(("id_number", side))
+        if id_raw is not None and not _blank(id_raw):
+            try:
+                info = validation.id_number_parse(id_raw, today=self.convert.today)
+            except ValidationError as exc:
+                self.roster.error(where, "id_number", _message(exc), side)
+                values["id_number"] = None
+            else:
+                values["id_number"] = info.number
+                values["_info"] = info
+                member.valid_id = True
+                if info.converted_from_15:
+                    self.roster.warnings.append(
+                        Note(
+                            where.sheet,
+                            where.row,
+                            _("A 15-digit ID number was converted to 18 digits; check it against the ID card."),
+                        )
+                    )
+                if side and info.sex != side:
+                    self.roster.error(
+                        where,
+                        "id_number",
+                        _("This is a woman's ID number in the husband's column.")
+                        if side == "M"
+                        else _("This is a man's ID number in the wife's column."),
+                        side,
+                    )
+                    member.valid_id = False
+        elif id_raw is not None:
+            self.roster.error(where, "id_number", _("Enter the ID number (18 characters, formatted as text)."), side)
+            values["id_number"] = None
+        if side:
+            values["role"] = "husband" if side == "M" else "wife"
+            values["sex"] = side
+        return member
+
+    def _household(self, where: Cell, number: str, village: Region | None, raw: dict) -> HouseholdRow:
+        household = HouseholdRow(where=where, number=number, village=village)
+        for field_name in HOUSEHOLD_FIELDS:
+            value = raw.get((field_name, ""))
+            household.values[field_name] = value
+            if value not in (None, ""):
+                household.given.add(field_name)
+        return household
+
+    def _person(self, where: Cell, raw: dict) -> None:
+        number = raw.get(("household_number", ""))
+        village = self._village(where, raw)
+        member = self._member(where, raw, "")
+        if not number:
+            if number == "":
+                self.roster.error(where, "household_number", _("Enter the household number (户编号)."))
+            return
+        household = self.by_number.get(number)
+        if household is None:
+            household = self._household(where, number, village, raw)
+            self.by_number[number] = household
+            self.roster.households.append(household)
+        else:
+            self._merge(household, where, village, raw)
+        household.members.append(member)
+
+    def _merge(self, household: HouseholdRow, where: Cell, village: Region | None, raw: dict) -> None:
+        """A later row of the same household: its household values must agree with the first row's."""
+        if village is not None:
+            if household.village is None:
+                household.village = village
+            elif household.village != village:
+                self.roster.error(
+                    where,
+                    "village",
+                    _("Household %(number)s is in %(first)s on row %(row)d but in %(other)s here.")
+                    % {
+                        "number": household.number,
+                        "first": household.village.name,
+                        "row": household.where.row,
+                        "other": village.name,
+                    },
+                )
+        for field_name in HOUSEHOLD_FIELDS:
+            value = raw.get((field_name, ""))
+            if value in (None, ""):
+                continue
+            if field_name not in household.given:
+                household.values[field_name] = value
+                household.given.add(field_name)
+            elif household.values[field_name] != value and field_name in HOUSEHOLD_STRICT:
+                self.roster.error(
+                    where,
+                    field_name,
+                    _("This differs from row %(row)d of the same household.") % {"row": household.where.row},
+                )
+
+    def _couple(self, where: Cell, raw: dict) -> None:
+        village = self._village(where, raw)
+        number = raw.get(("household_number", "")) or ""
+        household = self._household(where, number, village, raw)
+        shared = {"phone": raw.get(("phone", ""))}
+        for side in ("M", "F"):
+            if all(_blank(raw.get((f, side))) for f in ("name", "id_number")):
+                continue  # that spouse has died or is absent
+            household.members.append(self._member(where, raw, side, shared))
+        if not household.members:
+            self.roster.error(where, "name", _("Enter at least one spouse."), "M")
+            return
+        if number and number in self.by_number:
+            self.roster.error(
+                where,
+                "household_number",
+                _("Household number %(number)s is used again on row %(row)d.")
+                % {"number": number, "row": self.by_number[number].where.row},
+            )
+            return
+        if number:
+            self.by_number[number] = household
+        self.roster.households.append(household)
+
+
+def _cell(row: list[Any], index: int) -> Any:
+    return row[index] if index < len(row) else ""
+
+
+def _required_missing(header: Header) -> list[str]:
+    if header.layout == PERSONS:
+        needed = [("household_number", ""), ("name", ""), ("id_number", ""), ("village", "")]
+    else:
+        needed = [("village", ""), ("name", "M"), ("id_number", "M"), ("name", "F"), ("id_number", "F")]
+    prefix = {"": "", "M": "男方", "F": "女方"}
+    return [prefix[side] + FIELD_HEADERS[f][0] for f, side in needed if header.column(f, side) is None]
+
+
+# ---------------------------------------------------------------------------------------------------
+# The whole file
+# ---------------------------------------------------------------------------------------------------
+
+
+def roster_validate(*, sheets: list[Sheet], county: Region, area_path: str, today: date) -> Roster:
+    """Read every sheet and check every row; cross-row rules (duplicates, sex and birth date) last."""
+    roster = Roster()
+    reader = SheetReader(
+        roster=roster, regions=RegionIndex(county=county, area_path=area_path), convert=Converter(today)
+    )
+    for sheet in sheets:
+        reader.read(sheet)
+    if not roster.households and not roster.errors:
+        roster.errors.append(
+            Issue(None, None, None, None, _("No sheet of the workbook has a roster header with any rows."))
+        )
+    _check_members(roster)
+    return roster
+
+
+def roster_sort(roster: Roster, sheet_names: list[str]) -> None:
+    """Errors and warnings in the order of the workbook: sheet, row, column."""
+    order = {name: index for index, name in enumerate(sheet_names)}
+    roster.errors.sort(key=lambda e: (order.get(e.sheet, -1), e.row or 0, e.col or 0))
+    roster.warnings.sort(key=lambda w: (order.get(w.sheet, -1), w.row or 0))
+
+
+def _check_members(roster: Roster) -> None:
+    members = [m for h in roster.households for m in h.members]
+    counts = Counter(m.values["id_number"] for m in members if m.valid_id)
+    rows: dict[str, list[MemberRow]] = defaultdict(list)
+    for member in members:
+        if member.valid_id and counts[member.values["id_number"]] > 1:
+            rows[member.values["id_number"]].append(member)
+    for same in rows.values():
+        for member in same:
+            others = "、".join(
+                _("%(sheet)s row %(row)d") % {"sheet": o.where.sheet, "row": o.where.row}
+                for o in same
+                if o is not member
+            )
+            roster.error(
+                member.where,
+                "id_number",
+                _("The same ID number is also on %(rows)s.") % {"rows": others},
+                _side(member),
+            )
+            member.valid_id = False  # cannot be trusted: sex and birth date are not compared with it
+    for household in roster.households:
+        roles = Counter()
+        for member in household.members:
+            values = member.values
+            info = values.pop("_info", None)
+            if member.valid_id and info is not None:
+                try:
+                    validation.id_number_check_consistency(
+                        info, sex=values.get("sex") or "", birth_date=values.get("birth_date")
+                    )
+                except ValidationError as exc:
+                    for field_name, errors in exc.error_dict.items():
+                        roster.error(member.where, field_name, " ".join(e.messages[0] for e in errors), _side(member))
+                values["sex"], values["birth_date"] = info.sex, info.birth_date
+            if not values.get("role"):
+                values["role"] = {"M": "husband", "F": "wife"}.get(values.get("sex") or "", "other")
+            roles[values["role"]] += 1
+            if values["role"] in ("husband", "wife") and roles[values["role"]] > 1:
+                roster.error(member.where, "role", _("A household has one husband and one wife."))
+
+
+def _side(member: MemberRow) -> str:
+    if member.where.header.layout == COUPLES:
+        return "M" if member.values.get("role") == "husband" else "F"
+    return ""
