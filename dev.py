@@ -93,7 +93,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     server = with_database(env)
     manage("migrate", "--no-input", "-v", "0", env=env)
     manage("load_regions", str(ROOT / "demo" / "regions_sample.csv"), env=env)
-    manage("seed_demo", "--seed", str(args.seed), env=env)
+    manage("seed_demo", "--seed", str(args.seed), "--households", str(args.households), env=env)
     children: list[subprocess.Popen] = []
     broker = env.get("CELERY_BROKER_URL") or env.get("REDIS_URL")
     transport = f"broker {broker.split('@')[-1]}" if broker else "embedded filesystem transport"
@@ -188,6 +188,7 @@ def main() -> int:
     run = sub.add_parser("run", help="run the portal with demo data")
     run.add_argument("--port", type=int, default=8000)
     run.add_argument("--seed", type=int, default=1)
+    run.add_argument("--households", type=int, default=300, help="demo special families (default 300)")
     sub.add_parser("test", help="run the test suite (other arguments go to pytest)")
     sub.add_parser("manage", help="run a manage.py command on the same database (e.g. `manage shell`)")
     args, rest = parser.parse_known_args()

@@ -10,6 +10,7 @@ from django.utils import timezone
 from accounts.models import User
 from accounts.roles import Role
 from accounts.services import user_set_password
+from demo.households import households_generate, households_insert
 from regions.models import Region
 
 # Meets every password rule; printed by the run command. These accounts exist only in demo data.
@@ -41,9 +42,23 @@ def _demo_users(county: Region) -> list[tuple[str, str, Region, str, str]]:
     ]
 
 
+def demo_households_seed(*, seed: int, county: Region, count: int) -> int:
+    """`count` special families spread over the county's villages (the same ones for the same seed).
+
+    Safe to run again: households whose number exists are left alone. Returns how many were created.
+    """
+    if count <= 0:
+        return 0
+    villages = list(Region.objects.subtree_of(county).villages().order_by("code"))
+    generated = list(
+        households_generate(seed=seed, county=county, villages=villages, count=count, today=timezone.localdate())
+    )
+    return households_insert(generated)
+
+
 @transaction.atomic
-def demo_seed(*, seed: int = 1, county_code: str = "630103") -> list[DemoLogin]:
-    """The users of every role; `seed` will drive the random households once they exist."""
+def demo_seed(*, seed: int = 1, county_code: str = "630103", households: int = 0) -> list[DemoLogin]:
+    """The users of every role and `households` special families; deterministic for a seed."""
     county = Region.objects.get(code=county_code)
     logins = []
     for username, role, region, last_name, first_name in _demo_users(county):
@@ -57,4 +72,5 @@ def demo_seed(*, seed: int = 1, county_code: str = "630103") -> list[DemoLogin]:
         user.full_clean()
         user.save()
         logins.append(DemoLogin(username=username, role=str(Role(role).label), region=region.name))
+    demo_households_seed(seed=seed, county=county, count=households)
     return logins

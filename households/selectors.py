@@ -196,7 +196,7 @@ _ID_CHECK_SQL = (
     + " + ".join(
         f"substr(households_member.id_number, {i + 1}, 1)::int * {w}" for i, w in enumerate(validation.ID_WEIGHTS)
     )
-    + ") % 11) + 1, 1) <> substr(households_member.id_number, 18, 1)"
+    + ") %% 11) + 1, 1) <> substr(households_member.id_number, 18, 1)"  # %% : a literal % in RawSQL
 )
 
 
