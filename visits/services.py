@@ -334,13 +334,16 @@ def notifications_refresh(*, as_of: date) -> int:
                     )
                     for user in users
                 )
-    created = Notification.objects.bulk_create(notes, ignore_conflicts=True, batch_size=2000)
+    existing = set(Notification.objects.filter(flag__in=[f.pk for f in flags]).values_list("user_id", "key"))
+    notes = [n for n in notes if (n.user.pk, n.key) not in existing]
+    # The unique key still guards against a run beside this one.
+    Notification.objects.bulk_create(notes, ignore_conflicts=True, batch_size=2000)
     by_level: dict[int, list[int]] = defaultdict(list)
     for flag in flags:
         by_level[flag.escalation_level].append(flag.pk)
     for level, ids in by_level.items():
         OverdueFlag.objects.filter(pk__in=ids).update(notified_level=level)
-    return len(created)
+    return len(notes)
 
 
 def emergency_notify(*, visit: Visit) -> int:
@@ -360,6 +363,7 @@ def emergency_notify(*, visit: Visit) -> int:
             "date": visit.date,
             "needs": (visit.needs or visit.health or "")[:150],
         }
+    already = set(Notification.objects.filter(visit=visit).values_list("user_id", flat=True))
     created = Notification.objects.bulk_create(
         [
             Notification(
@@ -371,7 +375,8 @@ def emergency_notify(*, visit: Visit) -> int:
                 message=message[:300],
             )
             for user in users
-            if (user.role != Role.VILLAGE_CADRE or (village and user.region_id == village.pk))
+            if user.pk not in already
+            and (user.role != Role.VILLAGE_CADRE or (village and user.region_id == village.pk))
             and (user.role != Role.TOWN_CADRE or (village and user.region_id == village.parent_id))
             and (user.role != Role.COUNTY_STAFF or user.region_id == household.county_id)
         ],

@@ -7,6 +7,7 @@ so a county can change them in one place.
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
 from config.settings.policy import *  # noqa: F403
@@ -195,6 +196,16 @@ CELERY_BEAT_SCHEDULE = {
         "task": "accounts.tasks.sessions_clear_expired",
         "schedule": 60 * 60,
     },
+    # The overdue engine over every household, then the inbox (visits.tasks); at night, after the day's visits.
+    "visits-overdue-nightly": {
+        "task": "visits.tasks.overdue_refresh_nightly",
+        "schedule": crontab(hour=1, minute=30),
+    },
+    # Email and SMS of the inbox messages not yet delivered (a failed delivery is tried again here).
+    "visits-notifications-deliver": {
+        "task": "visits.tasks.notifications_deliver",
+        "schedule": 15 * 60,
+    },
     "roster-jobs-requeue": {
         "task": "households.tasks.roster_jobs_requeue_task",
         "schedule": 60,
@@ -204,6 +215,9 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 6 * 60 * 60,
     },
 }
+
+# The SMS channel of the notifications: a class with send(*, phone, text); the default only logs.
+VISITS_SMS_CHANNEL = env("VISITS_SMS_CHANNEL", default="visits.channels.LoggingSmsChannel")
 
 EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="portal@localhost")
