@@ -22,6 +22,8 @@ NAV_ITEMS = [
     ("dashboard", _("Dashboard"), "accounts:dashboard", None),
     ("households", _("Households"), "households:list", Capability.VIEW_HOUSEHOLDS),
     ("data_quality", _("Data quality"), "households:quality", Capability.EDIT_HOUSEHOLDS),
+    ("roster", _("Roster import"), "households:roster:home", Capability.EDIT_HOUSEHOLDS),
+    ("contacts", _("Contacts"), "contacts:person_list", Capability.VIEW_CONTACTS),
     ("regions", _("Regions"), "regions:list", Capability.VIEW_REGIONS),
     ("users", _("Users"), "accounts:user_list", Capability.MANAGE_USERS),
     ("audit", _("Audit log"), "audit:access_list", Capability.READ_AUDIT),

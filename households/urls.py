@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from households import views
 
@@ -19,4 +19,5 @@ urlpatterns = [
     path("<int:pk>/print/", views.household_print, name="print"),
     path("<int:pk>/pdf/", views.household_pdf, name="pdf"),
     path("<int:pk>/members/<int:member_pk>/reveal/", views.member_reveal, name="reveal"),
+    path("roster/", include("households.roster.urls")),
 ]

@@ -27,7 +27,7 @@ from households.roster.headers import (
     header_find,
     header_normalize,
 )
-from households.roster.reader import Sheet
+from households.roster.reader import RosterFileError, Sheet
 from regions.models import Region
 
 TOTAL_WORDS = ("合计", "总计", "小计")
@@ -107,6 +107,7 @@ class Roster:
     errors: list[Issue] = field(default_factory=list)
     warnings: list[Note] = field(default_factory=list)
     towns: set[int] = field(default_factory=set)  # towns the file covers (for "missing")
+    unusable: list[Issue] = field(default_factory=list)  # sheets whose header lacks a required column
 
     @property
     def valid(self) -> bool:
@@ -316,13 +317,14 @@ class SheetReader:
             return
         missing = _required_missing(header)
         if missing:
-            self.roster.errors.append(
+            self.roster.unusable.append(
                 Issue(
                     sheet=sheet.name,
                     row=header.first_data_row,
                     field=None,
                     column=None,
-                    message=_("The header has no column for %(columns)s.") % {"columns": "、".join(missing)},
+                    message=_("Sheet %(sheet)s: the header has no column for %(columns)s.")
+                    % {"sheet": sheet.name, "columns": "、".join(missing)},
                 )
             )
             return
@@ -565,9 +567,17 @@ def roster_validate(*, sheets: list[Sheet], county: Region, area_path: str, toda
     for sheet in sheets:
         reader.read(sheet)
     if not roster.households and not roster.errors:
-        roster.errors.append(
-            Issue(None, None, None, None, _("No sheet of the workbook has a roster header with any rows."))
+        # Nothing readable at all: the file is unusable (exit 2), not a file with row errors.
+        if roster.unusable:
+            raise RosterFileError(" ".join(issue.message for issue in roster.unusable), code="required_column")
+        raise RosterFileError(
+            _(
+                "No sheet of the workbook has a roster header with rows below it "
+                "(a row with 姓名, 身份证号码, 村(社区) …)."
+            ),
+            code="no_header",
         )
+    roster.errors.extend(roster.unusable)
     _check_members(roster)
     return roster
 

@@ -1,0 +1,10 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+
+class RosterUploadForm(forms.Form):
+    file = forms.FileField(
+        label=_("Roster workbook (.xlsx)"),
+        help_text=_("The whole file is checked before anything is written; you confirm the import afterwards."),
+        widget=forms.ClearableFileInput(attrs={"accept": ".xlsx"}),
+    )
