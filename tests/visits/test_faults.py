@@ -59,14 +59,14 @@ def test_two_runs_at_once_give_the_same_flags_as_one(area, rules):
 @pytest.fixture
 def broker_down():
     """Celery for real (not eager), pointed at a closed port."""
-    saved = (app.conf.task_always_eager, app.conf.broker_url)
+    saved = (app.conf.task_always_eager, app.conf.broker_url, app._pool, app.amqp._producer_pool)
     app.conf.task_always_eager = False
     app.conf.broker_url = "redis://127.0.0.1:1/0"
-    app.pool.force_close_all()
-    app._pool = None
+    app._pool = app.amqp._producer_pool = None
     yield
-    app.conf.task_always_eager, app.conf.broker_url = saved
-    app._pool = None
+    if app._pool is not None:
+        app._pool.force_close_all()
+    app.conf.task_always_eager, app.conf.broker_url, app._pool, app.amqp._producer_pool = saved
 
 
 @pytest.mark.django_db
