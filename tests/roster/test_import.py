@@ -1,0 +1,166 @@
+"""The roster engine at its service interface: updates, identity, area scope, export round trip."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from openpyxl import load_workbook
+
+from households.models import Household, Member
+from households.roster.services import roster_run
+from households.roster.workbook import roster_export_xlsx, roster_template_xlsx
+from tests.roster.conftest import TODAY, edit_workbook, make_workbook, outcome, sample_bytes
+
+pytestmark = pytest.mark.django_db
+
+
+def run(data: bytes, county, *, area_path: str | None = None, dry_run: bool = False):
+    return roster_run(data=data, county=county, area_path=area_path or county.path, today=TODAY, dry_run=dry_run)
+
+
+def test_a_corrected_roster_updates_only_what_changed(sample_county):
+    clean = sample_bytes("roster_persons_clean")
+    run(clean, sample_county.county)
+    # Row 4: 戴振华 of household 00001. Column J (10) phone, P (16) address, R (18) self-care.
+    corrected = edit_workbook(clean, {(4, 10): "13900001111", (4, 16): "礼让街街道解放路社区1号", (5, 18): "失能"})
+
+    preview = run(corrected, sample_county.county, dry_run=True)
+    result = run(corrected, sample_county.county)
+
+    for outcome_ in (preview, result):
+        assert outcome_.plan.households.as_dict() == {"created": 0, "updated": 1, "unchanged": 119}
+        assert outcome_.plan.members.as_dict() == {"created": 0, "updated": 2, "unchanged": 238}
+    husband = Member.objects.get(name="戴振华")
+    assert husband.phone == "13900001111"
+    assert husband.household.address == "礼让街街道解放路社区1号"
+    assert Member.objects.get(name="林娟").self_care == Member.SelfCare.DISABLED
+    fields = {row[0]: row[1:] for change in result.plan.changes for row in change["fields"]}
+    assert fields["phone"] == ["173****0982", "139****1111"]  # masked in the preview
+    assert fields["address"][1] == "礼让街街道解放路社区1号"
+
+
+def test_a_blank_cell_never_erases_a_value(sample_county):
+    clean = sample_bytes("roster_persons_clean")
+    run(clean, sample_county.county)
+    result = run(edit_workbook(clean, {(4, 10): None}), sample_county.county)
+    assert result.plan.members.updated == 0
+    assert Member.objects.get(name="戴振华").phone == "17366730982"
+
+
+def test_the_couple_roster_without_numbers_finds_its_households_again_by_their_persons(sample_county):
+    couples = sample_bytes("roster_couples")
+    run(couples, sample_county.county)
+    numbers = set(Household.objects.values_list("number", flat=True))
+    assert all(n.startswith("630103-") for n in numbers)
+
+    result = run(couples, sample_county.county)
+
+    assert result.plan.households.unchanged == 80
+    assert set(Household.objects.values_list("number", flat=True)) == numbers
+    wife_only = Household.objects.get(members__name="叶芳")
+    assert wife_only.members.count() == 1
+
+
+def test_rows_of_a_village_outside_the_importers_area_are_errors(sample_county):
+    """A cadre of 人民街街道 uploads the roster of 礼让街街道: every row refused, nothing written."""
+    result = run(sample_bytes("roster_persons_clean"), sample_county.county, area_path=sample_county.other_town.path)
+
+    assert not result.valid
+    assert {e.field for e in result.errors} == {"village"}
+    assert "outside your area" in result.errors[0].message
+    assert len({e.row for e in result.errors}) == 240
+    assert Household.objects.count() == 0
+
+
+def test_an_import_never_updates_a_household_outside_the_importers_area(sample_county):
+    clean = sample_bytes("roster_persons_clean")
+    run(clean, sample_county.county)
+    # The same person, now listed in a household of the cadre's own town.
+    data = make_workbook(
+        [
+            ["户编号", "乡镇", "村", "姓名", "身份证号码", "家庭类别"],
+            ["90001", "人民街街道", "东关社区", "戴振华", "630103197307164610", "失独"],
+        ]
+    )
+    before = list(Member.objects.order_by("pk").values())
+
+    result = run(data, sample_county.county, area_path=sample_county.other_town.path)
+
+    assert outcome([e.as_dict() for e in result.errors]) == [["花名册", 2, "id_number"]]
+    assert "outside your area" in result.errors[0].message
+    assert list(Member.objects.order_by("pk").values()) == before
+
+
+def test_a_household_number_of_another_area_is_refused(sample_county):
+    run(sample_bytes("roster_persons_clean"), sample_county.county)
+    data = make_workbook(
+        [
+            ["户编号", "乡镇", "村", "姓名", "身份证号码", "家庭类别"],
+            ["00001", "人民街街道", "东关社区", "新人", "630103196502021231", "失独"],
+        ]
+    )
+    result = run(data, sample_county.county, area_path=sample_county.other_town.path)
+    assert outcome([e.as_dict() for e in result.errors]) == [["花名册", 2, "household_number"]]
+
+
+def test_header_below_a_title_with_a_two_row_merged_couple_header(sample_county):
+    data = make_workbook(
+        [
+            ["城中区特殊家庭花名册"],
+            ["序号", "乡镇(街道)", "村（社区）", "男方", None, "女方", None, "特殊家庭类型"],
+            [None, None, None, "姓名", "身份证号", "姓名", "身份证号", None],
+            [1, "人民街街道", "东关社区", "王建", "630103195001011233", "李芳", "630103195202021243", "失独"],
+        ]
+    )
+    result = run(data, sample_county.county)
+    assert result.valid, [e.as_dict() for e in result.errors]
+    assert result.plan.members.created == 2
+    assert set(Member.objects.values_list("role", "sex")) == {("husband", "M"), ("wife", "F")}
+
+
+def test_unknown_extra_columns_are_ignored_with_one_warning_each(sample_county):
+    result = run(sample_bytes("roster_persons_clean"), sample_county.county, dry_run=True)
+    ignored = [w for w in result.warnings if "录入人" in w.message]
+    assert len(ignored) == 1
+
+
+def test_the_export_imports_back_unchanged(sample_county):
+    run(sample_bytes("roster_persons_clean"), sample_county.county)
+    households = list(Household.objects.select_related("village__parent").order_by("number"))
+    for household in households:
+        household.member_list = list(household.members.order_by("id"))
+
+    exported = roster_export_xlsx(households=households, full_values=True)
+    result = run(exported, sample_county.county)
+
+    assert result.valid, [e.as_dict() for e in result.errors][:5]
+    assert result.plan.households.as_dict() == {"created": 0, "updated": 0, "unchanged": 120}
+    assert result.plan.members.as_dict() == {"created": 0, "updated": 0, "unchanged": 240}
+
+
+def test_the_export_is_masked_and_protected_against_formulas(sample_county):
+    run(sample_bytes("roster_persons_clean"), sample_county.county)
+    household = Household.objects.select_related("village__parent").get(number="00001")
+    household.address = '=HYPERLINK("http://x")'
+    household.member_list = list(household.members.order_by("id"))
+
+    sheet = load_workbook(io.BytesIO(roster_export_xlsx(households=[household], full_values=False))).active
+    rows = list(sheet.iter_rows(min_row=2, values_only=True))
+
+    assert rows[0][6] == "6301**********4610"
+    assert rows[0][9] == "173****0982"
+    assert rows[0][15] == '\'=HYPERLINK("http://x")'
+
+
+def test_the_template_has_text_columns_drop_downs_and_notes():
+    workbook = load_workbook(io.BytesIO(roster_template_xlsx()))
+    sheet = workbook["花名册"]
+    assert sheet["G1"].value == "身份证号码"
+    assert sheet["G2"].number_format == "@"
+    assert sheet["J2"].number_format == "@"
+    lists = [v.formula1 for v in sheet.data_validations.dataValidation]
+    assert '"独生子女死亡,独生子女伤残"' in lists
+    assert '"自理,半失能,失能"' in lists
+    assert '"是,否"' in lists
+    assert "填表说明" in workbook.sheetnames
