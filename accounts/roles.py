@@ -28,6 +28,12 @@ class Capability:
     VIEW_CONTACTS = "view_contacts"
     MANAGE_CONTACTS = "manage_contacts"
     CONFIGURE_CONTACTS = "configure_contacts"
+    # Visits (visits app): log a visit and see "my households"; read the rules; edit the county's rules.
+    LOG_VISITS = "log_visits"
+    VIEW_RULES = "view_rules"
+    EDIT_RULES = "edit_rules"
+    # The coverage dashboard (reports app): read it, and export its figures.
+    VIEW_COVERAGE = "view_coverage"
     # Later issues add: read mental health …
 
 
@@ -77,4 +83,21 @@ _CONTACT_CAPABILITIES: dict[str, frozenset[str]] = {
     Role.MEMBER: frozenset({Capability.VIEW_CONTACTS}),
 }
 for _role, _capabilities in _CONTACT_CAPABILITIES.items():
+    ROLE_CAPABILITIES[_role] = ROLE_CAPABILITIES[_role] | _capabilities
+
+
+# ---- visits and coverage: the people who visit log visits; everyone who works with the families reads the
+# rules; only county staff edit them. Leaders, county staff and cadres read the coverage dashboard (read-only:
+# it has no form); exporting its figures is part of reading them.
+_VISIT_CAPABILITIES: dict[str, frozenset[str]] = {
+    Role.COUNTY_STAFF: frozenset(
+        {Capability.LOG_VISITS, Capability.VIEW_RULES, Capability.EDIT_RULES, Capability.VIEW_COVERAGE}
+    ),
+    Role.TOWN_CADRE: frozenset({Capability.LOG_VISITS, Capability.VIEW_RULES, Capability.VIEW_COVERAGE}),
+    Role.VILLAGE_CADRE: frozenset({Capability.LOG_VISITS, Capability.VIEW_RULES, Capability.VIEW_COVERAGE}),
+    Role.FAMILY_DOCTOR: frozenset({Capability.LOG_VISITS, Capability.VIEW_RULES}),
+    Role.MEMBER: frozenset({Capability.LOG_VISITS, Capability.VIEW_RULES}),
+    Role.LEADER: frozenset({Capability.VIEW_RULES, Capability.VIEW_COVERAGE}),
+}
+for _role, _capabilities in _VISIT_CAPABILITIES.items():
     ROLE_CAPABILITIES[_role] = ROLE_CAPABILITIES[_role] | _capabilities

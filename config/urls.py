@@ -7,6 +7,8 @@ from django.views.i18n import set_language
 urlpatterns = [
     path("", include("accounts.urls")),
     path("households/", include("households.urls")),
+    path("visits/", include("visits.urls")),
+    path("reports/", include("reports.urls")),
     path("regions/", include("regions.urls")),
     path("audit/", include("audit.urls")),
     path("i18n/setlang/", set_language, name="set_language"),

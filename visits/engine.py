@@ -88,15 +88,24 @@ def rule_period(rule: Rule, *, as_of: date) -> periods.Period | None:
     return p
 
 
-def rule_periods(*, as_of: date, county_ids: list[int] | None = None) -> list[RulePeriod]:
-    """Every active rule with its period on ``as_of`` (one query)."""
+def rule_periods(*, as_of: date, current: bool = False) -> list[RulePeriod]:
+    """Every active rule with the period it asks about on ``as_of`` (one query).
+
+    ``current=True`` gives instead the period running on ``as_of`` of each requirement (reminders left out):
+    what is due next, for the worklist.
+    """
     rules = Rule.objects.filter(active=True).select_related("rule_set")
-    if county_ids is not None:
-        rules = rules.filter(rule_set__county_id__in=county_ids)
     result = []
     for rule in rules:
         anniversary = rule.period == Rule.PeriodKind.DEATH_ANNIVERSARY
-        p = None if anniversary else rule_period(rule, as_of=as_of)
+        if current:
+            if rule.mode != Rule.Mode.OVERDUE or anniversary:
+                continue
+            p = periods.current_period(
+                period=rule.period, as_of=as_of, before=rule.window_before_days, after=rule.window_after_days
+            )
+        else:
+            p = None if anniversary else rule_period(rule, as_of=as_of)
         if p is None and not anniversary:
             continue
         result.append(
@@ -122,8 +131,7 @@ def rule_periods(*, as_of: date, county_ids: list[int] | None = None) -> list[Ru
 # period's start has been logged. `rp` holds the rules' periods (computed in Python, visits.periods).
 # Anniversaries are per household: the window around the anniversary of the child's death in the year
 # before, of or after as_of (29 February falls on 28 February in a common year).
-EVAL_SQL = """
-CREATE TEMP TABLE visits_eval ON COMMIT DROP AS
+PAIRS_SQL = """
 WITH rp (rule_id, county_id, period_key, p_start, p_end, methods, by_doctor, applies_to, anniv,
          before_d, after_d, grace_d) AS (
     SELECT * FROM unnest(%(rule_id)s::bigint[], %(county_id)s::bigint[], %(period_key)s::text[],
@@ -170,6 +178,14 @@ SELECT p.household_id, p.rule_id, p.period_key, p.p_start, p.p_end,
        ) AS met
 FROM pairs p
 """
+EVAL_SQL = "CREATE TEMP TABLE visits_eval ON COMMIT DROP AS " + PAIRS_SQL
+
+# The worklist's "due soonest": for each household, the earliest end of a running period not yet met.
+DUE_SQL = (
+    "SELECT e.household_id, min(e.p_end) FROM ("
+    + PAIRS_SQL.format(household_filter="AND h.id = ANY (%(ids)s)")
+    + ") e WHERE NOT e.met GROUP BY e.household_id"
+)
 
 CLOSE_SQL = """
 WITH closed AS (
@@ -248,6 +264,18 @@ def _params(rps: list[RulePeriod], *, as_of: date) -> dict[str, Any]:
         "after_d": [r.after for r in rps],
         "grace_d": [r.grace for r in rps],
     }
+
+
+def households_next_due(*, household_ids: list[int], as_of: date) -> dict[int, date]:
+    """The date each household is next due on a requirement (the running periods not met yet). One query
+    (plus one for the rules)."""
+    if not household_ids:
+        return {}
+    params = _params(rule_periods(as_of=as_of, current=True), as_of=as_of)
+    params["ids"] = list(household_ids)
+    with connection.cursor() as cursor:
+        cursor.execute(DUE_SQL, params)
+        return dict(cursor.fetchall())
 
 
 def engine_lock() -> None:

@@ -214,6 +214,10 @@ class RuleSet(models.Model):
         return str(self.county)
 
 
+class RuleQuerySet(ScopedQuerySet):
+    scope_path_lookup = "rule_set__county__path"
+
+
 @pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent())
 class Rule(models.Model):
     """One requirement a household must meet each period (see visits.periods for the definitions)."""
@@ -267,6 +271,8 @@ class Rule(models.Model):
     active = models.BooleanField(_("active"), default=True)
     position = models.PositiveSmallIntegerField(default=0)
 
+    objects = RuleQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("rule")
         verbose_name_plural = _("rules")
@@ -292,6 +298,11 @@ class Rule(models.Model):
     @property
     def is_window(self) -> bool:
         return self.period in self.WINDOW_PERIODS
+
+    @property
+    def method_labels(self) -> list[str]:
+        labels = dict(Visit.Method.choices)
+        return [str(labels.get(m, m)) for m in self.methods]
 
 
 class OverdueFlagQuerySet(_HouseholdScopedQuerySet):

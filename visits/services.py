@@ -17,6 +17,7 @@ from django.db import transaction
 from django.db.models import F, Q, QuerySet
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from accounts.models import User
 from accounts.roles import Role
@@ -34,21 +35,21 @@ ALL_METHODS = [M.HOME, M.PHONE, M.ONLINE, M.OTHER]
 DEFAULT_RULES: list[dict[str, Any]] = [
     {
         "code": "monthly_contact",
-        "name": "Contact at least once a month",
+        "name": gettext_noop("Contact at least once a month"),
         "period": Rule.PeriodKind.MONTH,
         "methods": CONTACT_METHODS,
         "grace_days": 5,
     },
     {
         "code": "quarterly_home_visit",
-        "name": "Home visit at least once a quarter",
+        "name": gettext_noop("Home visit at least once a quarter"),
         "period": Rule.PeriodKind.QUARTER,
         "methods": [M.HOME],
         "grace_days": 10,
     },
     {
         "code": "doctor_monthly_home_visit",
-        "name": "Family doctor's home visit every month",
+        "name": gettext_noop("Family doctor's home visit every month"),
         "period": Rule.PeriodKind.MONTH,
         "methods": [M.HOME],
         "by_family_doctor": True,
@@ -56,7 +57,7 @@ DEFAULT_RULES: list[dict[str, Any]] = [
     },
     {
         "code": "doctor_weekly_contact",
-        "name": "Family doctor's weekly contact (失能/半失能 member)",
+        "name": gettext_noop("Family doctor's weekly contact (失能/半失能 member)"),
         "period": Rule.PeriodKind.WEEK,
         "methods": [M.HOME, M.PHONE],
         "by_family_doctor": True,
@@ -65,7 +66,7 @@ DEFAULT_RULES: list[dict[str, Any]] = [
     },
     {
         "code": "spring_festival",
-        "name": "Spring Festival visit (春节)",
+        "name": gettext_noop("Spring Festival visit (春节)"),
         "period": Rule.PeriodKind.SPRING_FESTIVAL,
         "methods": ALL_METHODS,
         "window_before_days": 10,
@@ -73,7 +74,7 @@ DEFAULT_RULES: list[dict[str, Any]] = [
     },
     {
         "code": "mid_autumn",
-        "name": "Mid-Autumn Festival visit (中秋)",
+        "name": gettext_noop("Mid-Autumn Festival visit (中秋)"),
         "period": Rule.PeriodKind.MID_AUTUMN,
         "methods": ALL_METHODS,
         "window_before_days": 7,
@@ -81,7 +82,7 @@ DEFAULT_RULES: list[dict[str, Any]] = [
     },
     {
         "code": "death_anniversary",
-        "name": "Anniversary of the child's death (reminder)",
+        "name": gettext_noop("Anniversary of the child's death (reminder)"),
         "mode": Rule.Mode.REMINDER,
         "period": Rule.PeriodKind.DEATH_ANNIVERSARY,
         "methods": CONTACT_METHODS,
@@ -91,7 +92,7 @@ DEFAULT_RULES: list[dict[str, Any]] = [
     },
     {
         "code": "qingming",
-        "name": "Qingming (清明) (reminder)",
+        "name": gettext_noop("Qingming (清明) (reminder)"),
         "mode": Rule.Mode.REMINDER,
         "period": Rule.PeriodKind.QINGMING,
         "methods": CONTACT_METHODS,
@@ -246,14 +247,14 @@ def _flag_message(flag: OverdueFlag, level: int) -> str:
     place = household.village.name if household.village_id else ""
     if rule.mode == Rule.Mode.REMINDER:
         return _("Reminder: %(rule)s — household %(number)s (%(place)s), %(start)s to %(end)s.") % {
-            "rule": rule.name,
+            "rule": _(rule.name),
             "number": household.number,
             "place": place,
             "start": flag.period_start,
             "end": flag.period_end,
         }
     text = _("Overdue: %(rule)s — household %(number)s (%(place)s), since %(period)s.") % {
-        "rule": rule.name,
+        "rule": _(rule.name),
         "number": household.number,
         "place": place,
         "period": flag.period_key,

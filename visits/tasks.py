@@ -7,6 +7,8 @@ from datetime import date
 from celery import shared_task
 from django.utils import timezone
 
+from households.models import Household
+from reports.tasks import coverage_snapshot_refresh_task
 from visits import engine, services
 
 
@@ -20,13 +22,19 @@ def overdue_refresh_nightly(as_of: str | None = None) -> dict:
     day = _as_of(as_of)
     result = engine.overdue_refresh(as_of=day)
     notifications_refresh.delay(day.isoformat())
+    coverage_snapshot_refresh_task.delay(day.isoformat())
     return result.as_dict()
 
 
 @shared_task(autoretry_for=(Exception,), retry_backoff=10, max_retries=5)
 def overdue_refresh_household(household_id: int, as_of: str | None = None) -> dict:
-    """After a visit is logged: the engine over that household only."""
-    return engine.overdue_refresh(as_of=_as_of(as_of), household_ids=[household_id]).as_dict()
+    """After a visit is logged: the engine over that household only, then its village's coverage figures."""
+    day = _as_of(as_of)
+    result = engine.overdue_refresh(as_of=day, household_ids=[household_id])
+    village_id = Household.objects.filter(pk=household_id).values_list("village_id", flat=True).first()
+    if village_id:
+        coverage_snapshot_refresh_task.delay(day.isoformat(), [village_id])
+    return result.as_dict()
 
 
 @shared_task(autoretry_for=(Exception,), retry_backoff=60, max_retries=5)

@@ -1,0 +1,62 @@
+"""Charts as server-side SVG: no script, no CDN, no style attribute (CSP style-src 'self'): presentation
+attributes only."""
+
+from __future__ import annotations
+
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
+
+BRAND = "#9b2c2c"
+TRACK = "#eceff3"
+INK = "#1f2933"
+
+
+def _pct(value: float | None) -> str:
+    return "—" if value is None else f"{value * 100:.0f}%"
+
+
+def bar_chart(rows: list[tuple[str, float | None]], *, title: str) -> SafeString:
+    """Horizontal bars, one per row (label, share 0–1): readable on a phone."""
+    bar_h, gap, label_w, bar_w, pct_w = 18, 8, 110, 180, 44
+    width = label_w + bar_w + pct_w
+    height = max(len(rows), 1) * (bar_h + gap)
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="100%" role="img" '
+        f'class="chart" aria-label="{escape(title)}"><title>{escape(title)}</title>'
+    ]
+    for i, (label, value) in enumerate(rows):
+        y = i * (bar_h + gap)
+        filled = 0 if value is None else round(bar_w * max(0.0, min(1.0, value)))
+        parts.append(
+            f'<text x="0" y="{y + 13}" font-size="12" fill="{INK}">{escape(label[:10])}</text>'
+            f'<rect x="{label_w}" y="{y}" width="{bar_w}" height="{bar_h}" rx="3" fill="{TRACK}"/>'
+            f'<rect x="{label_w}" y="{y}" width="{filled}" height="{bar_h}" rx="3" fill="{BRAND}"/>'
+            f'<text x="{label_w + bar_w + 4}" y="{y + 13}" font-size="12" fill="{INK}">{_pct(value)}</text>'
+        )
+    parts.append("</svg>")
+    return mark_safe("".join(parts))  # every text above is escaped
+
+
+def trend_chart(points: list[tuple[str, float | None]], *, title: str) -> SafeString:
+    """Vertical bars over the months (key "YYYY-MM", share 0–1)."""
+    col, gap, plot_h, top, bottom = 22, 6, 100, 14, 16
+    width = max(len(points), 1) * (col + gap)
+    height = top + plot_h + bottom
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="100%" role="img" '
+        f'class="chart" aria-label="{escape(title)}"><title>{escape(title)}</title>'
+    ]
+    for i, (key, value) in enumerate(points):
+        x = i * (col + gap)
+        h = 0 if value is None else round(plot_h * max(0.0, min(1.0, value)))
+        parts.append(
+            f'<rect x="{x}" y="{top}" width="{col}" height="{plot_h}" fill="{TRACK}"/>'
+            f'<rect x="{x}" y="{top + plot_h - h}" width="{col}" height="{h}" fill="{BRAND}">'
+            f"<title>{escape(key)}: {_pct(value)}</title></rect>"
+            f'<text x="{x + col / 2}" y="{top - 3}" font-size="8" text-anchor="middle" fill="{INK}">'
+            f"{_pct(value)}</text>"
+            f'<text x="{x + col / 2}" y="{height - 3}" font-size="9" text-anchor="middle" fill="{INK}">'
+            f"{escape(key[-2:])}</text>"
+        )
+    parts.append("</svg>")
+    return mark_safe("".join(parts))  # every text above is escaped

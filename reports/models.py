@@ -1,0 +1,37 @@
+"""Coverage snapshots: the share of households that met a rule in a period, per village.
+
+Written by reports.services.coverage_snapshot_refresh (nightly, and for a village after a visit there), read
+by the dashboard: the trend of twelve months costs a few hundred rows instead of a scan of a year of visits.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class CoverageSnapshot(models.Model):
+    village = models.ForeignKey("regions.Region", on_delete=models.CASCADE, related_name="+")
+    rule = models.ForeignKey("visits.Rule", on_delete=models.CASCADE, related_name="+")
+    period_key = models.CharField(max_length=20)
+    period_start = models.DateField()
+    period_end = models.DateField()
+    # Households the rule applied to in the period, and those that met it (visits.periods: start to end +
+    # grace days); the same for the living members of those households (festival coverage in persons).
+    households = models.PositiveIntegerField(default=0)
+    met = models.PositiveIntegerField(default=0)
+    persons = models.PositiveIntegerField(default=0)
+    persons_met = models.PositiveIntegerField(default=0)
+    computed_on = models.DateField()
+
+    class Meta:
+        verbose_name = _("coverage snapshot")
+        verbose_name_plural = _("coverage snapshots")
+        constraints = [
+            models.UniqueConstraint(fields=["village", "rule", "period_key"], name="snapshot_unique_period"),
+            models.CheckConstraint(condition=models.Q(met__lte=models.F("households")), name="snapshot_met_le_total"),
+        ]
+        indexes = [models.Index(fields=["rule", "period_start"], name="snapshot_rule_period")]
+
+    def __str__(self) -> str:
+        return f"{self.village_id} · {self.rule_id} · {self.period_key}"

@@ -1,0 +1,331 @@
+"""The coverage dashboard (三个全覆盖, the first part: contacts and visits) for one region of the user's area.
+
+Figures per child region (towns of a county, villages of a town) or per household (a village):
+
+* households on the roster, and the share with every required contact assigned (contacts' selectors);
+* the monthly contact rate and the quarterly home-visit rate of the latest due month and quarter, the latest
+  festival's visit coverage in households and persons, the 12-month trend (reports.CoverageSnapshot, the
+  same definitions as the engine: visits.periods);
+* open flags by rule and by age (live, from visits.OverdueFlag).
+
+A constant number of queries whatever the number of households.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any
+
+from django.db.models import Case, Count, IntegerField, Max, Q, Value, When
+
+from accounts.scope import get_visible_or_404, user_scope_path
+from households.models import Household
+from regions.models import Region
+from reports.models import CoverageSnapshot
+from visits import periods
+from visits.models import OverdueFlag, Rule, RuleSet
+
+AGE_BUCKETS = ((0, 13), (14, 29), (30, None))  # days open; 14 and 30 are the default escalation days
+
+
+def ratio(part: int, whole: int) -> float | None:
+    return part / whole if whole else None
+
+
+@dataclass
+class Figures:
+    households: int = 0
+    contacts_covered: int = 0
+    month_households: int = 0
+    month_met: int = 0
+    quarter_households: int = 0
+    quarter_met: int = 0
+    festival_households: int = 0
+    festival_met: int = 0
+    festival_persons: int = 0
+    festival_persons_met: int = 0
+    open_flags: int = 0
+
+    def add(self, other: Figures) -> None:
+        for name in self.__dataclass_fields__:
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+
+    @property
+    def contacts_share(self) -> float | None:
+        return ratio(self.contacts_covered, self.households)
+
+    @property
+    def month_rate(self) -> float | None:
+        return ratio(self.month_met, self.month_households)
+
+    @property
+    def quarter_rate(self) -> float | None:
+        return ratio(self.quarter_met, self.quarter_households)
+
+    @property
+    def festival_rate(self) -> float | None:
+        return ratio(self.festival_met, self.festival_households)
+
+    @property
+    def festival_persons_rate(self) -> float | None:
+        return ratio(self.festival_persons_met, self.festival_persons)
+
+
+@dataclass
+class Row:
+    key: Any  # region id, or household id at village level
+    label: str
+    figures: Figures
+    region: Region | None = None
+    household: Household | None = None
+    flag_names: list[str] = field(default_factory=list)
+    last_visit: date | None = None
+    contacts_complete: bool | None = None
+
+
+@dataclass
+class FlagAges:
+    rule: Rule
+    buckets: list[int]
+
+    @property
+    def total(self) -> int:
+        return sum(self.buckets)
+
+
+@dataclass
+class Dashboard:
+    region: Region
+    as_of: date
+    child_level: str  # "town", "village" or "household"
+    rows: list[Row]
+    total: Figures
+    month: periods.Period | None
+    quarter: periods.Period | None
+    festival_rule: Rule | None
+    festival: periods.Period | None
+    flags_by_rule: list[FlagAges]
+    trend: list[tuple[str, int, int]]  # (month key, households, met)
+    ancestors: list[Region]
+
+
+def dashboard_region_for_user(*, user: Any, pk: int | None) -> Region:
+    """The region the dashboard shows: one of the user's area (404 outside), by default the user's own."""
+    if pk is None:
+        if user_scope_path(user) is None:
+            return get_visible_or_404(Region.objects.none(), user, pk=0)
+        return user.region
+    return get_visible_or_404(Region.objects.all(), user, pk=pk)
+
+
+def _county_of(region: Region) -> Region | None:
+    return Region.objects.filter(path=region.path.split("/", 1)[0] + "/").first()
+
+
+def coverage_dashboard(*, user: Any, region: Region, as_of: date) -> Dashboard:
+    """The dashboard of `region` (already checked to be in the user's area)."""
+    from contacts.selectors import contact_coverage, contact_scheme_for_path, households_with_contact_status
+
+    county = _county_of(region)
+    rule_set = RuleSet.objects.filter(county=county).first() if county else None
+    rules = {r.code: r for r in Rule.objects.filter(rule_set=rule_set)} if rule_set else {}
+    month_rule, quarter_rule = rules.get("monthly_contact"), rules.get("quarterly_home_visit")
+    month = (
+        periods.last_due_period(period="month", as_of=as_of, grace_days=month_rule.grace_days) if month_rule else None
+    )
+    quarter = (
+        periods.last_due_period(period="quarter", as_of=as_of, grace_days=quarter_rule.grace_days)
+        if quarter_rule
+        else None
+    )
+    festival_rule, festival = _latest_festival(rules, as_of=as_of)
+
+    child_level = {"county": "town", "town": "village"}.get(region.level, "household")
+    villages = dict(
+        Region.objects.filter(path__startswith=region.path, level=Region.Level.VILLAGE).values_list("pk", "parent_id")
+    )
+
+    def group_of(village_id: int | None) -> int | None:
+        if child_level == "town":
+            return villages.get(village_id)
+        return village_id
+
+    groups: dict[Any, Figures] = defaultdict(Figures)
+    households = Household.objects.filter(village_id__in=list(villages)).active()
+    if child_level != "household":
+        for village_id, n in households.order_by().values_list("village_id").annotate(n=Count("id")):
+            groups[group_of(village_id)].households += n
+        for row in contact_coverage(user=user, on=as_of, group_by=child_level, region=region):
+            if row.region_id is not None:
+                groups[row.region_id].contacts_covered += row.covered
+    # Snapshot figures (per village, summed into the groups).
+    wanted = {
+        (month_rule.pk, month.key) if month_rule and month else None: "month",
+        (quarter_rule.pk, quarter.key) if quarter_rule and quarter else None: "quarter",
+        (festival_rule.pk, festival.key) if festival_rule and festival else None: "festival",
+    }
+    wanted.pop(None, None)
+    trend_rows: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    snapshots = CoverageSnapshot.objects.filter(village_id__in=list(villages), rule__in=list(rules.values()))
+    trend_from = as_of - timedelta(days=400)
+    for village_id, rule_id, key, start, n, met, persons, persons_met in snapshots.filter(
+        period_start__gte=trend_from
+    ).values_list("village_id", "rule_id", "period_key", "period_start", "households", "met", "persons", "persons_met"):
+        kind = wanted.get((rule_id, key))
+        # At village level the month and quarter come per household (below); the festival per village.
+        g = groups[group_of(village_id)] if child_level != "household" or kind == "festival" else None
+        if kind == "month" and g is not None:
+            g.month_households += n
+            g.month_met += met
+        elif kind == "quarter" and g is not None:
+            g.quarter_households += n
+            g.quarter_met += met
+        elif kind == "festival" and g is not None:
+            g.festival_households += n
+            g.festival_met += met
+            g.festival_persons += persons
+            g.festival_persons_met += persons_met
+        if month_rule and rule_id == month_rule.pk and month and start <= month.start:
+            trend_rows[key][0] += n
+            trend_rows[key][1] += met
+    trend = [(key, n, met) for key, (n, met) in sorted(trend_rows.items())][-12:]
+
+    # Open flags, by group and by rule and age.
+    flags = OverdueFlag.objects.open().filter(household__village_id__in=list(villages))
+    age = Case(
+        When(opened_on__gt=as_of - timedelta(days=14), then=Value(0)),
+        When(opened_on__gt=as_of - timedelta(days=30), then=Value(1)),
+        default=Value(2),
+        output_field=IntegerField(),
+    )
+    by_rule: dict[int, list[int]] = defaultdict(lambda: [0, 0, 0])
+    for village_id, rule_id, bucket, n in (
+        flags.filter(rule__mode=Rule.Mode.OVERDUE)
+        .annotate(bucket=age)
+        .order_by()
+        .values_list("household__village_id", "rule_id", "bucket")
+        .annotate(n=Count("id"))
+    ):
+        by_rule[rule_id][bucket] += n
+        if child_level != "household":
+            groups[group_of(village_id)].open_flags += n
+    flags_by_rule = [FlagAges(rule=r, buckets=by_rule[r.pk]) for r in rules.values() if r.pk in by_rule]
+
+    rows: list[Row] = []
+    total = Figures()
+    if child_level != "household":
+        children = Region.objects.filter(parent=region).order_by("code")
+        for child in children:
+            figures = groups.get(child.pk, Figures())
+            rows.append(Row(key=child.pk, label=child.name, figures=figures, region=child))
+            total.add(figures)
+    else:
+        scheme = contact_scheme_for_path(path=region.path)
+        household_rows = (
+            households_with_contact_status(households=households, on=as_of, scheme=scheme)
+            .annotate(last_visit=Max("visits__date", filter=Q(visits__date__lte=as_of)))
+            .order_by("number", "id")
+        )
+        open_by_household: dict[int, list[str]] = defaultdict(list)
+        for household_id, name in flags.filter(rule__mode=Rule.Mode.OVERDUE).values_list("household_id", "rule__name"):
+            open_by_household[household_id].append(name)
+        snap = _village_household_figures(households, month_rule, month, quarter_rule, quarter, as_of=as_of)
+        for h in household_rows:
+            figures = Figures(
+                households=1,
+                contacts_covered=int(h.contacts_complete),
+                open_flags=len(open_by_household.get(h.pk, [])),
+                **snap.get(h.pk, {}),
+            )
+            rows.append(
+                Row(
+                    key=h.pk,
+                    label=h.number,
+                    figures=figures,
+                    household=h,
+                    flag_names=open_by_household.get(h.pk, []),
+                    last_visit=h.last_visit,
+                    contacts_complete=h.contacts_complete,
+                )
+            )
+            total.add(figures)
+        # A village's festival coverage is its snapshot (per village, not per household).
+        for g in groups.values():
+            total.festival_households += g.festival_households
+            total.festival_met += g.festival_met
+            total.festival_persons += g.festival_persons
+            total.festival_persons_met += g.festival_persons_met
+    ancestors = list(Region.objects.filter(path__in=_ancestor_paths(region)).order_by("path"))
+    return Dashboard(
+        region=region,
+        as_of=as_of,
+        child_level=child_level,
+        rows=rows,
+        total=total,
+        month=month,
+        quarter=quarter,
+        festival_rule=festival_rule,
+        festival=festival,
+        flags_by_rule=flags_by_rule,
+        trend=trend,
+        ancestors=ancestors,
+    )
+
+
+def _ancestor_paths(region: Region) -> list[str]:
+    parts = [p for p in region.path.split("/") if p]
+    return ["/".join(parts[: i + 1]) + "/" for i in range(len(parts) - 1)]
+
+
+def _latest_festival(rules: dict[str, Rule], *, as_of: date) -> tuple[Rule | None, periods.Period | None]:
+    """The festival whose window started last (on or before as_of)."""
+    best: tuple[Rule | None, periods.Period | None] = (None, None)
+    for code in ("spring_festival", "mid_autumn"):
+        rule = rules.get(code)
+        if rule is None or not rule.active:
+            continue
+        day_of = periods.FESTIVAL_DATES[rule.period]
+        for year in (as_of.year, as_of.year - 1):
+            w = periods.window(str(year), day_of(year), before=rule.window_before_days, after=rule.window_after_days)
+            if w.start <= as_of:
+                if best[1] is None or w.start > best[1].start:
+                    best = (rule, w)
+                break
+    return best
+
+
+def _village_household_figures(households, month_rule, month, quarter_rule, quarter, *, as_of: date) -> dict:
+    """Per household of a village: whether it met the latest due month and quarter (two EXISTS, one query)."""
+    from django.db.models import Exists, OuterRef
+
+    from visits.models import Visit
+
+    annotations: dict[str, Any] = {}
+    for name, rule, p in (("month", month_rule, month), ("quarter", quarter_rule, quarter)):
+        if rule is None or p is None:
+            continue
+        annotations[f"{name}_applies"] = Case(
+            When(registered_on__lte=p.start, then=Value(1)), default=Value(0), output_field=IntegerField()
+        )
+        annotations[f"{name}_met"] = Exists(
+            Visit.objects.filter(
+                household=OuterRef("pk"),
+                date__gte=p.start,
+                date__lte=min(p.end + timedelta(days=rule.grace_days), as_of),
+                method__in=rule.methods,
+            )
+        )
+    result: dict[int, dict[str, int]] = {}
+    if not annotations:
+        return result
+    for h in households.annotate(**annotations).values("pk", *annotations):
+        figures = {}
+        for name in ("month", "quarter"):
+            if f"{name}_applies" in h:
+                applies = h[f"{name}_applies"]
+                figures[f"{name}_households"] = applies
+                figures[f"{name}_met"] = int(bool(applies and h[f"{name}_met"]))
+        result[h["pk"]] = figures
+    return result

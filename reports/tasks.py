@@ -1,0 +1,16 @@
+"""Celery tasks of the reports app: thin, each takes ids or a date and calls one service."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from celery import shared_task
+from django.utils import timezone
+
+from reports.services import coverage_snapshot_refresh
+
+
+@shared_task(autoretry_for=(Exception,), retry_backoff=60, max_retries=5)
+def coverage_snapshot_refresh_task(as_of: str | None = None, village_ids: list[int] | None = None) -> int:
+    day = date.fromisoformat(as_of) if as_of else timezone.localdate()
+    return coverage_snapshot_refresh(as_of=day, village_ids=village_ids)

@@ -1,0 +1,82 @@
+"""Forms of the visits app. Validation of values; the rules that span rows live in visits.services."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from visits.models import Rule, RuleSet, Visit
+
+
+class VisitLogForm(forms.Form):
+    """The quick log form: date, method and purpose are enough; the rest folds away."""
+
+    date = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
+    method = forms.ChoiceField(label=_("How"), choices=Visit.Method.choices, widget=forms.RadioSelect)
+    purpose = forms.ChoiceField(label=_("Purpose"), choices=Visit.Purpose.choices, initial=Visit.Purpose.ROUTINE)
+    visitor = forms.ModelChoiceField(
+        label=_("Visitor"),
+        queryset=None,
+        required=False,
+        empty_label=_("Me"),
+        help_text=_("The contact who visited, if not you."),
+    )
+    health = forms.CharField(label=_("Health"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    mood = forms.CharField(label=_("Mood"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    living_conditions = forms.CharField(
+        label=_("Living conditions"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    needs = forms.CharField(label=_("Needs"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    help_given = forms.CharField(label=_("Help given"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    follow_up_action = forms.CharField(label=_("Follow-up action"), required=False, max_length=200)
+    follow_up_due = forms.DateField(
+        label=_("Follow-up due"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+    def __init__(self, *args: Any, visitors: Any, today: date, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.today = today
+        self.fields["visitor"].queryset = visitors
+        self.fields["date"].initial = today
+
+    def clean_date(self) -> date:
+        value = self.cleaned_data["date"]
+        if value > self.today:
+            raise forms.ValidationError(_("The date is in the future."))
+        return value
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if data.get("follow_up_action") and not data.get("follow_up_due"):
+            self.add_error("follow_up_due", _("Give the follow-up a due date."))
+        if data.get("purpose") == Visit.Purpose.EMERGENCY and not (data.get("needs") or data.get("health")):
+            self.add_error("needs", _("Describe the emergency: the village, town and county are told at once."))
+        return data
+
+
+class RuleForm(forms.ModelForm):
+    methods = forms.MultipleChoiceField(
+        label=_("Methods that count"), choices=Visit.Method.choices, widget=forms.CheckboxSelectMultiple
+    )
+
+    class Meta:
+        model = Rule
+        fields = [
+            "name",
+            "active",
+            "methods",
+            "by_family_doctor",
+            "grace_days",
+            "window_before_days",
+            "window_after_days",
+            "lapse_after_days",
+        ]
+
+
+class RuleSetForm(forms.ModelForm):
+    class Meta:
+        model = RuleSet
+        fields = ["escalate_town_after_days", "escalate_county_after_days"]

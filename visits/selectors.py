@@ -1,0 +1,126 @@
+"""Reads of the visits app: a household's visits, "my households" (the worklist), the inbox, the rules."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from django.db.models import Max, Prefetch, Q, QuerySet
+
+from accounts.roles import Role
+from accounts.scope import get_visible_or_404, user_scope_path
+from households.models import Household
+from visits.engine import households_next_due
+from visits.models import FollowUp, Notification, OverdueFlag, Rule, RuleSet, Visit
+
+
+def visit_list_for_household(*, household: Household, limit: int | None = None) -> QuerySet[Visit]:
+    """The visits of one household, newest first, with their follow-ups (two queries).
+
+    The caller has checked the household is in the user's area (households.selectors.household_get_for_user).
+    """
+    qs = (
+        Visit.objects.filter(household=household)
+        .select_related("visitor", "visitor_user")
+        .prefetch_related(Prefetch("follow_ups", queryset=FollowUp.objects.select_related("owner")))
+        .order_by("-date", "-id")
+    )
+    return qs[:limit] if limit else qs
+
+
+@dataclass
+class WorkItem:
+    household: Household
+    flags: list[OverdueFlag] = field(default_factory=list)
+    next_due: date | None = None
+    last_visit: date | None = None
+
+    @property
+    def overdue(self) -> list[OverdueFlag]:
+        return [f for f in self.flags if f.rule.mode == Rule.Mode.OVERDUE]
+
+    @property
+    def reminders(self) -> list[OverdueFlag]:
+        return [f for f in self.flags if f.rule.mode == Rule.Mode.REMINDER]
+
+    @property
+    def urgency(self) -> tuple:
+        """Overdue first (the most escalated, then the oldest), then reminders, then the soonest due."""
+        overdue = self.overdue
+        if overdue:
+            return (0, -max(f.escalation_level for f in overdue), min(f.opened_on for f in overdue))
+        if self.reminders:
+            return (1, 0, min(f.period_end for f in self.reminders))
+        return (2, 0, self.next_due or date.max)
+
+
+def my_households_queryset(*, user: Any, on: date) -> QuerySet[Household]:
+    """The active households a user works for: those of their current four-on-one assignments, and for a
+    village cadre every household of the village. Always inside the user's area."""
+    from contacts.selectors import current_assignments
+
+    if user_scope_path(user) is None:
+        return Household.objects.none()
+    assigned = current_assignments(on=on).filter(person__user=user, holder_away=False).values("household_id")
+    condition = Q(pk__in=assigned)
+    if user.role == Role.VILLAGE_CADRE:
+        condition |= Q(village=user.region_id)
+    return Household.objects.visible_to(user).active().filter(condition)
+
+
+def my_households(*, user: Any, on: date) -> list[WorkItem]:
+    """The worklist, ordered by urgency. Five queries whatever the number of households."""
+    households = list(
+        my_households_queryset(user=user, on=on)
+        .select_related("village")
+        .annotate(last_visit=Max("visits__date", filter=Q(visits__date__lte=on)))
+        .order_by("number", "id")
+    )
+    ids = [h.pk for h in households]
+    items = {h.pk: WorkItem(household=h, last_visit=h.last_visit) for h in households}
+    for flag in OverdueFlag.objects.open().filter(household_id__in=ids).select_related("rule").order_by("opened_on"):
+        items[flag.household_id].flags.append(flag)
+    for household_id, due in households_next_due(household_ids=ids, as_of=on).items():
+        items[household_id].next_due = due
+    return sorted(items.values(), key=lambda item: (item.urgency, item.household.number))
+
+
+def household_for_visit(*, user: Any, pk: int) -> Household:
+    """The gatekeeper of the log form: a household in the user's area (404 outside)."""
+    return get_visible_or_404(Household.objects.select_related("village"), user, pk=pk)
+
+
+def open_flags_for_household(*, household: Household) -> list[OverdueFlag]:
+    return list(OverdueFlag.objects.open().filter(household=household).select_related("rule"))
+
+
+def inbox_for_user(*, user: Any, limit: int = 100) -> QuerySet[Notification]:
+    return Notification.objects.filter(user=user).select_related("household")[:limit]
+
+
+def unread_count(*, user: Any) -> int:
+    return Notification.objects.filter(user=user).unread().count()
+
+
+def follow_up_get_for_user(*, user: Any, pk: int) -> FollowUp:
+    return get_visible_or_404(FollowUp.objects.select_related("visit", "visit__household"), user, pk=pk)
+
+
+def rule_set_for_user(*, user: Any) -> RuleSet | None:
+    """The rule set of the user's county (created with the defaults on first sight)."""
+    from regions.models import Region
+    from visits.services import ruleset_create_default
+
+    path = user_scope_path(user)
+    if path is None:
+        return None
+    county = Region.objects.filter(path=path.split("/", 1)[0] + "/", level=Region.Level.COUNTY).first()
+    if county is None:
+        return None
+    return ruleset_create_default(county=county)
+
+
+def rule_get_for_user(*, user: Any, pk: int) -> Rule:
+    """A rule of the user's own county, or 404 (another county's rules are outside the area)."""
+    return get_visible_or_404(Rule.objects.select_related("rule_set__county"), user, pk=pk)

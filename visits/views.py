@@ -1,0 +1,171 @@
+"""Views of the visits app: thin — parse the request, call a selector or service, render.
+
+Every household reached by id goes through the area gatekeeper first (outside the area: 404), then the
+role's capability (403).
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from accounts.roles import Capability
+from accounts.scope import require_capability
+from visits import periods, selectors, services
+from visits.forms import RuleForm, RuleSetForm, VisitLogForm
+from visits.models import Rule
+
+
+@login_required
+@require_GET
+def my_households(request: HttpRequest) -> HttpResponse:
+    require_capability(request.user, Capability.LOG_VISITS)
+    today = timezone.localdate()
+    items = selectors.my_households(user=request.user, on=today)
+    return render(request, "visits/my_households.html", {"items": items, "today": today})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def visit_log(request: HttpRequest, pk: int) -> HttpResponse:
+    """Log a contact in a few taps: the method, the date (today), save."""
+    household = selectors.household_for_visit(user=request.user, pk=pk)
+    require_capability(request.user, Capability.LOG_VISITS)
+    from contacts.selectors import service_persons_for_household
+
+    today = timezone.localdate()
+    form = VisitLogForm(request.POST or None, visitors=service_persons_for_household(household=household), today=today)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        follow_ups = []
+        if data["follow_up_action"]:
+            follow_ups.append(
+                {"action": data["follow_up_action"], "due_on": data["follow_up_due"], "owner": request.user}
+            )
+        try:
+            visit = services.visit_record(
+                user=request.user,
+                household=household,
+                date=data["date"],
+                method=data["method"],
+                purpose=data["purpose"],
+                visitor=data["visitor"],
+                **{k: data[k] for k in ("health", "mood", "living_conditions", "needs", "help_given")},
+                follow_ups=follow_ups,
+                today=today,
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            if visit.is_emergency:
+                messages.warning(request, _("Emergency reported: the village, the town and the county are told."))
+            else:
+                messages.success(request, _("Visit to %(number)s logged.") % {"number": household.number})
+            return redirect("visits:my_households")
+    return render(
+        request,
+        "visits/log.html",
+        {"form": form, "household": household, "flags": selectors.open_flags_for_household(household=household)},
+    )
+
+
+@login_required
+@require_GET
+def household_visits(request: HttpRequest, pk: int) -> HttpResponse:
+    household = selectors.household_for_visit(user=request.user, pk=pk)
+    if not (
+        request.user.has_capability(Capability.LOG_VISITS) or request.user.has_capability(Capability.VIEW_HOUSEHOLDS)
+    ):
+        require_capability(request.user, Capability.LOG_VISITS)
+    return render(
+        request,
+        "visits/household_visits.html",
+        {
+            "household": household,
+            "visits": selectors.visit_list_for_household(household=household, limit=200),
+            "flags": selectors.open_flags_for_household(household=household),
+        },
+    )
+
+
+@login_required
+@require_POST
+def follow_up_done(request: HttpRequest, pk: int) -> HttpResponse:
+    follow_up = selectors.follow_up_get_for_user(user=request.user, pk=pk)
+    require_capability(request.user, Capability.LOG_VISITS)
+    if follow_up.status == follow_up.Status.OPEN:
+        services.followup_complete(
+            follow_up=follow_up, outcome=request.POST.get("outcome", "")[:2000], on=timezone.localdate()
+        )
+        messages.success(request, _("Follow-up marked done."))
+    return redirect("visits:household_visits", pk=follow_up.visit.household_id)
+
+
+@login_required
+@require_GET
+def inbox(request: HttpRequest) -> HttpResponse:
+    return render(request, "visits/inbox.html", {"notifications": selectors.inbox_for_user(user=request.user)})
+
+
+@login_required
+@require_POST
+def inbox_read(request: HttpRequest) -> HttpResponse:
+    ids = [int(v) for v in request.POST.getlist("ids") if v.isdigit()]
+    services.notification_mark_read(user=request.user, notification_ids=ids)
+    return redirect("visits:inbox")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def rules(request: HttpRequest) -> HttpResponse:
+    """The county's rules and what "due" and "overdue" mean; county staff change the escalation days."""
+    require_capability(request.user, Capability.VIEW_RULES)
+    rule_set = selectors.rule_set_for_user(user=request.user)
+    may_edit = request.user.has_capability(Capability.EDIT_RULES)
+    form = None
+    if rule_set is not None and may_edit:
+        form = RuleSetForm(request.POST or None, instance=rule_set)
+        if request.method == "POST" and form.is_valid():
+            services.ruleset_update(rule_set=rule_set, **form.cleaned_data)
+            messages.success(request, _("Escalation days saved."))
+            return redirect("visits:rules")
+    elif request.method == "POST":
+        require_capability(request.user, Capability.EDIT_RULES)
+    today = timezone.localdate()
+    return render(
+        request,
+        "visits/rules.html",
+        {
+            "rule_set": rule_set,
+            "rules": rule_set.rules.all() if rule_set else [],
+            "form": form,
+            "may_edit": may_edit,
+            "festivals": [
+                (year, periods.spring_festival(year), periods.mid_autumn(year), periods.qingming(year))
+                for year in (today.year, today.year + 1)
+            ],
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def rule_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    rule: Rule = selectors.rule_get_for_user(user=request.user, pk=pk)
+    require_capability(request.user, Capability.EDIT_RULES)
+    form = RuleForm(request.POST or None, instance=rule)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.rule_update(rule=rule, **form.cleaned_data)
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, _("Rule saved. The flags follow at the next run of the engine."))
+            return redirect("visits:rules")
+    return render(request, "visits/rule_form.html", {"form": form, "rule": rule})
