@@ -9,6 +9,7 @@ urlpatterns = [
     path("households/", include("households.urls")),
     path("visits/", include("visits.urls")),
     path("reports/", include("reports.urls")),
+    path("contacts/", include("contacts.urls")),
     path("regions/", include("regions.urls")),
     path("audit/", include("audit.urls")),
     path("i18n/setlang/", set_language, name="set_language"),

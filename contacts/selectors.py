@@ -360,6 +360,8 @@ def household_contacts_for_village(*, village: Region, on: date) -> list[Househo
     """The contact card batch of a village: every household on the roster, ordered by number. Three queries."""
     scheme = contact_scheme_for_path(path=village.path)
     households = list(households_active_on(Household.objects.filter(village=village), on=on).order_by("number", "id"))
+    for household in households:
+        household.village = village
     by_household: dict[int, list[Assignment]] = defaultdict(list)
     for row in (
         Assignment.objects.filter(household__in=[h.pk for h in households])

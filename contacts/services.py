@@ -313,7 +313,7 @@ def assignments_handover(
     if not to_person.active:
         raise ValidationError({"to_person": _("%(name)s is no longer active.") % {"name": to_person.name}})
     terms = list(
-        Assignment.objects.select_for_update()
+        Assignment.objects.select_for_update(of=("self",))
         .filter(person=from_person)
         .filter(Q(end_date__isnull=True) | Q(end_date__gt=on))
         .exclude(end_date=F("start_date"))  # cancelled before it began

@@ -1,0 +1,131 @@
+"""Forms of the contacts pages. Every choice of a region, a person or a login is limited to the user's area."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import User
+from contacts.models import ContactScheme, ServicePerson
+from regions.models import Region
+
+Slot = ServicePerson.RoleType
+DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+def _date_field(label: str, *, required: bool = True, today_default: bool = True) -> forms.DateField:
+    return forms.DateField(
+        label=label,
+        required=required,
+        widget=DATE_WIDGET,
+        initial=timezone.localdate if today_default else None,
+    )
+
+
+class _PersonChoice(forms.ModelChoiceField):
+    def label_from_instance(self, obj: ServicePerson) -> str:
+        return f"{obj.name} · {obj.get_role_type_display()} · {obj.region.name}"
+
+
+class ServicePersonForm(forms.ModelForm):
+    class Meta:
+        model = ServicePerson
+        fields = ["name", "phone", "role_type", "unit", "region", "user", "active", "note"]
+
+    def __init__(self, *args: Any, actor: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["region"].queryset = Region.objects.visible_to(actor)
+        self.fields["user"].queryset = User.objects.visible_to(actor).filter(is_active=True)
+        self.fields["user"].required = False
+
+
+class PersonFilterForm(forms.Form):
+    q = forms.CharField(label=_("Search"), required=False, max_length=50)
+    role_type = forms.ChoiceField(label=_("Role"), required=False, choices=[("", _("All roles")), *Slot.choices])
+    region = forms.ModelChoiceField(label=_("Area"), required=False, queryset=Region.objects.none())
+    active = forms.ChoiceField(
+        label=_("Status"),
+        required=False,
+        choices=[("", _("All")), ("1", _("Active")), ("0", _("Inactive"))],
+    )
+
+    def __init__(self, *args: Any, actor: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["region"].queryset = Region.objects.visible_to(actor).exclude(level=Region.Level.COUNTY)
+
+
+class AssignmentSetForm(forms.Form):
+    """One per slot on the household page (prefixed by the slot); the slot itself is posted unprefixed."""
+
+    person = _PersonChoice(label=_("Person"), queryset=ServicePerson.objects.none())
+    start_date = _date_field(_("From"))
+    note = forms.CharField(label=_("Note"), required=False, max_length=200)
+
+    def __init__(self, *args: Any, persons: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["person"].queryset = persons
+
+
+class AssignmentEndForm(forms.Form):
+    end_date = _date_field(_("Ended on"))
+    note = forms.CharField(label=_("Reason"), required=False, max_length=200)
+
+
+class SubstituteForm(forms.Form):
+    person = _PersonChoice(label=_("Substitute"), queryset=ServicePerson.objects.none())
+    start_date = _date_field(_("From"))
+    end_date = _date_field(_("Until (first day back)"), required=False, today_default=False)
+    note = forms.CharField(label=_("Note"), required=False, max_length=200)
+
+    def __init__(self, *args: Any, persons: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["person"].queryset = persons
+
+
+class VillageAssignForm(forms.Form):
+    village = forms.ModelChoiceField(label=_("Village/community"), queryset=Region.objects.none())
+    slot = forms.ChoiceField(label=_("Slot"), choices=Slot.choices)
+    person = _PersonChoice(label=_("Person"), queryset=ServicePerson.objects.none())
+    start = _date_field(_("From"))
+
+    def __init__(self, *args: Any, actor: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["village"].queryset = Region.objects.visible_to(actor).villages()
+        self.fields["person"].queryset = (
+            ServicePerson.objects.visible_to(actor).active().select_related("region").order_by("role_type", "name")
+        )
+
+
+class HandoverForm(forms.Form):
+    from_person = _PersonChoice(label=_("Leaving person"), queryset=ServicePerson.objects.none())
+    to_person = _PersonChoice(label=_("Successor"), queryset=ServicePerson.objects.none())
+    on = _date_field(_("Handover date"))
+    deactivate = forms.BooleanField(label=_("Mark the leaving person inactive"), required=False, initial=True)
+
+    def __init__(self, *args: Any, actor: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        people = ServicePerson.objects.visible_to(actor).select_related("region").order_by("role_type", "name")
+        self.fields["from_person"].queryset = people
+        self.fields["to_person"].queryset = people.filter(active=True)
+
+
+class ContactSchemeForm(forms.ModelForm):
+    class Meta:
+        model = ContactScheme
+        fields = ["kind", "volunteers_required"]
+        widgets = {"kind": forms.RadioSelect}
+
+
+class RegionFilterForm(forms.Form):
+    region = forms.ModelChoiceField(label=_("Area"), required=False, queryset=Region.objects.none())
+
+    def __init__(self, *args: Any, actor: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["region"].queryset = Region.objects.visible_to(actor).exclude(level=Region.Level.COUNTY)
+
+
+class PersonImportForm(forms.Form):
+    file = forms.FileField(label=_("File (xlsx or csv)"))

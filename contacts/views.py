@@ -1,0 +1,437 @@
+"""Views of the four-on-one contacts: thin — parse, call a selector or service, render.
+
+Every object comes through a gatekeeper (``get_visible_or_404``): outside the user's area is 404. Views that
+take an id check the method after the gatekeeper, so an outsider gets 404 whatever the method.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods
+
+from accounts.roles import Capability
+from accounts.scope import get_visible_or_404, require_capability, user_scope_path
+from audit.models import AccessEvent
+from audit.services import access_event_record
+from contacts import imports, selectors, services
+from contacts.forms import (
+    AssignmentEndForm,
+    AssignmentSetForm,
+    ContactSchemeForm,
+    HandoverForm,
+    PersonFilterForm,
+    PersonImportForm,
+    RegionFilterForm,
+    ServicePersonForm,
+    SubstituteForm,
+    VillageAssignForm,
+)
+from contacts.models import ServicePerson
+from households.forms import apply_service_errors
+from households.models import Household
+from regions.models import Region
+
+PAGE_SIZE = 25
+
+
+def _errors(exc: ValidationError) -> str:
+    return " ".join(exc.messages)
+
+
+def _household(request: HttpRequest, pk: int) -> Household:
+    return get_visible_or_404(
+        Household.objects.select_related("village", "village__parent", "county"), request.user, pk=pk
+    )
+
+
+def _tabs(request: HttpRequest, tab: str) -> dict[str, Any]:
+    user = request.user
+    return {
+        "tab": tab,
+        "may_manage": user.has_capability(Capability.MANAGE_CONTACTS),
+        "may_configure": user.has_capability(Capability.CONFIGURE_CONTACTS),
+        "may_export": user.has_capability(Capability.EXPORT_LISTS),
+    }
+
+
+# ---------------------------------------------------------------------------------------------------
+# People
+# ---------------------------------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def person_list(request: HttpRequest) -> HttpResponse:
+    require_capability(request.user, Capability.VIEW_CONTACTS)
+    form = PersonFilterForm(request.GET or None, actor=request.user)
+    filters: dict[str, Any] = {}
+    if form.is_valid():
+        data = form.cleaned_data
+        active = {"1": True, "0": False}.get(data["active"])
+        filters = {
+            "search": data["q"].strip(),
+            "role_type": data["role_type"],
+            "region": data["region"],
+            "active": active,
+        }
+    people = selectors.service_person_list_for_user(user=request.user, **filters)
+    page = Paginator(people, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "contacts/person_list.html", {"form": form, "page": page, **_tabs(request, "people")})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def person_create(request: HttpRequest) -> HttpResponse:
+    require_capability(request.user, Capability.MANAGE_CONTACTS)
+    form = ServicePersonForm(request.POST or None, actor=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            person = services.service_person_create(actor=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            apply_service_errors(exc, form=form)
+        else:
+            messages.success(request, _("%(name)s added.") % {"name": person.name})
+            return redirect("contacts:person_edit", pk=person.pk)
+    return render(request, "contacts/person_form.html", {"form": form, "creating": True, **_tabs(request, "people")})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def person_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    require_capability(request.user, Capability.MANAGE_CONTACTS)
+    person = selectors.service_person_get_for_user(user=request.user, pk=pk)
+    form = ServicePersonForm(request.POST or None, instance=person, actor=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.service_person_update(
+                actor=request.user,
+                person=selectors.service_person_get_for_user(user=request.user, pk=pk),
+                data=form.cleaned_data,
+            )
+        except ValidationError as exc:
+            apply_service_errors(exc, form=form)
+        else:
+            messages.success(request, _("Changes saved."))
+            return redirect("contacts:person_edit", pk=pk)
+    terms = selectors.current_assignments(on=timezone.localdate()).filter(person_id=pk).visible_to(request.user)
+    return render(
+        request,
+        "contacts/person_form.html",
+        {
+            "form": form,
+            "person": person,
+            "terms": terms.select_related("household", "household__village").order_by("household__number"),
+            **_tabs(request, "people"),
+        },
+    )
+
+
+@login_required
+@require_GET
+def person_export(request: HttpRequest) -> HttpResponse:
+    """The people of the user's area as xlsx (county staff: whole lists); logged."""
+    require_capability(request.user, Capability.VIEW_CONTACTS)
+    require_capability(request.user, Capability.EXPORT_LISTS)
+    data, count = imports.person_export_xlsx(user=request.user)
+    access_event_record(
+        actor=request.user,
+        action=AccessEvent.Action.EXPORT,
+        target_label=_("Service persons"),
+        request=request,
+        detail={"format": "xlsx", "kind": "service_persons", "rows": count},
+    )
+    response = HttpResponse(data, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    response["Content-Disposition"] = 'attachment; filename="service-persons.xlsx"'
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def person_import(request: HttpRequest) -> HttpResponse:
+    """Add and update people from xlsx or csv: checked whole first; any error and nothing changes."""
+    require_capability(request.user, Capability.MANAGE_CONTACTS)
+    form = PersonImportForm(request.POST or None, request.FILES or None)
+    outcome = None
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            outcome = imports.person_import(user=request.user, name=upload.name, data=imports.upload_read(upload))
+        except ValidationError as exc:
+            form.add_error("file", exc)
+        else:
+            access_event_record(
+                actor=request.user,
+                action=AccessEvent.Action.IMPORT,
+                target_label=_("Service persons"),
+                request=request,
+                detail={"kind": "service_persons", "new": outcome.new, "updated": outcome.updated, "ok": outcome.ok},
+            )
+            if outcome.ok:
+                messages.success(
+                    request,
+                    _("Imported: %(new)d new, %(updated)d updated.") % {"new": outcome.new, "updated": outcome.updated},
+                )
+                return redirect("contacts:person_list")
+    return render(
+        request, "contacts/person_import.html", {"form": form, "outcome": outcome, **_tabs(request, "import")}
+    )
+
+
+# ---------------------------------------------------------------------------------------------------
+# One household
+# ---------------------------------------------------------------------------------------------------
+
+
+@login_required
+def household_contacts(request: HttpRequest, pk: int) -> HttpResponse:
+    require_capability(request.user, Capability.VIEW_CONTACTS)
+    household = _household(request, pk)
+    if request.method != "GET":
+        return HttpResponseNotAllowed(["GET"])
+    today = timezone.localdate()
+    panel = selectors.household_contacts_panel(household=household, on=today)
+    context: dict[str, Any] = {"household": household, "contacts": panel, **_tabs(request, "")}
+    if context["may_manage"] and household.is_active:
+        persons = list(selectors.service_persons_for_household(household=household))
+        context["set_forms"] = [
+            (
+                slot,
+                AssignmentSetForm(
+                    prefix=slot.slot,
+                    persons=selectors.service_persons_for_household(household=household, slot=slot.slot),
+                ),
+            )
+            for slot in panel.slots
+        ]
+        context["substitute_persons"] = persons
+        context["end_form"] = AssignmentEndForm()
+    return render(request, "contacts/household.html", context)
+
+
+@login_required
+def assignment_set_view(request: HttpRequest, pk: int) -> HttpResponse:
+    require_capability(request.user, Capability.MANAGE_CONTACTS)
+    household = _household(request, pk)
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    slot = request.POST.get("slot", "")
+    form = AssignmentSetForm(
+        request.POST, prefix=slot, persons=selectors.service_persons_for_household(household=household)
+    )
+    if slot in ServicePerson.RoleType.values and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.assignment_set(
+                actor=request.user,
+                household=household,
+                slot=slot,
+                person=data["person"],
+                start_date=data["start_date"],
+                note=data["note"],
+            )
+        except ValidationError as exc:
+            messages.error(request, _errors(exc))
+        else:
+            messages.success(request, _("%(name)s assigned.") % {"name": data["person"].name})
+    else:
+        messages.error(request, _("Choose a person and a start date."))
+    return redirect("contacts:household", pk=household.pk)
+
+
+@login_required
+def assignment_end_view(request: HttpRequest, pk: int) -> HttpResponse:
+    require_capability(request.user, Capability.MANAGE_CONTACTS)
+    assignment = selectors.assignment_get_for_user(user=request.user, pk=pk)
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    form = AssignmentEndForm(request.POST)
+    if form.is_valid():
+        try:
+            services.assignment_end(
+                actor=request.user,
+                assignment=assignment,
+                end_date=form.cleaned_data["end_date"],
+                note=form.cleaned_data["note"],
+            )
+        except ValidationError as exc:
+            messages.error(request, _errors(exc))
+        else:
+            messages.success(request, _("The term of %(name)s has ended.") % {"name": assignment.person.name})
+    else:
+        messages.error(request, _("Enter the end date."))
+    return redirect("contacts:household", pk=assignment.household_id)
+
+
+@login_required
+def assignment_substitute_view(request: HttpRequest, pk: int) -> HttpResponse:
+    require_capability(request.user, Capability.MANAGE_CONTACTS)
+    assignment = selectors.assignment_get_for_user(user=request.user, pk=pk)
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    form = SubstituteForm(
+        request.POST,
+        persons=selectors.service_persons_for_household(household=assignment.household, slot=assignment.slot),
+    )
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.assignment_substitute(
+                actor=request.user,
+                assignment=assignment,
+                person=data["person"],
+                start_date=data["start_date"],
+                end_date=data["end_date"],
+                note=data["note"],
+            )
+        except ValidationError as exc:
+            messages.error(request, _errors(exc))
+        else:
+            messages.success(request, _("%(name)s substitutes from now on.") % {"name": data["person"].name})
+    else:
+        messages.error(request, _("Choose a substitute and the dates."))
+    return redirect("contacts:household", pk=assignment.household_id)
+
+
+# ---------------------------------------------------------------------------------------------------
+# Contact cards (爱心联系卡)
+# ---------------------------------------------------------------------------------------------------
+
+
+def _card_logged(request: HttpRequest, *, target: Any, label: str, region_path: str, count: int) -> None:
+    access_event_record(
+        actor=request.user,
+        action=AccessEvent.Action.EXPORT,
+        target=target,
+        target_label=label,
+        region_path=region_path,
+        request=request,
+        detail={"format": "contact_card", "households": count},
+    )
+
+
+@login_required
+def household_card(request: HttpRequest, pk: int) -> HttpResponse:
+    require_capability(request.user, Capability.VIEW_CONTACTS)
+    household = _household(request, pk)
+    if request.method != "GET":
+        return HttpResponseNotAllowed(["GET"])
+    card = selectors.household_contacts_panel(household=household, on=timezone.localdate())
+    _card_logged(request, target=household, label=household.number, region_path=household.region_path, count=1)
+    return render(request, "contacts/cards.html", {"cards": [card], "title": household.number, "back": household})
+
+
+@login_required
+def village_cards(request: HttpRequest, pk: int) -> HttpResponse:
+    require_capability(request.user, Capability.VIEW_CONTACTS)
+    village = get_visible_or_404(Region.objects.villages().select_related("parent"), request.user, pk=pk)
+    if request.method != "GET":
+        return HttpResponseNotAllowed(["GET"])
+    cards = selectors.household_contacts_for_village(village=village, on=timezone.localdate())
+    _card_logged(request, target=village, label=village.name, region_path=village.path, count=len(cards))
+    return render(request, "contacts/cards.html", {"cards": cards, "title": village.name, "village": village})
+
+
+# ---------------------------------------------------------------------------------------------------
+# Bulk work, gaps, scheme
+# ---------------------------------------------------------------------------------------------------
+
+
+def _bulk_message(request: HttpRequest, result: services.BulkResult) -> None:
+    messages.success(
+        request,
+        _("%(assigned)d terms started, %(ended)d ended, %(unchanged)d unchanged.")
+        % {"assigned": result.assigned, "ended": result.ended, "unchanged": result.unchanged},
+    )
+    if result.skipped:
+        messages.warning(
+            request,
+            _("Left alone (a later term starts after the date): %(numbers)s") % {"numbers": ", ".join(result.skipped)},
+        )
+
+
+def _bulk(request: HttpRequest, form_class: Any, service: Any, tab: str) -> HttpResponse:
+    require_capability(request.user, Capability.MANAGE_CONTACTS)
+    form = form_class(request.POST or None, actor=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            result = service(actor=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            apply_service_errors(exc, form=form)
+        else:
+            _bulk_message(request, result)
+            return redirect(request.path)
+    return render(request, "contacts/bulk_form.html", {"form": form, **_tabs(request, tab)})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def village_assign(request: HttpRequest) -> HttpResponse:
+    """One person to a slot of every household of a village."""
+    return _bulk(request, VillageAssignForm, services.assignments_assign_village, "bulk")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def handover(request: HttpRequest) -> HttpResponse:
+    """All of a leaving person's households to a successor in one step."""
+    return _bulk(request, HandoverForm, services.assignments_handover, "handover")
+
+
+@login_required
+@require_GET
+def gaps(request: HttpRequest) -> HttpResponse:
+    require_capability(request.user, Capability.VIEW_CONTACTS)
+    form = RegionFilterForm(request.GET or None, actor=request.user)
+    region = form.cleaned_data["region"] if form.is_valid() else None
+    today = timezone.localdate()
+    rows = selectors.assignment_gaps(request.user, on=today, region=region)
+    page = Paginator(rows, 50).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "contacts/gaps.html",
+        {
+            "form": form,
+            "page": page,
+            "vacant": sum(1 for g in rows if g.kind == "vacant"),
+            "ending": sum(1 for g in rows if g.kind == "ending"),
+            "coverage": selectors.contact_coverage(
+                user=request.user, on=today, group_by="village" if region else "town", region=region
+            ),
+            **_tabs(request, "gaps"),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def scheme(request: HttpRequest) -> HttpResponse:
+    """The county's choice of required slots (county staff of that county)."""
+    require_capability(request.user, Capability.CONFIGURE_CONTACTS)
+    county_path = selectors.county_path_of(user_scope_path(request.user) or "")
+    county = get_visible_or_404(Region.objects.filter(level=Region.Level.COUNTY), request.user, path=county_path)
+    current = selectors.contact_scheme_for_county(county=county)
+    form = ContactSchemeForm(request.POST or None, instance=current)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.contact_scheme_set(
+                actor=request.user,
+                county=county,
+                kind=form.cleaned_data["kind"],
+                volunteers_required=form.cleaned_data["volunteers_required"],
+            )
+        except ValidationError as exc:
+            apply_service_errors(exc, form=form)
+        else:
+            messages.success(request, _("Changes saved."))
+            return redirect("contacts:scheme")
+    return render(request, "contacts/scheme.html", {"form": form, "county": county, **_tabs(request, "scheme")})
