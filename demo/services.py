@@ -10,7 +10,9 @@ from django.utils import timezone
 from accounts.models import User
 from accounts.roles import Role
 from accounts.services import user_set_password
+from demo.contacts import seed_contacts
 from demo.households import households_generate, households_insert
+from demo.visits import demo_visits_seed
 from regions.models import Region
 
 # Meets every password rule; printed by the run command. These accounts exist only in demo data.
@@ -73,4 +75,6 @@ def demo_seed(*, seed: int = 1, county_code: str = "630103", households: int = 0
         user.save()
         logins.append(DemoLogin(username=username, role=str(Role(role).label), region=region.name))
     demo_households_seed(seed=seed, county=county, count=households)
+    seed_contacts(seed=seed, county=county, today=timezone.localdate())
+    demo_visits_seed(seed=seed, county=county, today=timezone.localdate())
     return logins

@@ -210,3 +210,12 @@ def test_leader_cannot_log_a_visit(client_for, personas, homes):
     )
     assert response.status_code == 403
     assert Visit.objects.count() == 0
+
+
+def test_visits_show_in_the_household_archive_timeline(client_for, personas, homes):
+    VisitFactory(household=homes["v1a"], date=date(2025, 3, 3), method="home", needs="需要轮椅")
+
+    response = client_for(personas.village_cadre).get(reverse("households:detail", args=[homes["v1a"].pk]))
+
+    assert response.status_code == 200
+    assert "需要轮椅" in response.content.decode()
