@@ -112,21 +112,37 @@ def _phone(rng: random.Random) -> str:
 
 
 def households_generate(
-    *, seed: int, county: Region, villages: list[Region], count: int, today: date, start: int = 1
+    *,
+    seed: int,
+    county: Region,
+    villages: list[Region],
+    count: int,
+    today: date,
+    start: int = 1,
+    used_ids: set[str] | None = None,
 ) -> Iterator[GeneratedHousehold]:
-    """`count` families numbered from `start` (``630103-00001`` …), the same for the same seed."""
+    """`count` families numbered from `start` (``630103-00001`` …), the same for the same seed.
+
+    ``used_ids`` (shared between calls that generate one data set in chunks) keeps ID numbers unique.
+    """
     rng = random.Random(seed)
-    used: set[str] = set()
+    used: set[str] = used_ids if used_ids is not None else set()
     sequence = 0
+
+    # Most people carry the county's code; some were born elsewhere in the province (and a number allows only
+    # 500 people of one sex per area code and birth date).
+    area_codes = [county.code] * 4 + ["630102", "630104", "630105", "632121", "632122", "632123", "632126"]
 
     def new_id(born: date, sex: str) -> str:
         nonlocal sequence
-        while True:
+        for attempt in range(len(area_codes) * 500):
             sequence += 1
-            number = id_number_make(area_code=county.code, birth_date=born, sequence=sequence, sex=sex)
+            area = area_codes[0 if attempt < 500 and rng.random() < 0.6 else sequence % len(area_codes)]
+            number = id_number_make(area_code=area, birth_date=born, sequence=sequence, sex=sex)
             if number not in used:
                 used.add(number)
                 return number
+        raise RuntimeError(f"no free ID number for {born} {sex}")
 
     for index in range(start, start + count):
         village = villages[rng.randrange(len(villages))]
@@ -134,7 +150,7 @@ def households_generate(
         wife_surname = rng.choice(SURNAMES)
         family_type = Household.FamilyType.DEATH if rng.random() < 0.7 else Household.FamilyType.DISABILITY
         husband_born = _random_date(rng, date(1936, 1, 1), date(1975, 12, 31))
-        wife_born = min(husband_born + timedelta(days=rng.randrange(-400, 1800)), date(1976, 12, 31))
+        wife_born = husband_born + timedelta(days=rng.randrange(-400, 1800))
         registered = _random_date(rng, date(2008, 1, 1), min(today, date(2025, 12, 31)))
         child_born = _random_date(rng, date(max(wife_born.year + 20, 1960), 1, 1), date(wife_born.year + 32, 12, 31))
         child_event = _random_date(rng, child_born + timedelta(days=365 * 3), min(registered, today))
