@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from django.db.models import BooleanField
+from django.db.models.expressions import RawSQL
 from django.utils.translation import gettext as _
 
 from households.models import Household, Member, household_scope_q
@@ -73,6 +75,12 @@ class Plan:
     missing_count: int = 0
 
 
+def _any(model: Any, column: str, values: set[Any], cast: str = "text") -> RawSQL:
+    """``column = ANY(array)``: one parameter, where ``__in`` would compile 50,000 placeholders."""
+    table = model._meta.db_table
+    return RawSQL(f'"{table}"."{column}" = ANY(%s::{cast}[])', (sorted(values),), output_field=BooleanField())
+
+
 def _in_area(household: dict[str, Any], area_path: str, county: Region) -> bool:
     if household["village__path"]:
         return household["village__path"].startswith(area_path)
@@ -106,16 +114,22 @@ def roster_plan(*, roster: Roster, county: Region, area_path: str, today: date) 
     ids = {m.values["id_number"] for h in roster.households for m in h.members if m.values.get("id_number")}
     by_number = {
         h["number"]: h
-        for h in Household.objects.filter(county=county, number__in=numbers).values(*HOUSEHOLD_VALUES).iterator(2000)
+        for h in Household.objects.filter(county=county)
+        .alias(listed=_any(Household, "number", numbers))
+        .filter(listed=True)
+        .values(*HOUSEHOLD_VALUES)
     }
     members = {
-        m["id_number"]: m for m in Member.objects.filter(id_number__in=ids).values(*MEMBER_VALUES).iterator(5000)
+        m["id_number"]: m
+        for m in Member.objects.alias(listed=_any(Member, "id_number", ids)).filter(listed=True).values(*MEMBER_VALUES)
     }
     member_households = {
         h["id"]: h
-        for h in Household.objects.filter(pk__in={m["household_id"] for m in members.values()})
+        for h in Household.objects.alias(
+            listed=_any(Household, "id", {m["household_id"] for m in members.values()}, "bigint")
+        )
+        .filter(listed=True)
         .values(*HOUSEHOLD_VALUES, "county__path")
-        .iterator(2000)
     }
     last_number = _next_numbers(county)
     targets: dict[int, HouseholdRow] = {}
@@ -185,17 +199,19 @@ def roster_plan(*, roster: Roster, county: Region, area_path: str, today: date) 
             _plan_member(plan, roster, member, owner, members, member_households, area_path, county, household, target)
 
     matched = set(targets)
-    missing = Household.objects.filter(county=county, status=Household.Status.ACTIVE).filter(
-        household_scope_q(area_path)
-    )
+    area = Household.objects.filter(county=county, status=Household.Status.ACTIVE)
+    if area_path != county.path:  # the whole county needs no path match (household_scope_q's OR plans badly)
+        area = area.filter(household_scope_q(area_path))
     if roster.towns:
-        missing = missing.filter(village__parent_id__in=roster.towns)
-    missing = missing.exclude(pk__in=matched).order_by("number")
-    plan.missing_count = missing.count()
-    plan.missing = [
-        {"number": number, "village": village or ""}
-        for number, village in missing.values_list("number", "village__name")[:PREVIEW_LIMIT]
-    ]
+        area = area.filter(village__parent_id__in=roster.towns)
+    # Subtracted here rather than with NOT IN (25,000 ids), which PostgreSQL plans badly.
+    missing = sorted(
+        (number, village or "")
+        for pk, number, village in area.values_list("pk", "number", "village__name")
+        if pk not in matched
+    )
+    plan.missing_count = len(missing)
+    plan.missing = [{"number": number, "village": village} for number, village in missing[:PREVIEW_LIMIT]]
     return plan
 
 

@@ -43,6 +43,9 @@ HOUSEHOLD_FIELDS = (
 )
 # Household values that must agree on every row of one household (others: the first value is kept).
 HOUSEHOLD_STRICT = ("village", "family_type")
+# Read raw and converted with more context (the village with its town, the ID number with its row).
+RAW_FIELDS = ("town", "village", "id_number")
+REPEATED_HEADER = ("姓名", "男方姓名", "丈夫姓名")
 MAX_LENGTH = {"name": 50, "child_name": 50, "certificate_number": 40, "address": 200, "household_number": 30}
 
 
@@ -156,7 +159,7 @@ class RegionIndex:
             if region.level == Region.Level.VILLAGE:
                 self.villages[_name_key(region.name)].append(region)
         self.town_of = {r.pk: r.parent_id for r in regions if r.level == Region.Level.VILLAGE}
-        self._cache: dict[tuple[str, str], tuple[Region | None, str, str]] = {}
+        self._cache: dict[tuple[Any, Any], tuple[Region | None, str, str]] = {}
 
     @staticmethod
     def _closest(name: str, names: list[str]) -> str:
@@ -165,9 +168,9 @@ class RegionIndex:
 
     def resolve(self, town: Any, village: Any) -> tuple[Region | None, str, str]:
         """(village, field of the error, message); the message is "" when the village was found."""
-        key = (_name_key(town), _name_key(village))
+        key = (town, village)
         if key not in self._cache:
-            self._cache[key] = self._resolve(*key)
+            self._cache[key] = self._resolve(_name_key(town), _name_key(village))
         return self._cache[key]
 
     def _resolve(self, town_name: str, village_name: str) -> tuple[Region | None, str, str]:
@@ -261,6 +264,29 @@ class Converter:
             "self_care": validation.self_care_parse,
             "poverty_registered": validation.yes_no_parse,
         }
+
+    def column(self, field_name: str, cells: list[Any]) -> list[Any]:
+        """Convert a whole column; blank cells give "" (text) or None (parsed values)."""
+        parser = self.parsers.get(field_name)
+        blank = None if parser is not None else ""
+        cache: dict[Any, Any] = {}
+        result = []
+        for value in cells:
+            if value is None or value == "" or (isinstance(value, str) and not value.strip()):
+                result.append(blank)
+                continue
+            try:
+                result.append(cache[value])
+                continue
+            except KeyError:
+                pass
+            except TypeError:  # unhashable: never from calamine, but be safe
+                result.append(self(field_name, value))
+                continue
+            converted = self(field_name, value)
+            cache[value] = converted
+            result.append(converted)
+        return result
 
     def __call__(self, field_name: str, value: Any) -> Any:
         """The clean value, or a ValidationError instance (cached errors are returned, not raised)."""
@@ -357,48 +383,42 @@ class SheetReader:
                         % {"columns": "、".join(extra)},
                     )
                 )
-        for index in range(header.first_data_row, len(sheet.rows)):
-            row = sheet.rows[index]
-            if _skip(row):
+        name_column = header.column("name") or header.column("name", "M")
+        indexes = [
+            index
+            for index in range(header.first_data_row, len(sheet.rows))
+            if not _skip(sheet.rows[index])
+            and not (name_column and _cell(sheet.rows[index], name_column.index) in REPEATED_HEADER)
+        ]
+        # Column by column: each converter runs once per distinct value (types, dates, names repeat).
+        keys: list[tuple[str, str]] = []
+        columns: list[list[Any]] = []
+        for column in header.columns:
+            if not column.field or column.field == "remarks":
                 continue
-            name_column = header.column("name") or header.column("name", "M")
-            if name_column and header_normalize(_cell(row, name_column.index)) in ("姓名", "男方姓名", "丈夫姓名"):
-                continue
+            cells = [_cell(sheet.rows[index], column.index) for index in indexes]
+            if column.field not in RAW_FIELDS:
+                cells = self.convert.column(column.field, cells)
+            keys.append((column.field, column.side))
+            columns.append(cells)
+        formulas = sheet.formulas
+        by_key = {(c.field, c.side): c for c in header.columns}
+        for position, index in enumerate(indexes):
             where = Cell(sheet.name, index + 1, header)
-            raw = self._values(sheet, index, row, header, where)
+            raw = {key: cells[position] for key, cells in zip(keys, columns, strict=True)}
+            for key, value in raw.items():
+                if isinstance(value, ValidationError):
+                    self.roster.error(where, key[0], _message(value), key[1])
+                    raw[key] = None
+            if formulas:
+                for key in keys:
+                    if (index, by_key[key].index) in formulas:
+                        self.roster.error(where, key[0], _("The cell holds a formula; type the value itself."), key[1])
+                        raw[key] = None
             if header.layout == PERSONS:
                 self._person(where, raw)
             else:
                 self._couple(where, raw)
-
-    def _values(
-        self, sheet: Sheet, index: int, row: list[Any], header: Header, where: Cell
-    ) -> dict[tuple[str, str], Any]:
-        """Each recognised cell, converted; errors recorded and their value left out."""
-        values: dict[tuple[str, str], Any] = {}
-        for column in header.columns:
-            if not column.field or column.field == "remarks":
-                continue
-            raw = _cell(row, column.index)
-            if (index, column.index) in sheet.formulas:
-                self.roster.error(
-                    where, column.field, _("The cell holds a formula; type the value itself."), column.side
-                )
-                values[(column.field, column.side)] = None
-                continue
-            if column.field in ("town", "village", "id_number"):
-                values[(column.field, column.side)] = raw  # resolved or parsed with more context below
-                continue
-            result = (
-                self.convert(column.field, raw)
-                if not _blank(raw)
-                else ("" if column.field not in self.convert.parsers else None)
-            )
-            if isinstance(result, ValidationError):
-                self.roster.error(where, column.field, _message(result), column.side)
-                result = None
-            values[(column.field, column.side)] = result
-        return values
 
     def _village(self, where: Cell, raw: dict) -> Region | None:
         town, village = raw.get(("town", ""), ""), raw.get(("village", ""), "")
