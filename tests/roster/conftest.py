@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.utils import translation
 from openpyxl import Workbook, load_workbook
 
 from accounts.models import User
@@ -39,6 +40,13 @@ class SampleCounty:
     staff: User
     town_cadre: User  # cadre of other_town
     outsider: User  # staff of another county
+
+
+@pytest.fixture(autouse=True)
+def english():
+    """Messages are asserted in their English source form, whatever the default language."""
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture
