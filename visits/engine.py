@@ -6,7 +6,8 @@ number of households:
 
 1. one advisory lock (``pg_advisory_xact_lock``): two runs at once queue behind each other, so they give
    the same flags as one; a run killed mid-way rolls back and leaves the previous state;
-2. one statement evaluates every (household, rule) pair into a temporary table (applicable? met?);
+2. one statement evaluates every (household, rule) pair and every open flag into a temporary table
+   (applicable? met? its open flag?), reading the visits once (a hash aggregate), then ANALYZE on it;
 3. one UPDATE closes the open flags that are met or no longer apply;
 4. one INSERT … ON CONFLICT opens the flags of the pairs not met;
 5. one UPDATE raises the escalation level of flags open too long;
@@ -23,6 +24,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from django.db import connection, transaction
+from django.db.models import Exists, OuterRef
 
 from regions.models import Region
 from visits import periods
@@ -127,36 +129,70 @@ def rule_periods(*, as_of: date, current: bool = False) -> list[RulePeriod]:
 
 # ---- the SQL ----------------------------------------------------------------------------------------
 
+# The visit methods, in the order of the per-method columns below.
+METHODS = ("home", "phone", "online", "other")
+
+
+def _latest_columns() -> str:
+    """Per household, the latest visit date by method, and by method made by a family doctor."""
+    cols = []
+    for m in METHODS:
+        cols.append(f"max(v.date) FILTER (WHERE v.method = '{m}') AS {m}_any")
+        cols.append(f"max(v.date) FILTER (WHERE v.method = '{m}' AND v.visitor_role = 'family_doctor') AS {m}_doc")
+    return ",\n           ".join(cols)
+
+
+def _met_expression() -> str:
+    """The pair's requirement is met: a qualifying visit (method, doctor) on or after its period's start."""
+
+    def latest(kind: str) -> str:
+        return "greatest(" + ", ".join(f"CASE WHEN rp.m_{m} THEN l.{m}_{kind} END" for m in METHODS) + ")"
+
+    return f"coalesce(CASE WHEN rp.by_doctor THEN {latest('doc')} ELSE {latest('any')} END >= p.p_start, false)"
+
+
 # Which (household, rule) pairs apply on %(as_of)s, their period, and whether a qualifying visit since the
-# period's start has been logged. `rp` holds the rules' periods (computed in Python, visits.periods).
+# period's start has been logged. `rp` holds the rules' periods (computed in Python, visits.periods);
+# `latest` reads the visits of the window the rules look at once (one row per household).
 # Anniversaries are per household: the window around the anniversary of the child's death in the year
 # before, of or after as_of (29 February falls on 28 February in a common year).
-PAIRS_SQL = """
-WITH rp (rule_id, county_id, period_key, p_start, p_end, methods, by_doctor, applies_to, anniv,
-         before_d, after_d, grace_d) AS (
+PAIRS_SQL = (
+    """
+WITH rp (rule_id, county_id, period_key, p_start, p_end, m_home, m_phone, m_online, m_other, by_doctor,
+         applies_to, anniv, before_d, after_d, grace_d) AS (
     SELECT * FROM unnest(%(rule_id)s::bigint[], %(county_id)s::bigint[], %(period_key)s::text[],
-                         %(p_start)s::date[], %(p_end)s::date[], %(methods)s::text[], %(by_doctor)s::bool[],
+                         %(p_start)s::date[], %(p_end)s::date[], %(m_home)s::bool[], %(m_phone)s::bool[],
+                         %(m_online)s::bool[], %(m_other)s::bool[], %(by_doctor)s::bool[],
                          %(applies_to)s::text[], %(anniv)s::bool[], %(before_d)s::int[], %(after_d)s::int[],
                          %(grace_d)s::int[])
 ),
 hh AS (
-    SELECT h.id, h.county_id, h.registered_on, h.family_type, h.child_event_date
+    SELECT h.id, h.county_id, h.registered_on, h.family_type, h.child_event_date, c.household_id IS NOT NULL AS care
     FROM households_household h
+    LEFT JOIN (
+        SELECT DISTINCT m.household_id FROM households_member m
+        WHERE m.alive AND m.self_care IN ('semi', 'disabled')
+    ) c ON c.household_id = h.id
     WHERE h.status = 'active' {household_filter}
 ),
-pairs AS (
-    SELECT hh.id AS household_id, rp.rule_id, rp.period_key, rp.p_start, rp.p_end,
-           string_to_array(rp.methods, ',') AS methods, rp.by_doctor
+latest AS (
+    SELECT v.household_id,
+           """
+    + _latest_columns()
+    + """
+    FROM visits_visit v
+    WHERE v.date >= %(min_start)s AND v.date <= %(as_of)s {visit_filter}
+    GROUP BY v.household_id
+),
+periods AS (
+    SELECT hh.id AS household_id, rp.rule_id, rp.period_key, rp.p_start, rp.p_end
     FROM hh JOIN rp ON rp.county_id = hh.county_id AND NOT rp.anniv
     WHERE hh.registered_on <= rp.p_start
       AND (rp.applies_to = 'all'
            OR (rp.applies_to = 'bereaved' AND hh.family_type = 'death')
-           OR (rp.applies_to = 'care_dependent' AND EXISTS (
-                SELECT 1 FROM households_member m
-                WHERE m.household_id = hh.id AND m.alive AND m.self_care IN ('semi', 'disabled'))))
+           OR (rp.applies_to = 'care_dependent' AND hh.care))
     UNION ALL
-    SELECT hh.id, rp.rule_id, a.y::text, a.d - rp.before_d, a.d + rp.after_d,
-           string_to_array(rp.methods, ','), rp.by_doctor
+    SELECT hh.id, rp.rule_id, a.y::text, a.d - rp.before_d, a.d + rp.after_d
     FROM hh JOIN rp ON rp.county_id = hh.county_id AND rp.anniv
     CROSS JOIN LATERAL (
         SELECT y, CASE WHEN extract(month FROM hh.child_event_date) = 2 AND extract(day FROM hh.child_event_date) = 29
@@ -169,36 +205,44 @@ pairs AS (
       AND a.y > extract(year FROM hh.child_event_date)
       AND a.d - rp.before_d <= %(as_of)s AND %(as_of)s <= a.d + rp.after_d + rp.grace_d
       AND hh.registered_on <= a.d - rp.before_d
+),
+pairs AS (
+    SELECT p.household_id, p.rule_id, p.period_key, p.p_start, p.p_end, """
+    + _met_expression()
+    + """ AS met
+    FROM periods p JOIN rp ON rp.rule_id = p.rule_id LEFT JOIN latest l ON l.household_id = p.household_id
 )
-SELECT p.household_id, p.rule_id, p.period_key, p.p_start, p.p_end,
-       EXISTS (
-           SELECT 1 FROM visits_visit v
-           WHERE v.household_id = p.household_id AND v.date >= p.p_start AND v.date <= %(as_of)s
-             AND v.method = ANY (p.methods) AND (NOT p.by_doctor OR v.visitor_role = 'family_doctor')
-       ) AS met
-FROM pairs p
 """
-EVAL_SQL = "CREATE TEMP TABLE visits_eval ON COMMIT DROP AS " + PAIRS_SQL
+)
+
+# The engine's table: every applicable pair (met or not) and every open flag (applicable or not), so that
+# the statements after it join by flag id and never read the table they write.
+EVAL_SQL = (
+    "CREATE TEMP TABLE visits_eval ON COMMIT DROP AS "
+    + PAIRS_SQL
+    + """,
+open AS (
+    SELECT f.id, f.household_id, f.rule_id FROM visits_overdueflag f WHERE f.closed_on IS NULL {flag_filter}
+)
+SELECT coalesce(p.household_id, o.household_id) AS household_id, coalesce(p.rule_id, o.rule_id) AS rule_id,
+       p.period_key, p.p_start, p.p_end, p.household_id IS NOT NULL AS applies, coalesce(p.met, false) AS met,
+       o.id AS open_flag_id
+FROM pairs p FULL JOIN open o ON o.household_id = p.household_id AND o.rule_id = p.rule_id
+"""
+)
 
 # The worklist's "due soonest": for each household, the earliest end of a running period not yet met.
 DUE_SQL = (
-    "SELECT e.household_id, min(e.p_end) FROM ("
-    + PAIRS_SQL.format(household_filter="AND h.id = ANY (%(ids)s)")
-    + ") e WHERE NOT e.met GROUP BY e.household_id"
+    PAIRS_SQL.format(household_filter="AND h.id = ANY (%(ids)s)", visit_filter="AND v.household_id = ANY (%(ids)s)")
+    + "SELECT p.household_id, min(p.p_end) FROM pairs p WHERE NOT p.met GROUP BY p.household_id"
 )
 
 CLOSE_SQL = """
 WITH closed AS (
     UPDATE visits_overdueflag f
-    SET closed_on = %(as_of)s,
-        closed_reason = CASE WHEN EXISTS (
-            SELECT 1 FROM visits_eval e WHERE e.household_id = f.household_id AND e.rule_id = f.rule_id AND e.met
-        ) THEN 'met' ELSE 'lapsed' END
-    WHERE f.closed_on IS NULL {flag_filter}
-      AND NOT EXISTS (
-          SELECT 1 FROM visits_eval e
-          WHERE e.household_id = f.household_id AND e.rule_id = f.rule_id AND NOT e.met
-      )
+    SET closed_on = %(as_of)s, closed_reason = CASE WHEN e.applies AND e.met THEN 'met' ELSE 'lapsed' END
+    FROM visits_eval e
+    WHERE e.open_flag_id = f.id AND (NOT e.applies OR e.met)
     RETURNING 1
 )
 SELECT count(*) FROM closed
@@ -211,11 +255,7 @@ INSERT INTO visits_overdueflag (household_id, rule_id, period_key, period_start,
                                 closed_reason, escalation_level)
 SELECT e.household_id, e.rule_id, e.period_key, e.p_start, e.p_end, %(as_of)s, '', 0
 FROM visits_eval e
-WHERE NOT e.met
-  AND NOT EXISTS (
-      SELECT 1 FROM visits_overdueflag f
-      WHERE f.household_id = e.household_id AND f.rule_id = e.rule_id AND f.closed_on IS NULL
-  )
+WHERE e.applies AND NOT e.met AND e.open_flag_id IS NULL
 ON CONFLICT (household_id, rule_id, period_key) DO UPDATE
 SET closed_on = NULL, closed_reason = ''
 WHERE visits_overdueflag.closed_on IS NOT NULL
@@ -235,7 +275,11 @@ FROM (
     FROM visits_overdueflag f2
     JOIN visits_rule r ON r.id = f2.rule_id
     JOIN visits_ruleset s ON s.id = r.rule_set_id
-    WHERE f2.closed_on IS NULL AND r.mode = 'overdue' {flag_filter2}
+    -- Only flags that may still rise (the partial index flag_escalation_pending), old enough for the
+    -- earliest step of any county.
+    WHERE f2.closed_on IS NULL AND f2.escalation_level < 2
+      AND f2.opened_on <= %(as_of)s - (SELECT coalesce(min(escalate_town_after_days), 0) FROM visits_ruleset)
+      AND r.mode = 'overdue' {flag_filter2}
 ) x
 WHERE f.id = x.id AND x.level > f.escalation_level
 RETURNING f.id
@@ -256,13 +300,20 @@ def _params(rps: list[RulePeriod], *, as_of: date) -> dict[str, Any]:
         "period_key": [r.period.key if r.period else "" for r in rps],
         "p_start": [r.period.start if r.period else None for r in rps],
         "p_end": [r.period.end if r.period else None for r in rps],
-        "methods": [",".join(r.methods) for r in rps],
+        **{f"m_{m}": [m in r.methods for r in rps] for m in METHODS},
         "by_doctor": [r.by_doctor for r in rps],
         "applies_to": [r.applies_to for r in rps],
         "anniv": [r.anniversary for r in rps],
         "before_d": [r.before for r in rps],
         "after_d": [r.after for r in rps],
         "grace_d": [r.grace for r in rps],
+        # The earliest day any period starts: the visits the engine reads (an anniversary window starts at
+        # most before + after + grace days before as_of).
+        "min_start": min(
+            [r.period.start for r in rps if r.period]
+            + [as_of - timedelta(days=r.before + r.after + r.grace) for r in rps if r.anniversary],
+            default=as_of,
+        ),
     }
 
 
@@ -286,11 +337,12 @@ def engine_lock() -> None:
 
 def ruleset_ensure_defaults() -> None:
     """Every county with households has a rule set (the defaults of DOMAIN.md). Two queries when done."""
+    from households.models import Household
     from visits.services import ruleset_create_default
 
-    missing = Region.objects.filter(
-        level=Region.Level.COUNTY, visit_rule_set__isnull=True, county_households__status="active"
-    ).distinct()
+    missing = Region.objects.filter(level=Region.Level.COUNTY, visit_rule_set__isnull=True).filter(
+        Exists(Household.objects.filter(county=OuterRef("pk"), status=Household.Status.ACTIVE))
+    )
     for county in missing:
         ruleset_create_default(county=county)
 
@@ -307,12 +359,19 @@ def overdue_refresh(*, as_of: date, household_ids: list[int] | None = None) -> R
     household_filter = "AND h.id = ANY (%(ids)s)" if ids_filter else ""
     with transaction.atomic(), connection.cursor() as cursor:
         engine_lock()
+        # The evaluation sorts and hashes a few rows per household: in memory, not in temporary files.
+        cursor.execute("SET LOCAL work_mem = '256MB'")
         rps = rule_periods(as_of=as_of)
         params = _params(rps, as_of=as_of)
         params["ids"] = list(household_ids or [])
-        cursor.execute(EVAL_SQL.format(household_filter=household_filter), params)
         flag_filter = "AND f.household_id = ANY (%(ids)s)" if ids_filter else ""
-        cursor.execute(CLOSE_SQL.format(flag_filter=flag_filter), params)
+        visit_filter = "AND v.household_id = ANY (%(ids)s)" if ids_filter else ""
+        cursor.execute(
+            EVAL_SQL.format(household_filter=household_filter, visit_filter=visit_filter, flag_filter=flag_filter),
+            params,
+        )
+        cursor.execute("ANALYZE visits_eval")
+        cursor.execute(CLOSE_SQL, params)
         result.closed = cursor.fetchone()[0]
         cursor.execute(OPEN_SQL, params)
         result.opened_ids = [row[0] for row in cursor.fetchall()]

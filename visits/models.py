@@ -358,6 +358,12 @@ class OverdueFlag(models.Model):
         ]
         indexes = [
             models.Index(fields=["household"], condition=Q(closed_on__isnull=True), name="flag_open_household"),
+            # The engine's escalation step reads only the open flags that may still rise.
+            models.Index(
+                fields=["opened_on"],
+                condition=Q(closed_on__isnull=True, escalation_level__lt=2),
+                name="flag_escalation_pending",
+            ),
         ]
 
     def __str__(self) -> str:
