@@ -8,6 +8,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.core.paginator import Page, Paginator
 from django.db.models import BooleanField, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.db.models.expressions import RawSQL
 from django.http import Http404
@@ -88,6 +89,12 @@ def _member_q(filters: HouseholdFilters, *, today: date) -> Q | None:
     return q if used else None
 
 
+def _households_with_members(**lookup: Any) -> Q:
+    """Households with a member matching `lookup`: one subquery (hashed once, served by the member indexes),
+    not a correlated EXISTS per household."""
+    return Q(pk__in=Member.objects.filter(**lookup).values("household_id"))
+
+
 def search_q(text: str) -> Q:
     """Search by ID number, phone, certificate or household number, or (part of) a name.
 
@@ -99,19 +106,21 @@ def search_q(text: str) -> Q:
     compact = validation.id_number_normalize(text)
     if re.fullmatch(r"[0-9]{17}[0-9X]|[0-9]{15}", compact):
         number = validation.id_number_convert_15(compact) if len(compact) == 15 else compact
-        return Q(Exists(Member.objects.filter(household=OuterRef("pk"), id_number=number)))
-    q = Q(number=compact) | Q(certificate_number=compact)
+        return _households_with_members(id_number=number)
+    # One set of household ids (a UNION), so the list reads its households by primary key instead of
+    # testing every household of the area against each alternative.
+    matches = Household.objects.filter(Q(number=compact) | Q(certificate_number=compact)).values("pk")
     try:
         phone = validation.phone_normalize(text)
     except ValidationError:
         phone = ""
     if phone:
-        q |= Q(Exists(Member.objects.filter(household=OuterRef("pk"), phone=phone)))
+        matches = matches.union(Member.objects.filter(phone=phone).values("household_id"))
     if not re.fullmatch(r"[-0-9()\s]+", text):
         # Names: a substring LIKE (Chinese has no case, so no ILIKE). No trigram index: the embedded
         # PostgreSQL of dev/test ships no contrib extensions (pg_trgm); see docs/PERFORMANCE.md.
-        q |= Q(Exists(Member.objects.filter(household=OuterRef("pk"), name__contains=text)))
-    return q
+        matches = matches.union(Member.objects.filter(name__contains=text).values("household_id"))
+    return Q(pk__in=matches)
 
 
 def household_list_for_user(*, user: Any, filters: HouseholdFilters, today: date) -> QuerySet[Household]:
@@ -119,7 +128,7 @@ def household_list_for_user(*, user: Any, filters: HouseholdFilters, today: date
     if filters.village is not None:
         qs = qs.filter(village=filters.village)
     elif filters.town is not None:
-        qs = qs.filter(village__parent=filters.town)
+        qs = qs.filter(village_id__in=Region.objects.filter(parent=filters.town).values("pk"))
     if filters.family_type:
         qs = qs.filter(family_type=filters.family_type)
     if filters.status:
@@ -136,10 +145,21 @@ def household_list_for_user(*, user: Any, filters: HouseholdFilters, today: date
         qs = qs.filter(difficulties__contains=[filters.difficulty])
     member_q = _member_q(filters, today=today)
     if member_q is not None:
-        qs = qs.filter(Exists(Member.objects.filter(member_q, household=OuterRef("pk"))))
+        qs = qs.filter(pk__in=Member.objects.filter(member_q).values("household_id"))
     if filters.search:
         qs = qs.filter(search_q(filters.search))
     return qs.order_by(*SORTS.get(filters.sort, SORTS["number"]))
+
+
+def household_page(queryset: QuerySet[Household], *, number: Any, per_page: int) -> Page:
+    """One page of the list. Count and offset run on primary keys only (a narrow index scan, even on a
+    deep page); then the 25 rows of the page are loaded with their regions and members (two queries)."""
+    page = Paginator(queryset.values_list("pk", flat=True), per_page).get_page(number)
+    pks = list(page.object_list)
+    by_pk = Household.objects.select_related("village", "village__parent", "county").in_bulk(pks)
+    page.object_list = [by_pk[pk] for pk in pks]
+    household_page_members(page.object_list)
+    return page
 
 
 def household_page_members(households: list[Household]) -> None:

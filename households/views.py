@@ -13,7 +13,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -56,6 +55,9 @@ def _search_text(request: HttpRequest, token: str) -> str:
 
 def _search_store(request: HttpRequest, text: str) -> str:
     searches = dict(request.session.get(SEARCH_SESSION_KEY, {}))
+    for token, stored in searches.items():
+        if stored == text:
+            return token
     token = secrets.token_urlsafe(9)
     searches[token] = text
     request.session[SEARCH_SESSION_KEY] = dict(list(searches.items())[-SEARCHES_KEPT:])
@@ -83,8 +85,9 @@ def _filtered(request: HttpRequest, data) -> tuple[HouseholdFilterForm, str, str
 def household_list(request: HttpRequest) -> HttpResponse:
     require_capability(request.user, Capability.VIEW_HOUSEHOLDS)
     form, token, search, households = _filtered(request, request.GET)
-    page = Paginator(households, PAGE_SIZE).get_page(request.GET.get("page"))
-    selectors.household_page_members(list(page.object_list))
+    page = selectors.household_page(households, number=request.GET.get("page"), per_page=PAGE_SIZE)
+    if token and not search:
+        messages.info(request, _("That search has expired. Please search again."))
     params = form.params()
     return render(
         request,

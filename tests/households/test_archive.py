@@ -354,5 +354,6 @@ def test_archive_page_query_count_is_constant(client_for, personas, area, django
             assert client.get(reverse("households:detail", args=[household.pk])).status_code == 200
         counts.append(len(queries))
     assert counts[0] == counts[1]
-    with django_assert_max_num_queries(15):
+    # The contacts and visits apps add their sections to the archive (a few constant queries each).
+    with django_assert_max_num_queries(20):
         client.get(reverse("households:detail", args=[big.pk]))
