@@ -157,7 +157,8 @@ def test_contact_card_shows_contacts_and_green_channel_but_no_family_data(person
     assert "陈静" in html
     assert staff.cadre_v1a.phone in html
     assert staff.doctor_t1.phone in html
-    assert "priority" in html  # the green-channel entitlement
+    assert 'class="green-channel"' in html  # the green-channel entitlement
+    assert "绿色通道" in html  # in the default language
     assert member.id_number not in html
     assert member.id_number[-4:] not in html
     assert member.phone not in html
