@@ -251,7 +251,10 @@ def main() -> int:
 
     started = time.perf_counter()
     coverage_snapshot_refresh(as_of=today)
-    print(f"coverage snapshots (nightly): {time.perf_counter() - started:.2f} s")
+    print(f"coverage snapshots (nightly, all villages): {time.perf_counter() - started:.2f} s")
+    started = time.perf_counter()
+    coverage_snapshot_refresh(as_of=today, village_ids=[village.pk])
+    print(f"coverage snapshots of one village (after a visit there): {(time.perf_counter() - started) * 1000:.0f} ms")
 
     # ---- the pages ------------------------------------------------------------------------------------
     def page(user, url):

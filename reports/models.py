@@ -35,3 +35,43 @@ class CoverageSnapshot(models.Model):
 
     def __str__(self) -> str:
         return f"{self.village_id} · {self.rule_id} · {self.period_key}"
+
+
+class FlagSnapshot(models.Model):
+    """Open overdue flags per village, rule and age (0: under 14 days, 1: 14–29, 2: 30 or more)."""
+
+    village = models.ForeignKey("regions.Region", on_delete=models.CASCADE, related_name="+")
+    rule = models.ForeignKey("visits.Rule", on_delete=models.CASCADE, related_name="+")
+    age = models.PositiveSmallIntegerField()
+    flags = models.PositiveIntegerField(default=0)
+    computed_on = models.DateField()
+
+    class Meta:
+        verbose_name = _("flag snapshot")
+        verbose_name_plural = _("flag snapshots")
+        constraints = [
+            models.UniqueConstraint(fields=["village", "rule", "age"], name="flagsnapshot_unique"),
+            models.CheckConstraint(condition=models.Q(age__lte=2), name="flagsnapshot_age_range"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.village_id} · {self.rule_id} · {self.age}"
+
+
+class ContactSnapshot(models.Model):
+    """Households on the roster per village and those with every required contact assigned (contacts app)."""
+
+    village = models.OneToOneField("regions.Region", on_delete=models.CASCADE, related_name="+")
+    households = models.PositiveIntegerField(default=0)
+    covered = models.PositiveIntegerField(default=0)
+    computed_on = models.DateField()
+
+    class Meta:
+        verbose_name = _("contact coverage snapshot")
+        verbose_name_plural = _("contact coverage snapshots")
+        constraints = [
+            models.CheckConstraint(condition=models.Q(covered__lte=models.F("households")), name="contactsnapshot_le"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.village_id} · {self.covered}/{self.households}"

@@ -4,11 +4,13 @@ Figures per child region (towns of a county, villages of a town) or per househol
 
 * households on the roster, and the share with every required contact assigned (contacts' selectors);
 * the monthly contact rate and the quarterly home-visit rate of the latest due month and quarter, the latest
-  festival's visit coverage in households and persons, the 12-month trend (reports.CoverageSnapshot, the
-  same definitions as the engine: visits.periods);
-* open flags by rule and by age (live, from visits.OverdueFlag).
+  festival's visit coverage in households and persons, the 12-month trend (the same definitions as the
+  engine: visits.periods);
+* open flags by rule and by age.
 
-A constant number of queries whatever the number of households.
+The figures of a county or a town come from the snapshots of reports.services (per village, rewritten every
+night after the engine and, for a village, after each visit there), so the page reads a few hundred rows
+whatever the number of households; a village's household list is read live.
 """
 
 from __future__ import annotations
@@ -18,12 +20,12 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
-from django.db.models import Case, Count, IntegerField, Max, Q, Value, When
+from django.db.models import Case, IntegerField, Max, Q, Value, When
 
 from accounts.scope import get_visible_or_404, user_scope_path
 from households.models import Household
 from regions.models import Region
-from reports.models import CoverageSnapshot
+from reports.models import ContactSnapshot, CoverageSnapshot, FlagSnapshot
 from visits import periods
 from visits.models import OverdueFlag, Rule, RuleSet
 
@@ -109,6 +111,7 @@ class Dashboard:
     flags_by_rule: list[FlagAges]
     trend: list[tuple[str, int, int]]  # (month key, households, met)
     ancestors: list[Region]
+    computed_on: date | None = None  # the day of the snapshots the area figures come from
 
 
 def dashboard_region_for_user(*, user: Any, pk: int | None) -> Region:
@@ -126,7 +129,7 @@ def _county_of(region: Region) -> Region | None:
 
 def coverage_dashboard(*, user: Any, region: Region, as_of: date) -> Dashboard:
     """The dashboard of `region` (already checked to be in the user's area)."""
-    from contacts.selectors import contact_coverage, contact_scheme_for_path, households_with_contact_status
+    from contacts.selectors import contact_scheme_for_path, households_with_contact_status
 
     county = _county_of(region)
     rule_set = RuleSet.objects.filter(county=county).first() if county else None
@@ -154,12 +157,16 @@ def coverage_dashboard(*, user: Any, region: Region, as_of: date) -> Dashboard:
 
     groups: dict[Any, Figures] = defaultdict(Figures)
     households = Household.objects.filter(village_id__in=list(villages)).active()
+    computed_on = None
     if child_level != "household":
-        for village_id, n in households.order_by().values_list("village_id").annotate(n=Count("id")):
+        # Households and contact coverage per village, as of the latest snapshot (nightly, and for a village
+        # after each visit there): contacts' households_with_contact_status, one query for the whole area.
+        for village_id, n, covered, on in ContactSnapshot.objects.filter(village_id__in=list(villages)).values_list(
+            "village_id", "households", "covered", "computed_on"
+        ):
             groups[group_of(village_id)].households += n
-        for row in contact_coverage(user=user, on=as_of, group_by=child_level, region=region):
-            if row.region_id is not None:
-                groups[row.region_id].contacts_covered += row.covered
+            groups[group_of(village_id)].contacts_covered += covered
+            computed_on = on if computed_on is None else min(computed_on, on)
     # Snapshot figures (per village, summed into the groups).
     wanted = {
         (month_rule.pk, month.key) if month_rule and month else None: "month",
@@ -192,21 +199,11 @@ def coverage_dashboard(*, user: Any, region: Region, as_of: date) -> Dashboard:
             trend_rows[key][1] += met
     trend = [(key, n, met) for key, (n, met) in sorted(trend_rows.items())][-12:]
 
-    # Open flags, by group and by rule and age.
+    # Open flags, by group and by rule and age (the snapshot written with the engine's runs).
     flags = OverdueFlag.objects.open().filter(household__village_id__in=list(villages))
-    age = Case(
-        When(opened_on__gt=as_of - timedelta(days=14), then=Value(0)),
-        When(opened_on__gt=as_of - timedelta(days=30), then=Value(1)),
-        default=Value(2),
-        output_field=IntegerField(),
-    )
     by_rule: dict[int, list[int]] = defaultdict(lambda: [0, 0, 0])
-    for village_id, rule_id, bucket, n in (
-        flags.filter(rule__mode=Rule.Mode.OVERDUE)
-        .annotate(bucket=age)
-        .order_by()
-        .values_list("household__village_id", "rule_id", "bucket")
-        .annotate(n=Count("id"))
+    for village_id, rule_id, bucket, n in FlagSnapshot.objects.filter(village_id__in=list(villages)).values_list(
+        "village_id", "rule_id", "age", "flags"
     ):
         by_rule[rule_id][bucket] += n
         if child_level != "household":
@@ -271,6 +268,7 @@ def coverage_dashboard(*, user: Any, region: Region, as_of: date) -> Dashboard:
         flags_by_rule=flags_by_rule,
         trend=trend,
         ancestors=ancestors,
+        computed_on=computed_on,
     )
 
 

@@ -14,7 +14,7 @@ SNAPSHOT_RULES = ("monthly_contact", "quarterly_home_visit", "spring_festival", 
 
 
 def snapshot_periods(rule: Rule, *, as_of: date) -> list[periods.Period]:
-    """The periods a rule's coverage is kept for: the last 13 months, 5 quarters, or 2 festivals, ending with
+    """The periods a rule's coverage is kept for: the last 13 months, 5 quarters, or the latest festival, ending with
     the latest period that has started (the running one counts what is done so far)."""
     if rule.period in periods.CALENDAR:
         count = TREND_MONTHS + 1 if rule.period == "month" else 5
@@ -27,67 +27,127 @@ def snapshot_periods(rule: Rule, *, as_of: date) -> list[periods.Period]:
         periods.window(str(y), day_of(y), before=rule.window_before_days, after=rule.window_after_days)
         for y in (as_of.year, as_of.year - 1, as_of.year - 2)
     ]
-    return [w for w in windows if w.start <= as_of][:2]
+    return [w for w in windows if w.start <= as_of][:1]
 
 
 # Per village, rule and period: the households it applied to (registered by the period's start, on the
 # roster at its end or still active) and those with a qualifying visit from the start to end + grace (never
-# after as_of); members alive today for the persons.
+# after as_of); members alive today for the persons. `hit` is one index range scan of the visits per period
+# (a DISTINCT per period), instead of one probe per household and period.
 SNAPSHOT_SQL = """
-WITH rp (rule_id, county_id, period_key, p_start, p_end, check_to, methods) AS (
-    SELECT * FROM unnest(%(rule_id)s::bigint[], %(county_id)s::bigint[], %(period_key)s::text[],
-                         %(p_start)s::date[], %(p_end)s::date[], %(check_to)s::date[], %(methods)s::text[])
+WITH rp (idx, rule_id, county_id, period_key, p_start, p_end) AS (
+    SELECT * FROM unnest(%(idx)s::int[], %(rule_id)s::bigint[], %(county_id)s::bigint[], %(period_key)s::text[],
+                         %(p_start)s::date[], %(p_end)s::date[])
+),
+hh AS (
+    SELECT h.id, h.village_id, h.county_id, h.registered_on, h.status, h.closed_on
+    FROM households_household h WHERE h.village_id IS NOT NULL {village_filter}
 ),
 pairs AS (
-    SELECT h.id AS household_id, h.village_id, rp.rule_id, rp.period_key, rp.p_start, rp.p_end,
-           EXISTS (
-               SELECT 1 FROM visits_visit v
-               WHERE v.household_id = h.id AND v.date >= rp.p_start AND v.date <= rp.check_to
-                 AND v.method = ANY (string_to_array(rp.methods, ','))
-           ) AS met
-    FROM households_household h JOIN rp ON rp.county_id = h.county_id
-    WHERE h.village_id IS NOT NULL AND h.registered_on <= rp.p_start
-      AND (h.status = 'active' OR h.closed_on > rp.p_end) {village_filter}
+    SELECT hh.id AS household_id, hh.village_id, rp.idx
+    FROM hh JOIN rp ON rp.county_id = hh.county_id
+    WHERE hh.registered_on <= rp.p_start AND (hh.status = 'active' OR hh.closed_on > rp.p_end)
 ),
+hit AS ({hit}),
 persons AS (
     SELECT m.household_id, count(*) AS n FROM households_member m
-    WHERE m.alive AND m.household_id IN (SELECT household_id FROM pairs) GROUP BY m.household_id
+    WHERE m.alive {member_filter} GROUP BY m.household_id
 )
 INSERT INTO reports_coveragesnapshot (village_id, rule_id, period_key, period_start, period_end, households, met,
                                       persons, persons_met, computed_on)
-SELECT p.village_id, p.rule_id, p.period_key, min(p.p_start), min(p.p_end), count(*), count(*) FILTER (WHERE p.met),
-       coalesce(sum(pe.n), 0), coalesce(sum(pe.n) FILTER (WHERE p.met), 0), %(as_of)s
-FROM pairs p LEFT JOIN persons pe ON pe.household_id = p.household_id
-GROUP BY p.village_id, p.rule_id, p.period_key
-ON CONFLICT (village_id, rule_id, period_key) DO UPDATE
-SET households = EXCLUDED.households, met = EXCLUDED.met, persons = EXCLUDED.persons,
-    persons_met = EXCLUDED.persons_met, computed_on = EXCLUDED.computed_on
+SELECT p.village_id, rp.rule_id, rp.period_key, min(rp.p_start), min(rp.p_end), count(*),
+       count(*) FILTER (WHERE hit.household_id IS NOT NULL),
+       coalesce(sum(pe.n), 0), coalesce(sum(pe.n) FILTER (WHERE hit.household_id IS NOT NULL), 0), %(as_of)s
+FROM pairs p
+JOIN rp ON rp.idx = p.idx
+LEFT JOIN hit ON hit.household_id = p.household_id AND hit.idx = p.idx
+LEFT JOIN persons pe ON pe.household_id = p.household_id
+GROUP BY p.village_id, rp.rule_id, rp.period_key
 """
 
 
 @transaction.atomic
 def coverage_snapshot_refresh(*, as_of: date, village_ids: list[int] | None = None) -> int:
-    """Recompute the snapshots of every village (or of ``village_ids``) for the kept periods. Three queries."""
+    """Recompute the snapshots of every village (or of ``village_ids``) for the kept periods. Four queries."""
     rows = []
     for rule in Rule.objects.filter(active=True, code__in=SNAPSHOT_RULES).select_related("rule_set"):
         for p in snapshot_periods(rule, as_of=as_of):
             rows.append((rule, p, min(p.end + timedelta(days=rule.grace_days), as_of)))
     params = {
         "as_of": as_of,
+        "idx": list(range(len(rows))),
         "rule_id": [r.pk for r, _, _ in rows],
         "county_id": [r.rule_set.county_id for r, _, _ in rows],
         "period_key": [p.key for _, p, _ in rows],
         "p_start": [p.start for _, p, _ in rows],
         "p_end": [p.end for _, p, _ in rows],
-        "check_to": [c for _, _, c in rows],
-        "methods": [",".join(r.methods) for r, _, _ in rows],
         "villages": list(village_ids or []),
     }
-    village_filter = "AND h.village_id = ANY (%(villages)s)" if village_ids is not None else ""
+    scoped = village_ids is not None
+    in_villages = "(SELECT h.id FROM households_household h WHERE h.village_id = ANY (%(villages)s))"
+    visit_filter = f"AND v.household_id IN {in_villages}" if scoped else ""
+    hits = [
+        f"SELECT DISTINCT v.household_id, {i} AS idx FROM visits_visit v "
+        f"WHERE v.date >= %(p_start_{i})s AND v.date <= %(check_to_{i})s AND v.method = ANY (%(methods_{i})s) "
+        + visit_filter
+        for i in range(len(rows))
+    ]
+    for i, (rule, p, check_to) in enumerate(rows):
+        params[f"p_start_{i}"], params[f"check_to_{i}"], params[f"methods_{i}"] = p.start, check_to, list(rule.methods)
+    sql = SNAPSHOT_SQL.format(
+        village_filter="AND h.village_id = ANY (%(villages)s)" if scoped else "",
+        hit=" UNION ALL ".join(hits) or "SELECT NULL::bigint AS household_id, NULL::int AS idx WHERE false",
+        member_filter=f"AND m.household_id IN {in_villages}" if scoped else "",
+    )
     with connection.cursor() as cursor:
-        if village_ids is not None:
+        cursor.execute("SET LOCAL work_mem = '256MB'")
+        if scoped:
             cursor.execute("DELETE FROM reports_coveragesnapshot WHERE village_id = ANY (%(villages)s)", params)
         else:
             cursor.execute("DELETE FROM reports_coveragesnapshot")
-        cursor.execute(SNAPSHOT_SQL.format(village_filter=village_filter), params)
-        return cursor.rowcount
+        cursor.execute(sql, params)
+        written = cursor.rowcount
+        table_filter = "WHERE village_id = ANY (%(villages)s)" if scoped else ""
+        cursor.execute(f"DELETE FROM reports_flagsnapshot {table_filter}", params)
+        cursor.execute(
+            FLAG_SNAPSHOT_SQL.format(village_filter="AND h.village_id = ANY (%(villages)s)" if scoped else ""), params
+        )
+        cursor.execute(f"DELETE FROM reports_contactsnapshot {table_filter}", params)
+    _contact_snapshot(as_of=as_of, village_ids=village_ids)
+    return written
+
+
+# Open overdue flags (reminders left out) per village, rule and age bucket; ages as on as_of.
+FLAG_SNAPSHOT_SQL = """
+INSERT INTO reports_flagsnapshot (village_id, rule_id, age, flags, computed_on)
+SELECT h.village_id, f.rule_id,
+       CASE WHEN %(as_of)s - f.opened_on < 14 THEN 0 WHEN %(as_of)s - f.opened_on < 30 THEN 1 ELSE 2 END,
+       count(*), %(as_of)s
+FROM visits_overdueflag f
+JOIN households_household h ON h.id = f.household_id
+JOIN visits_rule r ON r.id = f.rule_id AND r.mode = 'overdue'
+WHERE f.closed_on IS NULL AND h.village_id IS NOT NULL {village_filter}
+GROUP BY 1, 2, 3
+"""
+
+
+def _contact_snapshot(*, as_of: date, village_ids: list[int] | None) -> None:
+    """Per village: households on the roster and those with every required contact (contacts' selectors,
+    each county with its own scheme). One query per county."""
+    from django.db.models import Count
+
+    from contacts.selectors import contact_scheme_for_county, contacts_complete_condition, households_active_on
+    from households.models import Household
+    from regions.models import Region
+    from reports.models import ContactSnapshot
+
+    rows = []
+    for county in Region.objects.filter(level=Region.Level.COUNTY):
+        households = households_active_on(Household.objects.filter(county=county, village__isnull=False), on=as_of)
+        if village_ids is not None:
+            households = households.filter(village_id__in=village_ids)
+        complete = contacts_complete_condition(on=as_of, scheme=contact_scheme_for_county(county=county))
+        counts = households.order_by().values_list("village_id")
+        for village_id, n, covered in counts.annotate(n=Count("id"), covered=Count("id", filter=complete)):
+            rows.append(ContactSnapshot(village_id=village_id, households=n, covered=covered, computed_on=as_of))
+    ContactSnapshot.objects.bulk_create(rows, batch_size=2000)
