@@ -185,7 +185,8 @@ def main() -> int:
     county = Region.objects.get(code=COUNTY)
     rule_set = ruleset_create_default(county=county)
     town = Region.objects.filter(parent=county).order_by("code").first()
-    village = Region.objects.filter(parent=town).order_by("code").first()
+    # The second village: in the first one every household is closed (household numbers ≡ 0 mod 400 and 50).
+    village = Region.objects.filter(parent=town).order_by("code")[1]
     users = {}
     for username, role, region in (
         ("bench_leader", "leader", county),

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
-from django.db.models import Case, IntegerField, Max, Q, Value, When
+from django.db.models import Case, IntegerField, Value, When
 
 from accounts.scope import get_visible_or_404, user_scope_path
 from households.models import Household
@@ -28,6 +28,7 @@ from regions.models import Region
 from reports.models import ContactSnapshot, CoverageSnapshot, FlagSnapshot
 from visits import periods
 from visits.models import OverdueFlag, Rule, RuleSet
+from visits.selectors import last_visit_dates
 
 AGE_BUCKETS = ((0, 13), (14, 29), (30, None))  # days open; 14 and 30 are the default escalation days
 
@@ -200,7 +201,6 @@ def coverage_dashboard(*, user: Any, region: Region, as_of: date) -> Dashboard:
     trend = [(key, n, met) for key, (n, met) in sorted(trend_rows.items())][-12:]
 
     # Open flags, by group and by rule and age (the snapshot written with the engine's runs).
-    flags = OverdueFlag.objects.open().filter(household__village_id__in=list(villages))
     by_rule: dict[int, list[int]] = defaultdict(lambda: [0, 0, 0])
     for village_id, rule_id, bucket, n in FlagSnapshot.objects.filter(village_id__in=list(villages)).values_list(
         "village_id", "rule_id", "age", "flags"
@@ -220,13 +220,16 @@ def coverage_dashboard(*, user: Any, region: Region, as_of: date) -> Dashboard:
             total.add(figures)
     else:
         scheme = contact_scheme_for_path(path=region.path)
-        household_rows = (
-            households_with_contact_status(households=households, on=as_of, scheme=scheme)
-            .annotate(last_visit=Max("visits__date", filter=Q(visits__date__lte=as_of)))
-            .order_by("number", "id")
+        household_rows = list(
+            households_with_contact_status(households=households, on=as_of, scheme=scheme).order_by("number", "id")
         )
+        last_visits = last_visit_dates(household_ids=[h.pk for h in household_rows], on=as_of)
         open_by_household: dict[int, list[str]] = defaultdict(list)
-        for household_id, name in flags.filter(rule__mode=Rule.Mode.OVERDUE).values_list("household_id", "rule__name"):
+        for household_id, name in (
+            OverdueFlag.objects.open()
+            .filter(household_id__in=[h.pk for h in household_rows], rule__mode=Rule.Mode.OVERDUE)
+            .values_list("household_id", "rule__name")
+        ):
             open_by_household[household_id].append(name)
         snap = _village_household_figures(households, month_rule, month, quarter_rule, quarter, as_of=as_of)
         for h in household_rows:
@@ -243,7 +246,7 @@ def coverage_dashboard(*, user: Any, region: Region, as_of: date) -> Dashboard:
                     figures=figures,
                     household=h,
                     flag_names=open_by_household.get(h.pk, []),
-                    last_visit=h.last_visit,
+                    last_visit=last_visits.get(h.pk),
                     contacts_complete=h.contacts_complete,
                 )
             )

@@ -171,7 +171,7 @@ hh AS (
     FROM households_household h
     LEFT JOIN (
         SELECT DISTINCT m.household_id FROM households_member m
-        WHERE m.alive AND m.self_care IN ('semi', 'disabled')
+        WHERE m.alive AND m.self_care IN ('semi', 'disabled') {member_filter}
     ) c ON c.household_id = h.id
     WHERE h.status = 'active' {household_filter}
 ),
@@ -233,7 +233,11 @@ FROM pairs p FULL JOIN open o ON o.household_id = p.household_id AND o.rule_id =
 
 # The worklist's "due soonest": for each household, the earliest end of a running period not yet met.
 DUE_SQL = (
-    PAIRS_SQL.format(household_filter="AND h.id = ANY (%(ids)s)", visit_filter="AND v.household_id = ANY (%(ids)s)")
+    PAIRS_SQL.format(
+        household_filter="AND h.id = ANY (%(ids)s)",
+        visit_filter="AND v.household_id = ANY (%(ids)s)",
+        member_filter="AND m.household_id = ANY (%(ids)s)",
+    )
     + "SELECT p.household_id, min(p.p_end) FROM pairs p WHERE NOT p.met GROUP BY p.household_id"
 )
 
@@ -367,7 +371,12 @@ def overdue_refresh(*, as_of: date, household_ids: list[int] | None = None) -> R
         flag_filter = "AND f.household_id = ANY (%(ids)s)" if ids_filter else ""
         visit_filter = "AND v.household_id = ANY (%(ids)s)" if ids_filter else ""
         cursor.execute(
-            EVAL_SQL.format(household_filter=household_filter, visit_filter=visit_filter, flag_filter=flag_filter),
+            EVAL_SQL.format(
+                household_filter=household_filter,
+                visit_filter=visit_filter,
+                flag_filter=flag_filter,
+                member_filter="AND m.household_id = ANY (%(ids)s)" if ids_filter else "",
+            ),
             params,
         )
         cursor.execute("ANALYZE visits_eval")
