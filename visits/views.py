@@ -9,6 +9,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -21,6 +22,8 @@ from visits import periods, selectors, services
 from visits.forms import RuleForm, RuleSetForm, VisitLogForm
 from visits.models import Rule
 
+WORKLIST_PAGE_SIZE = 50
+
 
 @login_required
 @require_GET
@@ -28,7 +31,9 @@ def my_households(request: HttpRequest) -> HttpResponse:
     require_capability(request.user, Capability.LOG_VISITS)
     today = timezone.localdate()
     items = selectors.my_households(user=request.user, on=today)
-    return render(request, "visits/my_households.html", {"items": items, "today": today})
+    # The most urgent first, a phone screen's worth at a time.
+    page = Paginator(items, WORKLIST_PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "visits/my_households.html", {"items": page.object_list, "page_obj": page, "today": today})
 
 
 @login_required
