@@ -14,7 +14,7 @@ from visits.models import Rule, RuleSet, Visit
 class VisitLogForm(forms.Form):
     """The quick log form: date, method and purpose are enough; the rest folds away."""
 
-    date = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
+    date = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
     method = forms.ChoiceField(label=_("How"), choices=Visit.Method.choices, widget=forms.RadioSelect)
     purpose = forms.ChoiceField(label=_("Purpose"), choices=Visit.Purpose.choices, initial=Visit.Purpose.ROUTINE)
     visitor = forms.ModelChoiceField(
@@ -33,7 +33,7 @@ class VisitLogForm(forms.Form):
     help_given = forms.CharField(label=_("Help given"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
     follow_up_action = forms.CharField(label=_("Follow-up action"), required=False, max_length=200)
     follow_up_due = forms.DateField(
-        label=_("Follow-up due"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("Follow-up due"), required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
     )
 
     def __init__(self, *args: Any, visitors: Any, today: date, **kwargs: Any) -> None:
