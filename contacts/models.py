@@ -23,6 +23,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from accounts.scope import ScopedQuerySet, user_scope_path
 from households import validation
@@ -66,7 +67,7 @@ class ServicePerson(models.Model):
         RoleType.VOLUNTEER: frozenset({"county", "town", "village"}),
     }
 
-    name = models.CharField(_("name"), max_length=50)
+    name = models.CharField(pgettext_lazy("person", "name"), max_length=50)
     phone = models.CharField(_("phone"), max_length=24, blank=True)
     role_type = models.CharField(_("role"), max_length=20, choices=RoleType.choices)
     unit = models.CharField(

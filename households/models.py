@@ -17,6 +17,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from accounts.scope import ScopedQuerySet, user_scope_path
 from households import validation
@@ -57,7 +58,7 @@ class Household(models.Model):
         DISABILITY = "disability", _("Disability of the only child")
 
     class Status(models.TextChoices):
-        ACTIVE = "active", _("Active")
+        ACTIVE = "active", pgettext_lazy("household status", "Active")  # 在册
         CLOSED = "closed", _("Closed")
 
     class CloseReason(models.TextChoices):
@@ -75,7 +76,7 @@ class Household(models.Model):
         OTHER = "other", _("Other")
 
     class Difficulty(models.TextChoices):
-        MEDICAL = "medical", _("Medical")
+        MEDICAL = "medical", pgettext_lazy("difficulty", "Medical")
         ELDERLY_CARE = "elderly_care", _("Elderly care")
         HOUSING = "housing", _("Housing")
         FINANCE = "finance", _("Finance")
@@ -256,7 +257,7 @@ class Member(models.Model):
     household = models.ForeignKey(
         Household, verbose_name=_("household"), on_delete=models.PROTECT, related_name="members"
     )
-    name = models.CharField(_("name"), max_length=50)
+    name = models.CharField(pgettext_lazy("person", "name"), max_length=50)
     # Null when unknown (a data-quality problem); never the empty string, so the unique constraint holds.
     id_number = models.CharField(_("ID number"), max_length=18, null=True, blank=True)
     sex = models.CharField(_("sex"), max_length=1, choices=Sex.choices, blank=True)
