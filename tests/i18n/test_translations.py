@@ -45,3 +45,18 @@ def test_chinese_is_the_default_and_english_is_available(personas, client_for):
     html = client.get(reverse("accounts:dashboard")).content.decode()
     assert 'lang="en"' in html
     assert "Dashboard" in html
+
+
+def test_compiled_catalogue_holds_every_translation():
+    """A stale .mo (someone forgot compilemessages) would show English on screen."""
+    import gettext
+
+    with PO.with_suffix(".mo").open("rb") as fh:
+        catalog = gettext.GNUTranslations(fh)._catalog
+    msgids = {key[0] if isinstance(key, tuple) else key for key in catalog}
+    missing = [
+        msgid
+        for msgid, _, _ in po_entries(PO.read_text(encoding="utf-8"))
+        if msgid not in msgids and not any(m.endswith("\x04" + msgid) for m in msgids)
+    ]
+    assert missing == []
