@@ -202,6 +202,9 @@ def _archive_context(request: HttpRequest, household) -> dict:
     }
 
 
+TIMELINE_FIRST_ENTRIES = 30
+
+
 @login_required
 @require_GET
 def household_detail(request: HttpRequest, pk: int) -> HttpResponse:
@@ -211,7 +214,11 @@ def household_detail(request: HttpRequest, pk: int) -> HttpResponse:
         actor=request.user, household=household, action=AccessEvent.Action.VIEW, request=request
     )
     context = _archive_context(request, household)
-    context["timeline"] = archive.household_timeline(household)
+    timeline = archive.household_timeline(household)
+    # Two years of monthly contacts make a long page: the newest entries first, the rest on request.
+    show_all = request.GET.get("timeline") == "all"
+    context["timeline"] = timeline if show_all else timeline[:TIMELINE_FIRST_ENTRIES]
+    context["timeline_hidden"] = 0 if show_all else max(0, len(timeline) - TIMELINE_FIRST_ENTRIES)
     return render(request, "households/detail.html", context)
 
 

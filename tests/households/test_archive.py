@@ -357,3 +357,18 @@ def test_archive_page_query_count_is_constant(client_for, personas, area, django
     # The contacts and visits apps add their sections to the archive (a few constant queries each).
     with django_assert_max_num_queries(20):
         client.get(reverse("households:detail", args=[big.pk]))
+
+
+def test_long_timeline_shows_the_newest_entries_and_the_rest_on_request(client_for, personas, homes):
+    household = homes.v1a
+    for n in range(40):
+        Household.objects.filter(pk=household.pk).update(address=f"改址 {n} 号")
+    client = client_for(personas.town_cadre)
+    page = client.get(reverse("households:detail", args=[household.pk]))
+    assert page.context["timeline_hidden"] > 0
+    assert len(page.context["timeline"]) == 30
+    assert "改址 39 号" in page.content.decode()
+    assert 'data-action="timeline-all"' in page.content.decode()
+    everything = client.get(reverse("households:detail", args=[household.pk]), {"timeline": "all"})
+    assert len(everything.context["timeline"]) >= 40
+    assert everything.context["timeline_hidden"] == 0
