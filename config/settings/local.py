@@ -1,9 +1,16 @@
 """Development settings: dev.py sets DATABASE_URL (embedded PostgreSQL) and the broker."""
 
 import os
+from pathlib import Path
 
 os.environ.setdefault("SECRET_KEY", "local-development-only-not-secret")
 os.environ.setdefault("DEBUG", "true")
+# Without DATABASE_URL, the embedded PostgreSQL that `python3 dev.py run` starts (see dev.py), so a plain
+# `python manage.py …` works beside it; commands that need no database (makemigrations --check) work anyway.
+os.environ.setdefault(
+    "DATABASE_URL",
+    "postgres://postgres@/portal?host=" + str(Path(__file__).resolve().parents[2] / ".local" / "pgdata"),
+)
 
 from config.settings.base import *  # noqa: F403
 from config.settings.base import env
