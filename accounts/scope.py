@@ -38,16 +38,24 @@ class ScopedQuerySet(models.QuerySet):
     """A QuerySet that knows how to reach the region path of its rows.
 
     Subclasses set ``scope_path_lookup`` to the lookup of the row's region path, e.g. ``"path"`` for a
-    region, ``"region__path"`` for a user, ``"village__path"`` for a household.
+    region, ``"region__path"`` for a user; rows whose area is reached another way (a household's village,
+    or its county when the village is missing) override :meth:`scope_q` instead of ``visible_to``.
     """
 
     scope_path_lookup: str = ""
 
+    def scope_q(self, path: str) -> models.Q | None:
+        """The condition for rows inside the area `path`; None means "no rule": nothing is visible."""
+        if not self.scope_path_lookup:
+            return None
+        return models.Q(**{f"{self.scope_path_lookup}__startswith": path})
+
     def visible_to(self, user: User | Any) -> Self:
         path = user_scope_path(user)
-        if path is None or not self.scope_path_lookup:
+        condition = None if path is None else self.scope_q(path)
+        if condition is None:
             return self.none()
-        return self.filter(**{f"{self.scope_path_lookup}__startswith": path})
+        return self.filter(condition)
 
 
 def get_visible_or_404(queryset: models.QuerySet | type[models.Model], user: Any, **lookup: Any) -> Any:

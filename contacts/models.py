@@ -15,7 +15,6 @@ day the term ended (the successor's start date in a handover). Writes go through
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
 
 import pghistory
 from django.conf import settings
@@ -25,9 +24,9 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from accounts.scope import ScopedQuerySet, user_scope_path
+from accounts.scope import ScopedQuerySet
 from households import validation
-from households.models import household_scope_q
+from households.models import HouseholdScopedQuerySet
 
 # The stored form of a phone (households.validation.phone_normalize writes it).
 PHONE_STORED_RE = rf"^({validation.MOBILE_RE.pattern}|{validation.LANDLINE_RE.pattern})$"
@@ -194,14 +193,8 @@ class ContactScheme(models.Model):
         }
 
 
-class AssignmentQuerySet(ScopedQuerySet):
-    scope_path_lookup = "household__village__path"
-
-    def visible_to(self, user: Any) -> AssignmentQuerySet:
-        path = user_scope_path(user)
-        if path is None:
-            return self.none()
-        return self.filter(household_scope_q(path, prefix="household__"))
+class AssignmentQuerySet(HouseholdScopedQuerySet):
+    household_prefix = "household__"
 
     def current(self, *, on: date) -> AssignmentQuerySet:
         """Terms running on `on` (start ≤ on < end), substitutes included."""

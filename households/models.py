@@ -7,7 +7,6 @@ shared with the forms and the roster import); the database holds the rules that 
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
 
 import pghistory
 from django.conf import settings
@@ -19,7 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from accounts.scope import ScopedQuerySet, user_scope_path
+from accounts.scope import ScopedQuerySet
 from households import validation
 from regions.models import Region
 
@@ -37,15 +36,20 @@ def household_scope_q(path: str, prefix: str = "") -> Q:
     )
 
 
-class HouseholdQuerySet(ScopedQuerySet):
-    scope_path_lookup = "village__path"
+class HouseholdScopedQuerySet(ScopedQuerySet):
+    """Households, and rows that belong to one: visible where the household is (household_scope_q).
 
-    def visible_to(self, user: Any) -> HouseholdQuerySet:
-        path = user_scope_path(user)
-        if path is None:
-            return self.none()
-        return self.filter(household_scope_q(path))
+    Subclasses name the way from their rows to the household in ``household_prefix``
+    ("household__" for a member, "visit__household__" for a follow-up …).
+    """
 
+    household_prefix = ""
+
+    def scope_q(self, path: str) -> Q:
+        return household_scope_q(path, prefix=self.household_prefix)
+
+
+class HouseholdQuerySet(HouseholdScopedQuerySet):
     def active(self) -> HouseholdQuerySet:
         return self.filter(status=Household.Status.ACTIVE)
 
@@ -222,14 +226,8 @@ class Household(models.Model):
         return self.county.path
 
 
-class MemberQuerySet(ScopedQuerySet):
-    scope_path_lookup = "household__village__path"
-
-    def visible_to(self, user: Any) -> MemberQuerySet:
-        path = user_scope_path(user)
-        if path is None:
-            return self.none()
-        return self.filter(household_scope_q(path, prefix="household__"))
+class MemberQuerySet(HouseholdScopedQuerySet):
+    household_prefix = "household__"
 
     def alive(self) -> MemberQuerySet:
         return self.filter(alive=True)

@@ -6,8 +6,6 @@ defined once, in visits.periods; the engine that opens and closes flags is visit
 
 from __future__ import annotations
 
-from typing import Any
-
 import pghistory
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
@@ -15,20 +13,14 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from accounts.scope import ScopedQuerySet, user_scope_path
-from households.models import household_scope_q
+from accounts.scope import ScopedQuerySet
+from households.models import HouseholdScopedQuerySet
 
 
-class _HouseholdScopedQuerySet(ScopedQuerySet):
+class _HouseholdScopedQuerySet(HouseholdScopedQuerySet):
     """Rows that belong to a household: visible where the household is."""
 
-    scope_path_lookup = "household__village__path"
-
-    def visible_to(self, user: Any) -> Any:
-        path = user_scope_path(user)
-        if path is None:
-            return self.none()
-        return self.filter(household_scope_q(path, prefix="household__"))
+    household_prefix = "household__"
 
 
 class VisitQuerySet(_HouseholdScopedQuerySet):
@@ -125,14 +117,8 @@ class Visit(models.Model):
         return self.purpose == self.Purpose.EMERGENCY
 
 
-class FollowUpQuerySet(ScopedQuerySet):
-    scope_path_lookup = "visit__household__village__path"
-
-    def visible_to(self, user: Any) -> FollowUpQuerySet:
-        path = user_scope_path(user)
-        if path is None:
-            return self.none()
-        return self.filter(household_scope_q(path, prefix="visit__household__"))
+class FollowUpQuerySet(HouseholdScopedQuerySet):
+    household_prefix = "visit__household__"
 
 
 class FollowUp(models.Model):
