@@ -4,10 +4,19 @@ from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.utils import translation
 
 from regions.models import Region
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    """Commands speak the active language; the assertions below read the English messages."""
+    with translation.override("en"):
+        yield
+
 
 SAMPLE = Path(__file__).resolve().parents[2] / "demo" / "regions_sample.csv"
 
