@@ -7,6 +7,8 @@ and the list is linked with that token (``?s=…``) only.
 from __future__ import annotations
 
 import secrets
+from dataclasses import dataclass
+from typing import Any
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -35,6 +37,7 @@ from households.forms import (
     apply_service_errors,
     member_formset,
 )
+from households.models import Household
 from households.privacy import REVEALABLE_FIELDS
 
 PAGE_SIZE = 25
@@ -149,12 +152,23 @@ def saved_filter_delete(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("households:list")
 
 
-@login_required
-@require_POST
-def household_export(request: HttpRequest) -> HttpResponse:
-    """The filtered list as xlsx: county staff only, masked unless full values are asked for and allowed."""
+@dataclass
+class ListExport:
+    """What a list export may write: the rows (members loaded), full or masked values, the filters used."""
+
+    rows: list[Household]
+    full_values: bool
+    filters: dict[str, Any]
+
+
+def list_export_prepare(request: HttpRequest) -> ListExport | HttpResponse:
+    """The shared first half of every export of the filtered list (this xlsx, the roster layout).
+
+    County staff only; full values only when asked for and the role may reveal them; at most
+    EXPORT_MAX_HOUSEHOLDS rows, else back to the list with a message.
+    """
     require_capability(request.user, Capability.EXPORT_LISTS)
-    form, _token, _search, households = _filtered(request, request.POST)
+    form, token, _search, households = _filtered(request, request.POST)
     export_form = ExportForm(request.POST)
     full_values = bool(export_form.is_valid() and export_form.cleaned_data["full_values"])
     if full_values:
@@ -166,11 +180,22 @@ def household_export(request: HttpRequest) -> HttpResponse:
             _("The list has more than %(n)d households. Narrow the filter and export again.")
             % {"n": EXPORT_MAX_HOUSEHOLDS},
         )
-        return redirect(_list_url(form.params(), _token))
+        return redirect(_list_url(form.params(), token))
     selectors.household_page_members(rows)
+    return ListExport(rows=rows, full_values=full_values, filters=form.params())
+
+
+@login_required
+@require_POST
+def household_export(request: HttpRequest) -> HttpResponse:
+    """The filtered list as xlsx: county staff only, masked unless full values are asked for and allowed."""
+    export = list_export_prepare(request)
+    if isinstance(export, HttpResponse):
+        return export
+    rows, full_values = export.rows, export.full_values
     content = exports.household_list_xlsx(households=rows, full_values=full_values, today=timezone.localdate())
     services.household_list_export_record(
-        actor=request.user, count=len(rows), full_values=full_values, filters=form.params(), request=request
+        actor=request.user, count=len(rows), full_values=full_values, filters=export.filters, request=request
     )
     response = HttpResponse(content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")

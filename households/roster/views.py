@@ -17,13 +17,11 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts.roles import Capability
 from accounts.scope import get_visible_or_404, require_capability
-from households import selectors as household_selectors
 from households import services as household_services
-from households.forms import ExportForm
 from households.roster import jobs, workbook
 from households.roster.forms import RosterUploadForm
 from households.roster.models import RosterImportJob
-from households.views import EXPORT_MAX_HOUSEHOLDS, _filtered, _list_url
+from households.views import list_export_prepare
 
 ERRORS_SHOWN = 2000
 
@@ -127,27 +125,15 @@ def roster_template(request: HttpRequest) -> HttpResponse:
 def roster_export(request: HttpRequest) -> HttpResponse:
     """The filtered household list in the roster layout (it imports back). County staff only; masked
     unless full values are asked for and the role may reveal them; logged."""
-    require_capability(request.user, Capability.EXPORT_LISTS)
-    form, token, _search, households = _filtered(request, request.POST)
-    export_form = ExportForm(request.POST)
-    full_values = bool(export_form.is_valid() and export_form.cleaned_data["full_values"])
-    if full_values:
-        require_capability(request.user, Capability.REVEAL_PERSONAL)
-    rows = list(households[: EXPORT_MAX_HOUSEHOLDS + 1])
-    if len(rows) > EXPORT_MAX_HOUSEHOLDS:
-        messages.error(
-            request,
-            _("The list has more than %(n)d households. Narrow the filter and export again.")
-            % {"n": EXPORT_MAX_HOUSEHOLDS},
-        )
-        return redirect(_list_url(form.params(), token))
-    household_selectors.household_page_members(rows)
-    content = workbook.roster_export_xlsx(households=rows, full_values=full_values)
+    export = list_export_prepare(request)
+    if isinstance(export, HttpResponse):
+        return export
+    content = workbook.roster_export_xlsx(households=export.rows, full_values=export.full_values)
     household_services.household_list_export_record(
         actor=request.user,
-        count=len(rows),
-        full_values=full_values,
-        filters={**form.params(), "layout": "roster"},
+        count=len(export.rows),
+        full_values=export.full_values,
+        filters={**export.filters, "layout": "roster"},
         request=request,
     )
     return _xlsx(content, f"roster-{timezone.localtime():%Y%m%d-%H%M}.xlsx")
