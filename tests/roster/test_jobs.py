@@ -187,3 +187,24 @@ def test_export_in_the_roster_layout_is_county_staff_only_and_logged(sample_coun
     event = AccessEvent.objects.get(action=AccessEvent.Action.EXPORT)
     assert event.detail["full_values"] is False
     assert client_for(sample_county.town_cadre).post(reverse("households:roster:export")).status_code == 403
+
+
+def test_the_roster_layout_export_takes_the_filters_of_the_list(sample_county, client_for):
+    """The list page's second export button posts the same filters to the roster export."""
+    from households.roster.services import roster_run
+    from tests.roster.conftest import TODAY
+
+    county = sample_county.county
+    roster_run(data=sample_bytes("roster_couples"), county=county, area_path=county.path, today=TODAY, dry_run=False)
+    client = client_for(sample_county.staff)
+    list_page = client.get(reverse("households:list")).content.decode()
+    assert f'formaction="{reverse("households:roster:export")}"' in list_page
+
+    town = sample_county.other_town
+    in_town = Household.objects.filter(village__parent=town)
+    assert 0 < in_town.count() < Household.objects.filter(county=county).count()
+    response = client.post(reverse("households:roster:export"), {"town": town.pk})
+    assert response.status_code == 200
+    sheet = load_workbook(io.BytesIO(response.content)).active
+    numbers = {row[1] for row in sheet.iter_rows(min_row=2, values_only=True)}
+    assert numbers == set(in_town.values_list("number", flat=True))
