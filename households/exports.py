@@ -177,7 +177,9 @@ def household_archive_pdf(
     def on_page(canvas: Any, doc: Any) -> None:
         canvas.saveState()
         canvas.setFont(_FONT, 8)
-        canvas.drawRightString(A4[0] - 15 * mm, 10 * mm, f"{household.number} · {doc.page}")
+        # Not "·": the built-in CID font (STSong-Light) has no glyph for U+00B7.
+        label = _("%(number)s, page %(page)d") % {"number": household.number, "page": doc.page}
+        canvas.drawRightString(A4[0] - 15 * mm, 10 * mm, label)
         canvas.restoreState()
 
     buffer = io.BytesIO()
