@@ -121,11 +121,12 @@ AUTH_PASSWORD_VALIDATORS = [
     },
 ]
 
-# Sessions: idle expiry by re-saving on each request with a short age; the absolute limit is enforced
-# by accounts.middleware.SessionExpiryMiddleware.
+# Sessions: idle expiry by re-saving with a short age, at most once a SESSION_IDLE_REFRESH_SECONDS (not on
+# every request: a write and a commit per page); both limits in accounts.middleware.SessionExpiryMiddleware.
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
 SESSION_COOKIE_AGE = SESSION_IDLE_TIMEOUT_SECONDS  # noqa: F405
-SESSION_SAVE_EVERY_REQUEST = True
+SESSION_SAVE_EVERY_REQUEST = False
+SESSION_IDLE_REFRESH_SECONDS = 60
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
