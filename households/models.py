@@ -180,6 +180,13 @@ class Household(models.Model):
                 name="household_registered_order",
                 include=["village", "county", "status"],
             ),
+            # Sorted by village: each village's households in (number, id) order (selectors.VillageOrderedPks).
+            models.Index(
+                fields=["village", "number", "id"], name="household_village_order", include=["county", "status"]
+            ),
+            # Counting a list: the scope (and status) in a small index (duplicates are merged), an
+            # index-only scan instead of reading the table.
+            models.Index(fields=["village", "county", "status"], name="household_scope"),
             models.Index(fields=["certificate_number"], name="household_certificate"),
         ]
 

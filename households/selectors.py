@@ -9,7 +9,20 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.paginator import Page, Paginator
-from django.db.models import BooleanField, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import (
+    BooleanField,
+    Case,
+    Count,
+    Exists,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
 from django.db.models.expressions import RawSQL
 from django.http import Http404
 
@@ -153,13 +166,72 @@ def household_list_for_user(*, user: Any, filters: HouseholdFilters, today: date
 
 def household_page(queryset: QuerySet[Household], *, number: Any, per_page: int) -> Page:
     """One page of the list. Count and offset run on primary keys only (a narrow index scan, even on a
-    deep page); then the 25 rows of the page are loaded with their regions and members (two queries)."""
-    page = Paginator(queryset.values_list("pk", flat=True), per_page).get_page(number)
+    deep page; sorted by village, VillageOrderedPks); then the 25 rows of the page are loaded with their
+    regions and members (two queries)."""
+    if tuple(queryset.query.order_by) == SORTS["village"]:
+        pks_in_order: Any = VillageOrderedPks(queryset)
+    else:
+        pks_in_order = queryset.values_list("pk", flat=True)
+    page = Paginator(pks_in_order, per_page).get_page(number)
     pks = list(page.object_list)
     by_pk = Household.objects.select_related("village", "village__parent", "county").in_bulk(pks)
     page.object_list = [by_pk[pk] for pk in pks]
     household_page_members(page.object_list)
     return page
+
+
+class VillageOrderedPks:
+    """The primary keys of a household list in the "village" order of SORTS (villages in tree order, then
+    number and id; households without a village last), sliced without sorting the whole list.
+
+    Ordering the list by the region path sorted every household of the area (a join and a sort on disk:
+    about 170 ms for a county of 50,000 at a deep page). Instead: one query counts the households of each
+    village, ordered by the village's path (an index-only scan of household_scope, then one lookup per
+    village); a page then reads only the villages it spans, in (number, id) order from the index
+    household_village_order. What Paginator needs: count() and slicing.
+    """
+
+    def __init__(self, queryset: QuerySet[Household]) -> None:
+        self._queryset = queryset.order_by()
+        path = Subquery(Region.objects.filter(pk=OuterRef("village_id")).order_by().values("path"))
+        self._villages: list[tuple[int | None, int]] = list(
+            self._queryset.values_list("village_id").annotate(n=Count("pk")).order_by(path.asc(nulls_last=True))
+        )
+
+    def count(self) -> int:
+        return sum(n for _village, n in self._villages)
+
+    def __getitem__(self, index: slice) -> list[int]:
+        start, stop = index.start or 0, index.stop
+        spanned: list[int | None] = []
+        skip = position = 0
+        for village_id, n in self._villages:
+            if stop is not None and position >= stop:
+                break
+            if position + n > start:
+                if not spanned:
+                    skip = start - position
+                spanned.append(village_id)
+            position += n
+        if not spanned:
+            return []
+        wanted = None if stop is None else skip + stop - start
+        if len(spanned) == 1:
+            rows = self._queryset.filter(_village_q(spanned[0])).order_by("number", "id")
+        else:
+            in_spanned = Q()
+            for village_id in spanned:
+                in_spanned |= _village_q(village_id)
+            rank = Case(
+                *(When(_village_q(village_id), then=Value(i)) for i, village_id in enumerate(spanned)),
+                output_field=IntegerField(),
+            )
+            rows = self._queryset.filter(in_spanned).order_by(rank, "number", "id")
+        return list(rows.values_list("pk", flat=True)[skip:wanted])
+
+
+def _village_q(village_id: int | None) -> Q:
+    return Q(village__isnull=True) if village_id is None else Q(village_id=village_id)
 
 
 def household_page_members(households: list[Household]) -> None:

@@ -8,7 +8,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from households.models import Household, SavedFilter
-from tests.factories import HouseholdFactory, MemberFactory
+from tests.factories import HouseholdFactory, MemberFactory, RegionFactory
 from tests.households.conftest import couple
 
 pytestmark = pytest.mark.django_db
@@ -172,13 +172,44 @@ def test_list_masks_id_numbers(client_for, personas, varied):
     assert member.id_number[:4] + "**********" + member.id_number[-4:] in html
 
 
+def test_sorted_by_village_pages_through_villages_in_tree_order(client_for, personas, area):
+    """Villages in the order of the region tree (not of their ids), then number; no village last."""
+    late = RegionFactory.village(area.T1, "003", "新建社区")  # created last, sorts before T2's villages
+    for village, count in ((area.V2a, 9), (late, 7), (area.V1a, 12), (area.V1b, 1), (None, 4)):
+        for i in range(count):  # numbers not in creation order
+            HouseholdFactory(
+                village=village, county=area.C, number=f"N{village.pk if village else 0:03d}{count - i:02d}"
+            )
+    expected = [
+        h.number
+        for h in sorted(
+            Household.objects.filter(county=area.C).select_related("village"),
+            key=lambda h: (h.village is None, h.village.path if h.village else "", h.number),
+        )
+    ]
+    client = client_for(personas.county_staff)
+    seen = []
+    for page in (1, 2):
+        response = client.get(reverse("households:list"), {"sort": "village", "page": page})
+        assert response.context["page"].paginator.count == 33
+        seen += [h.number for h, _members in response.context["rows"]]
+    assert seen == expected
+    one_village = client.get(reverse("households:list"), {"sort": "village", "village": area.V1a.pk})
+    assert [h.number for h, _members in one_village.context["rows"]] == [
+        n for n in expected if n.startswith(f"N{area.V1a.pk:03d}")
+    ]
+    closed = client.get(reverse("households:list"), {"sort": "village", "status": "closed"})
+    assert closed.context["page"].paginator.count == 0
+    assert numbers(closed) == set()
+
+
 def test_list_query_count_does_not_grow_with_the_data(client_for, personas, area):
     client = client_for(personas.county_staff)
     client.get(reverse("households:list"))
     counts = []
     for n in (2, 40):
-        for _ in range(n):
-            household = HouseholdFactory(village=area.V1a)
+        for i in range(n):
+            household = HouseholdFactory(village=(area.V1a, area.V1b, area.V2a)[i % 3])
             couple(household)
         with CaptureQueriesContext(connection) as queries:
             response = client.get(reverse("households:list"), {"sort": "village", "age_band": "70_79", "page": "1"})
