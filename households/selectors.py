@@ -14,6 +14,8 @@ from django.db.models import (
     Case,
     Count,
     Exists,
+    F,
+    Func,
     IntegerField,
     OuterRef,
     Prefetch,
@@ -102,38 +104,54 @@ def _member_q(filters: HouseholdFilters, *, today: date) -> Q | None:
     return q if used else None
 
 
-def _households_with_members(**lookup: Any) -> Q:
-    """Households with a member matching `lookup`: one subquery (hashed once, served by the member indexes),
-    not a correlated EXISTS per household."""
-    return Q(pk__in=Member.objects.filter(**lookup).values("household_id"))
+class _PkAmong(Func):
+    """``pk = ANY('{1,2,…}'::bigint[])``: the ids as one array literal. ``pk__in`` (one placeholder per id) or
+    a list parameter (``ARRAY[1,2,…]``) make the database parse and plan one constant per id: for the
+    2,500 households of a given-name search, 7.7 ms per query instead of 2.3."""
+
+    template = "%(expressions)s::bigint[])"
+    arg_joiner = " = ANY("
+    output_field = BooleanField()
 
 
-def search_q(text: str) -> Q:
-    """Search by ID number, phone, certificate or household number, or (part of) a name.
+def _pk_among(pks: list[int]) -> Q:
+    return Q(_PkAmong(F("pk"), Value("{" + ",".join(str(int(pk)) for pk in pks) + "}")))
 
-    An ID number or a phone is normalised first, so "６３０１０３…" and "0971 1234567" find the stored values.
+
+def search_household_ids(text: str) -> list[int] | None:
+    """The households a search finds, in the whole archive (the list then keeps those of the reader's area);
+    None when there is nothing to search for.
+
+    By ID number, phone, certificate or household number, or (part of) a name. An ID number or a phone is
+    normalised first, so "６３０１０３…" and "0971 1234567" find the stored values. The ids are read once, then
+    the list's count and page read those households by primary key: as a subquery, the planner did not know
+    how few there are, scanned every household of the area and ran the member search twice (count, page).
     """
     text = validation.clean_text(text)[:50]
     if not text:
-        return Q()
+        return None
     compact = validation.id_number_normalize(text)
     if re.fullmatch(r"[0-9]{17}[0-9X]|[0-9]{15}", compact):
         number = validation.id_number_convert_15(compact) if len(compact) == 15 else compact
-        return _households_with_members(id_number=number)
-    # One set of household ids (a UNION), so the list reads its households by primary key instead of
-    # testing every household of the area against each alternative.
-    matches = Household.objects.filter(Q(number=compact) | Q(certificate_number=compact)).values("pk")
+        return list(Member.objects.filter(id_number=number).values_list("household_id", flat=True))
+    matches = (
+        Household.objects.filter(Q(number=compact) | Q(certificate_number=compact))
+        .order_by()
+        .values_list("pk", flat=True)
+    )
     try:
         phone = validation.phone_normalize(text)
     except ValidationError:
         phone = ""
     if phone:
-        matches = matches.union(Member.objects.filter(phone=phone).values("household_id"))
+        matches = matches.union(Member.objects.filter(phone=phone).order_by().values_list("household_id", flat=True))
     if not re.fullmatch(r"[-0-9()\s]+", text):
         # Names: a substring LIKE (Chinese has no case, so no ILIKE). No trigram index: the embedded
         # PostgreSQL of dev/test ships no contrib extensions (pg_trgm); see docs/PERFORMANCE.md.
-        matches = matches.union(Member.objects.filter(name__contains=text).values("household_id"))
-    return Q(pk__in=matches)
+        matches = matches.union(
+            Member.objects.filter(name__contains=text).order_by().values_list("household_id", flat=True)
+        )
+    return list(matches)
 
 
 def household_list_for_user(*, user: Any, filters: HouseholdFilters, today: date) -> QuerySet[Household]:
@@ -159,8 +177,9 @@ def household_list_for_user(*, user: Any, filters: HouseholdFilters, today: date
     member_q = _member_q(filters, today=today)
     if member_q is not None:
         qs = qs.filter(pk__in=Member.objects.filter(member_q).values("household_id"))
-    if filters.search:
-        qs = qs.filter(search_q(filters.search))
+    found = search_household_ids(filters.search) if filters.search else None
+    if found is not None:
+        qs = qs.filter(_pk_among(found))
     return qs.order_by(*SORTS.get(filters.sort, SORTS["number"]))
 
 

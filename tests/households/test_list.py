@@ -134,6 +134,22 @@ def test_search_does_not_cross_the_area(client_for, personas, varied):
     assert numbers(client.get(_search(client, "马有福")["Location"])) == set()
 
 
+def test_search_reads_the_members_once_and_pages_by_primary_key(client_for, personas, area, varied):
+    for _ in range(30):
+        couple(HouseholdFactory(village=area.V1b))  # 30 more households with a 李秀英 in T1 …
+    couple(HouseholdFactory(village=area.V2a))  # … and one in T2
+    client = client_for(personas.county_staff)
+    location = _search(client, "秀英")["Location"]
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(f"{location}&page=2")
+    assert response.context["page"].paginator.count == 32  # with P-1's couple
+    assert len(response.context["rows"]) == 7
+    name_searches = [q for q in queries.captured_queries if '"households_member"."name"::text LIKE' in q["sql"]]
+    assert len(name_searches) == 1  # not once for the count and again for the page
+    client = client_for(personas.town_cadre)  # the same search inside T1
+    assert client.get(_search(client, "秀英")["Location"]).context["page"].paginator.count == 31
+
+
 def test_search_token_of_another_session_finds_nothing(client_for, personas, varied):
     location = _search(client_for(personas.county_staff), "孤老")["Location"]
     other = client_for(personas.county_staff)
