@@ -123,14 +123,93 @@ SEED_SQL = [
 ]
 
 
-def timed(fn, repeat: int) -> tuple[float, float]:
-    samples = []
-    for _ in range(repeat):
+class QueryTimer:
+    """A connection.execute_wrapper that adds up the time spent in the database and counts the queries."""
+
+    def __init__(self) -> None:
+        self.ms = 0.0
+        self.count = 0
+
+    def __call__(self, execute, sql, params, many, context):
         started = time.perf_counter()
-        fn()
-        samples.append((time.perf_counter() - started) * 1000)
-    samples.sort()
-    return statistics.median(samples), samples[min(len(samples) - 1, int(len(samples) * 0.95))]
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            self.ms += (time.perf_counter() - started) * 1000
+            self.count += 1
+
+
+def load() -> str:
+    """The machine's load average (1, 5, 15 minutes): the figures are only as quiet as the machine was."""
+    return "load {:.2f} {:.2f} {:.2f}".format(*os.getloadavg())
+
+
+def engine_and_anchor(args, *, today, county, rule_set, village, village_ids, n_households) -> None:
+    """The engine (first run, steady state, one village, one household), the naive anchor, the snapshots."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from households.models import Household
+    from reports.services import coverage_snapshot_refresh
+    from visits.engine import overdue_refresh, rule_period
+    from visits.models import OverdueFlag, Rule
+
+    # ---- the engine --------------------------------------------------------------------------------
+    OverdueFlag.objects.all().delete()
+    with CaptureQueriesContext(connection) as queries:
+        started = time.perf_counter()
+        first = overdue_refresh(as_of=today)
+        first_s = time.perf_counter() - started
+    started = time.perf_counter()
+    steady = overdue_refresh(as_of=today)
+    steady_s = time.perf_counter() - started
+    with CaptureQueriesContext(connection) as small:
+        overdue_refresh(as_of=today, household_ids=village_ids)
+    started = time.perf_counter()
+    overdue_refresh(as_of=today, household_ids=village_ids[:1])
+    one_ms = (time.perf_counter() - started) * 1000
+    print(f"engine, first run (no flags): {first_s:.2f} s, {len(queries.captured_queries)} queries; {first.as_dict()}")
+    print(f"engine, second run (steady state): {steady_s:.2f} s; {steady.as_dict()}; {load()}")
+    print(
+        f"engine over one village ({len(village_ids)} households): {len(small.captured_queries)} queries "
+        f"(the same count); one household after a visit: {one_ms:.0f} ms; {load()}"
+    )
+
+    # ---- the anchor: a naive per-household loop (ORM, rule by rule) over a sample ---------------------
+    rules = list(Rule.objects.filter(rule_set=rule_set, active=True).exclude(period="death_anniversary"))
+    sample = list(Household.objects.filter(county=county, status="active").order_by("pk")[: args.sample])
+    with CaptureQueriesContext(connection) as naive_q:
+        started = time.perf_counter()
+        for household in sample:
+            for rule in rules:
+                p = rule_period(rule, as_of=today)
+                if p is None or household.registered_on > p.start:
+                    continue
+                if (
+                    rule.applies_to == "care_dependent"
+                    and not household.members.filter(alive=True, self_care__in=["semi", "disabled"]).exists()
+                ):
+                    continue
+                if rule.applies_to == "bereaved" and household.family_type != "death":
+                    continue
+                visits = household.visits.filter(date__gte=p.start, date__lte=today, method__in=rule.methods)
+                if rule.by_family_doctor:
+                    visits = visits.filter(visitor_role="family_doctor")
+                visits.exists()
+        naive_s = time.perf_counter() - started
+    per = naive_s / len(sample)
+    print(
+        f"naive loop: {len(sample)} households in {naive_s:.2f} s, {len(naive_q.captured_queries)} queries "
+        f"(reads only, no flag written) → extrapolated to {n_households:,}: {per * n_households:.0f} s, "
+        f"{len(naive_q.captured_queries) / len(sample) * n_households:,.0f} queries"
+    )
+
+    started = time.perf_counter()
+    coverage_snapshot_refresh(as_of=today)
+    print(f"coverage snapshots (nightly, all villages): {time.perf_counter() - started:.2f} s; {load()}")
+    started = time.perf_counter()
+    coverage_snapshot_refresh(as_of=today, village_ids=[village.pk])
+    print(f"coverage snapshots of one village (after a visit there): {(time.perf_counter() - started) * 1000:.0f} ms")
 
 
 def main() -> int:
@@ -139,6 +218,7 @@ def main() -> int:
     parser.add_argument("--visits", type=int, default=2_000_000)
     parser.add_argument("--sample", type=int, default=500, help="households in the naive loop")
     parser.add_argument("--repeat", type=int, default=20)
+    parser.add_argument("--pages-only", action="store_true", help="skip the engine, the anchor and the snapshots")
     args = parser.parse_args()
 
     import django
@@ -150,16 +230,15 @@ def main() -> int:
     from django.core.management import call_command
     from django.db import connection, transaction
     from django.test import Client
-    from django.test.utils import CaptureQueriesContext, setup_test_environment
+    from django.test.utils import setup_test_environment
     from django.urls import reverse
     from django.utils import timezone
 
     from accounts.models import User
     from households.models import Household, Member
     from regions.models import Region
-    from reports.services import coverage_snapshot_refresh
-    from visits.engine import overdue_refresh, rule_period
-    from visits.models import OverdueFlag, Rule, Visit
+    from visits.engine import overdue_refresh
+    from visits.models import Visit
     from visits.services import ruleset_create_default
 
     setup_test_environment()
@@ -199,75 +278,50 @@ def main() -> int:
     n_visits = Visit.objects.filter(household__county=county).count()
     print(f"data: {n_households:,} households, {Member.objects.count():,} members, {n_visits:,} visits")
 
-    # ---- the engine --------------------------------------------------------------------------------
-    OverdueFlag.objects.all().delete()
-    with CaptureQueriesContext(connection) as queries:
-        started = time.perf_counter()
-        first = overdue_refresh(as_of=today)
-        first_s = time.perf_counter() - started
-    started = time.perf_counter()
-    steady = overdue_refresh(as_of=today)
-    steady_s = time.perf_counter() - started
     village_ids = list(Household.objects.filter(village=village).values_list("pk", flat=True))
-    with CaptureQueriesContext(connection) as small:
-        overdue_refresh(as_of=today, household_ids=village_ids)
-    started = time.perf_counter()
-    overdue_refresh(as_of=today, household_ids=village_ids[:1])
-    one_ms = (time.perf_counter() - started) * 1000
-    print(f"engine, first run (no flags): {first_s:.2f} s, {len(queries.captured_queries)} queries; {first.as_dict()}")
-    print(f"engine, second run (steady state): {steady_s:.2f} s; {steady.as_dict()}")
-    print(
-        f"engine over one village ({len(village_ids)} households): {len(small.captured_queries)} queries "
-        f"(the same count); one household after a visit: {one_ms:.0f} ms"
-    )
-
-    # ---- the anchor: a naive per-household loop (ORM, rule by rule) over a sample ---------------------
-    rules = list(Rule.objects.filter(rule_set=rule_set, active=True).exclude(period="death_anniversary"))
-    sample = list(Household.objects.filter(county=county, status="active").order_by("pk")[: args.sample])
-    with CaptureQueriesContext(connection) as naive_q:
-        started = time.perf_counter()
-        for household in sample:
-            for rule in rules:
-                p = rule_period(rule, as_of=today)
-                if p is None or household.registered_on > p.start:
-                    continue
-                if (
-                    rule.applies_to == "care_dependent"
-                    and not household.members.filter(alive=True, self_care__in=["semi", "disabled"]).exists()
-                ):
-                    continue
-                if rule.applies_to == "bereaved" and household.family_type != "death":
-                    continue
-                visits = household.visits.filter(date__gte=p.start, date__lte=today, method__in=rule.methods)
-                if rule.by_family_doctor:
-                    visits = visits.filter(visitor_role="family_doctor")
-                visits.exists()
-        naive_s = time.perf_counter() - started
-    per = naive_s / len(sample)
-    print(
-        f"naive loop: {len(sample)} households in {naive_s:.2f} s, {len(naive_q.captured_queries)} queries "
-        f"(reads only, no flag written) → extrapolated to {n_households:,}: {per * n_households:.0f} s, "
-        f"{len(naive_q.captured_queries) / len(sample) * n_households:,.0f} queries"
-    )
-
-    started = time.perf_counter()
-    coverage_snapshot_refresh(as_of=today)
-    print(f"coverage snapshots (nightly, all villages): {time.perf_counter() - started:.2f} s")
-    started = time.perf_counter()
-    coverage_snapshot_refresh(as_of=today, village_ids=[village.pk])
-    print(f"coverage snapshots of one village (after a visit there): {(time.perf_counter() - started) * 1000:.0f} ms")
+    if not args.pages_only:
+        engine_and_anchor(
+            args,
+            today=today,
+            county=county,
+            rule_set=rule_set,
+            village=village,
+            village_ids=village_ids,
+            n_households=n_households,
+        )
+    else:
+        overdue_refresh(as_of=today)  # the flags (and the worklist's order) of the day
 
     # ---- the pages ------------------------------------------------------------------------------------
-    def page(user, url):
+    def page(user, url) -> str:
+        """Median and p95 of the whole request, and per request the median time in the database (the sum of
+        its queries) and in Python (the rest: middleware, building, rendering)."""
         client = Client()
         client.force_login(user)
+        totals, db, queries = [], [], 0
 
         def get():
-            response = client.get(url)
+            timer = QueryTimer()
+            started = time.perf_counter()
+            with connection.execute_wrapper(timer):
+                response = client.get(url)
+            totals.append((time.perf_counter() - started) * 1000)
+            db.append(timer.ms)
             assert response.status_code == 200, (url, response.status_code)
+            return timer.count
 
         get()  # warm
-        return timed(get, args.repeat)
+        totals.clear()
+        db.clear()
+        for _ in range(args.repeat):
+            queries = get()
+        ordered = sorted(totals)
+        p95 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.95))]
+        python = statistics.median(t - d for t, d in zip(totals, db, strict=True))
+        return (
+            f"median {statistics.median(totals):.0f} ms, p95 {p95:.0f} ms "
+            f"(database {statistics.median(db):.0f} ms in {queries} queries, Python {python:.0f} ms; {load()})"
+        )
 
     for label, user, url in (
         ("dashboard, county (leader)", users["bench_leader"], reverse("reports:coverage")),
@@ -279,8 +333,7 @@ def main() -> int:
             reverse("visits:my_households"),
         ),
     ):
-        median, p95 = page(user, url)
-        print(f"{label}: median {median:.0f} ms, p95 {p95:.0f} ms")
+        print(f"{label}: {page(user, url)}")
     return 0
 
 

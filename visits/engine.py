@@ -11,7 +11,10 @@ number of households:
 3. one UPDATE closes the open flags that are met or no longer apply;
 4. one INSERT … ON CONFLICT opens the flags of the pairs not met;
 5. one UPDATE raises the escalation level of flags open too long;
-6. one SELECT counts.
+6. one INSERT … ON CONFLICT writes each household's place in the worklist (visits.models.HouseholdUrgency:
+   overdue, reminder or due, and when), from the open flags and the periods running on ``as_of``, and drops
+   the closed households' places;
+7. one SELECT counts.
 
 The same statements restricted to some household ids serve the run after a visit is logged.
 """
@@ -90,13 +93,18 @@ def rule_period(rule: Rule, *, as_of: date) -> periods.Period | None:
     return p
 
 
-def rule_periods(*, as_of: date, current: bool = False) -> list[RulePeriod]:
-    """Every active rule with the period it asks about on ``as_of`` (one query).
+def active_rules() -> list[Rule]:
+    return list(Rule.objects.filter(active=True).select_related("rule_set"))
+
+
+def rule_periods(*, as_of: date, current: bool = False, rules: list[Rule] | None = None) -> list[RulePeriod]:
+    """Every active rule (``rules``, or read in one query) with the period it asks about on ``as_of``.
 
     ``current=True`` gives instead the period running on ``as_of`` of each requirement (reminders left out):
     what is due next, for the worklist.
     """
-    rules = Rule.objects.filter(active=True).select_related("rule_set")
+    if rules is None:
+        rules = active_rules()
     result = []
     for rule in rules:
         anniversary = rule.period == Rule.PeriodKind.DEATH_ANNIVERSARY
@@ -146,9 +154,9 @@ def _met_expression() -> str:
     """The pair's requirement is met: a qualifying visit (method, doctor) on or after its period's start."""
 
     def latest(kind: str) -> str:
-        return "greatest(" + ", ".join(f"CASE WHEN rp.m_{m} THEN l.{m}_{kind} END" for m in METHODS) + ")"
+        return "greatest(" + ", ".join(f"CASE WHEN p.m_{m} THEN l.{m}_{kind} END" for m in METHODS) + ")"
 
-    return f"coalesce(CASE WHEN rp.by_doctor THEN {latest('doc')} ELSE {latest('any')} END >= p.p_start, false)"
+    return f"coalesce(CASE WHEN p.by_doctor THEN {latest('doc')} ELSE {latest('any')} END >= p.p_start, false)"
 
 
 # Which (household, rule) pairs apply on %(as_of)s, their period, and whether a qualifying visit since the
@@ -185,14 +193,16 @@ latest AS (
     GROUP BY v.household_id
 ),
 periods AS (
-    SELECT hh.id AS household_id, rp.rule_id, rp.period_key, rp.p_start, rp.p_end
+    SELECT hh.id AS household_id, rp.rule_id, rp.period_key, rp.p_start, rp.p_end,
+           rp.by_doctor, rp.m_home, rp.m_phone, rp.m_online, rp.m_other
     FROM hh JOIN rp ON rp.county_id = hh.county_id AND NOT rp.anniv
     WHERE hh.registered_on <= rp.p_start
       AND (rp.applies_to = 'all'
            OR (rp.applies_to = 'bereaved' AND hh.family_type = 'death')
            OR (rp.applies_to = 'care_dependent' AND hh.care))
     UNION ALL
-    SELECT hh.id, rp.rule_id, a.y::text, a.d - rp.before_d, a.d + rp.after_d
+    SELECT hh.id, rp.rule_id, a.y::text, a.d - rp.before_d, a.d + rp.after_d,
+           rp.by_doctor, rp.m_home, rp.m_phone, rp.m_online, rp.m_other
     FROM hh JOIN rp ON rp.county_id = hh.county_id AND rp.anniv
     CROSS JOIN LATERAL (
         SELECT y, CASE WHEN extract(month FROM hh.child_event_date) = 2 AND extract(day FROM hh.child_event_date) = 29
@@ -210,7 +220,7 @@ pairs AS (
     SELECT p.household_id, p.rule_id, p.period_key, p.p_start, p.p_end, """
     + _met_expression()
     + """ AS met
-    FROM periods p JOIN rp ON rp.rule_id = p.rule_id LEFT JOIN latest l ON l.household_id = p.household_id
+    FROM periods p LEFT JOIN latest l ON l.household_id = p.household_id
 )
 """
 )
@@ -231,14 +241,49 @@ FROM pairs p FULL JOIN open o ON o.household_id = p.household_id AND o.rule_id =
 """
 )
 
-# The worklist's "due soonest": for each household, the earliest end of a running period not yet met.
-DUE_SQL = (
-    PAIRS_SQL.format(
-        household_filter="AND h.id = ANY (%(ids)s)",
-        visit_filter="AND v.household_id = ANY (%(ids)s)",
-        member_filter="AND m.household_id = ANY (%(ids)s)",
-    )
-    + "SELECT p.household_id, min(p.p_end) FROM pairs p WHERE NOT p.met GROUP BY p.household_id"
+# The worklist's order (visits.models.HouseholdUrgency), from the open flags just written and the running
+# periods: PAIRS_SQL evaluated on the periods running on as_of (rule_periods(current=True)), so "next due" is
+# the earliest end of a running period whose requirement is not met yet — the engine's own definitions.
+# Rows that would not change are not written (the nightly run touches only the households whose place moved).
+URGENCY_SQL = (
+    PAIRS_SQL
+    + """,
+due AS (SELECT household_id, min(p_end) AS next_due FROM pairs WHERE NOT met GROUP BY household_id),
+fl AS (
+    SELECT f.household_id,
+           count(*) FILTER (WHERE r.mode = 'overdue') AS overdue,
+           max(f.escalation_level) FILTER (WHERE r.mode = 'overdue') AS level,
+           min(f.opened_on) FILTER (WHERE r.mode = 'overdue') AS overdue_since,
+           min(f.period_end) FILTER (WHERE r.mode = 'reminder') AS reminder_end
+    FROM visits_overdueflag f JOIN visits_rule r ON r.id = f.rule_id
+    WHERE f.closed_on IS NULL {flag_filter}
+    GROUP BY f.household_id
+),
+ranked AS (
+    SELECT hh.id AS household_id,
+           CASE WHEN fl.overdue > 0 THEN 0 WHEN fl.reminder_end IS NOT NULL THEN 1 ELSE 2 END AS rank,
+           CASE WHEN fl.overdue > 0 THEN fl.level ELSE 0 END AS escalation_level,
+           CASE WHEN fl.overdue > 0 THEN fl.overdue_since
+                WHEN fl.reminder_end IS NOT NULL THEN fl.reminder_end
+                ELSE due.next_due END AS urgent_on,
+           due.next_due
+    FROM hh LEFT JOIN due ON due.household_id = hh.id LEFT JOIN fl ON fl.household_id = hh.id
+),
+-- A closed household leaves the worklist (PostgreSQL runs a DELETE in WITH whether or not it is read).
+gone AS (
+    DELETE FROM visits_householdurgency u
+    WHERE NOT EXISTS (SELECT 1 FROM households_household h WHERE h.id = u.household_id AND h.status = 'active')
+          {urgency_filter}
+)
+INSERT INTO visits_householdurgency (household_id, rank, escalation_level, urgent_on, next_due)
+SELECT household_id, rank, escalation_level, urgent_on, next_due FROM ranked
+ON CONFLICT (household_id) DO UPDATE
+SET rank = EXCLUDED.rank, escalation_level = EXCLUDED.escalation_level, urgent_on = EXCLUDED.urgent_on,
+    next_due = EXCLUDED.next_due
+WHERE (visits_householdurgency.rank, visits_householdurgency.escalation_level, visits_householdurgency.urgent_on,
+       visits_householdurgency.next_due)
+      IS DISTINCT FROM (EXCLUDED.rank, EXCLUDED.escalation_level, EXCLUDED.urgent_on, EXCLUDED.next_due)
+"""
 )
 
 CLOSE_SQL = """
@@ -321,18 +366,6 @@ def _params(rps: list[RulePeriod], *, as_of: date) -> dict[str, Any]:
     }
 
 
-def households_next_due(*, household_ids: list[int], as_of: date) -> dict[int, date]:
-    """The date each household is next due on a requirement (the running periods not met yet). One query
-    (plus one for the rules)."""
-    if not household_ids:
-        return {}
-    params = _params(rule_periods(as_of=as_of, current=True), as_of=as_of)
-    params["ids"] = list(household_ids)
-    with connection.cursor() as cursor:
-        cursor.execute(DUE_SQL, params)
-        return dict(cursor.fetchall())
-
-
 def engine_lock() -> None:
     """Wait for, then hold until the transaction ends, the one lock of the engine."""
     with connection.cursor() as cursor:
@@ -359,41 +392,40 @@ def overdue_refresh(*, as_of: date, household_ids: list[int] | None = None) -> R
     """
     ruleset_ensure_defaults()
     result = RefreshResult(as_of=as_of)
-    ids_filter = household_ids is not None
-    household_filter = "AND h.id = ANY (%(ids)s)" if ids_filter else ""
     with transaction.atomic(), connection.cursor() as cursor:
         engine_lock()
-        # The evaluation sorts and hashes a few rows per household: in memory, not in temporary files.
-        cursor.execute("SET LOCAL work_mem = '256MB'")
-        rps = rule_periods(as_of=as_of)
-        params = _params(rps, as_of=as_of)
+        # The evaluation sorts and hashes a few rows per household: in memory, not in temporary files. JIT off:
+        # on these statements its compilation alone took 0.1–2.5 s of the nightly run (docs/PERFORMANCE.md).
+        cursor.execute("SELECT set_config('work_mem', '256MB', true), set_config('jit', 'off', true)")
+        rules = active_rules()
+        params = _params(rule_periods(as_of=as_of, rules=rules), as_of=as_of)
         params["ids"] = list(household_ids or [])
-        flag_filter = "AND f.household_id = ANY (%(ids)s)" if ids_filter else ""
-        visit_filter = "AND v.household_id = ANY (%(ids)s)" if ids_filter else ""
-        cursor.execute(
-            EVAL_SQL.format(
-                household_filter=household_filter,
-                visit_filter=visit_filter,
-                flag_filter=flag_filter,
-                member_filter="AND m.household_id = ANY (%(ids)s)" if ids_filter else "",
-            ),
-            params,
-        )
+        # The same statements over every household, or restricted to some (the run after a visit).
+        filters = {
+            name: f"AND {column} = ANY (%(ids)s)" if household_ids is not None else ""
+            for name, column in (
+                ("household_filter", "h.id"),
+                ("visit_filter", "v.household_id"),
+                ("member_filter", "m.household_id"),
+                ("flag_filter", "f.household_id"),
+                ("flag_filter2", "f2.household_id"),
+                ("urgency_filter", "u.household_id"),
+            )
+        }
+        cursor.execute(EVAL_SQL.format(**filters), params)
         cursor.execute("ANALYZE visits_eval")
         cursor.execute(CLOSE_SQL, params)
         result.closed = cursor.fetchone()[0]
         cursor.execute(OPEN_SQL, params)
         result.opened_ids = [row[0] for row in cursor.fetchall()]
         result.opened = len(result.opened_ids)
-        cursor.execute(
-            ESCALATE_SQL.format(flag_filter2="AND f2.household_id = ANY (%(ids)s)" if ids_filter else ""), params
-        )
+        cursor.execute(ESCALATE_SQL.format(**filters), params)
         result.escalated_ids = [row[0] for row in cursor.fetchall()]
         result.escalated = len(result.escalated_ids)
-        cursor.execute(
-            COUNT_SQL.format(household_filter=household_filter, flag_filter=flag_filter),
-            params,
-        )
+        current = _params(rule_periods(as_of=as_of, current=True, rules=rules), as_of=as_of)
+        current["ids"] = params["ids"]
+        cursor.execute(URGENCY_SQL.format(**filters), current)
+        cursor.execute(COUNT_SQL.format(**filters), params)
         result.households, result.open = cursor.fetchone()
         cursor.execute("DROP TABLE visits_eval")
     return result

@@ -11,6 +11,7 @@ from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.scope import ScopedQuerySet
@@ -358,6 +359,48 @@ class OverdueFlag(models.Model):
     @property
     def is_open(self) -> bool:
         return self.closed_on is None
+
+    @property
+    def summary(self) -> str:
+        """The flag in a few words, as the worklist shows it (the rule's name in the user's language)."""
+        rule_name = gettext(self.rule.name)
+        if self.rule.mode == Rule.Mode.REMINDER:
+            return f"{rule_name} · {self.period_start:%m-%d}–{self.period_end:%m-%d}"
+        return gettext("Overdue: %(rule)s (since %(period)s)") % {"rule": rule_name, "period": self.period_key}
+
+
+class HouseholdUrgency(models.Model):
+    """A household's place in the worklist ("my households"), written by visits.engine with the flags.
+
+    The order (docs/RULES.md "The worklist's order"): overdue first — the most escalated, then the oldest
+    flag — then a reminder running (the soonest to end), then the rest by the date they are next due (the
+    earliest end of a running period not met yet; none: last). Kept per household so that the page is one
+    indexed query and a page of rows, whatever the number of households.
+    """
+
+    class Rank(models.IntegerChoices):  # never shown: the order only
+        OVERDUE = 0
+        REMINDER = 1
+        DUE = 2
+
+    household = models.OneToOneField(
+        "households.Household", primary_key=True, on_delete=models.CASCADE, related_name="urgency"
+    )
+    rank = models.PositiveSmallIntegerField(choices=Rank.choices)
+    # Overdue: the highest escalation level of its open overdue flags (0 otherwise).
+    escalation_level = models.PositiveSmallIntegerField(default=0)
+    # Within the rank: overdue, the day the oldest open flag opened; reminder, the end of the soonest window;
+    # otherwise the next due date.
+    urgent_on = models.DateField(null=True)
+    next_due = models.DateField(null=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=Q(rank__lte=2, escalation_level__lte=2), name="urgency_ranges"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.household_id} · {self.rank} · {self.urgent_on}"
 
 
 class NotificationQuerySet(models.QuerySet):

@@ -6,13 +6,13 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from django.db.models import Max, Prefetch, QuerySet
+from django.db.models import F, Max, Prefetch, QuerySet, Value
+from django.db.models.functions import Coalesce
 
 from accounts.roles import Role
 from accounts.scope import get_visible_or_404, user_scope_path
 from households.models import Household
-from visits.engine import households_next_due
-from visits.models import FollowUp, Notification, OverdueFlag, Rule, RuleSet, Visit
+from visits.models import FollowUp, HouseholdUrgency, Notification, OverdueFlag, Rule, RuleSet, Visit
 
 
 def visit_list_for_household(*, household: Household, limit: int | None = None) -> QuerySet[Visit]:
@@ -31,28 +31,13 @@ def visit_list_for_household(*, household: Household, limit: int | None = None) 
 
 @dataclass
 class WorkItem:
+    """One household of the worklist's page: its open flags (overdue ones, reminders) and its dates."""
+
     household: Household
-    flags: list[OverdueFlag] = field(default_factory=list)
+    overdue: list[OverdueFlag] = field(default_factory=list)
+    reminders: list[OverdueFlag] = field(default_factory=list)
     next_due: date | None = None
     last_visit: date | None = None
-
-    @property
-    def overdue(self) -> list[OverdueFlag]:
-        return [f for f in self.flags if f.rule.mode == Rule.Mode.OVERDUE]
-
-    @property
-    def reminders(self) -> list[OverdueFlag]:
-        return [f for f in self.flags if f.rule.mode == Rule.Mode.REMINDER]
-
-    @property
-    def urgency(self) -> tuple:
-        """Overdue first (the most escalated, then the oldest), then reminders, then the soonest due."""
-        overdue = self.overdue
-        if overdue:
-            return (0, -max(f.escalation_level for f in overdue), min(f.opened_on for f in overdue))
-        if self.reminders:
-            return (1, 0, min(f.period_end for f in self.reminders))
-        return (2, 0, self.next_due or date.max)
 
 
 def my_households_queryset(*, user: Any, on: date) -> QuerySet[Household]:
@@ -71,18 +56,36 @@ def my_households_queryset(*, user: Any, on: date) -> QuerySet[Household]:
     return Household.objects.visible_to(user).active().filter(pk__in=ids)
 
 
-def my_households(*, user: Any, on: date) -> list[WorkItem]:
-    """The worklist, ordered by urgency. Seven queries whatever the number of households."""
-    households = list(my_households_queryset(user=user, on=on).select_related("village").order_by("number", "id"))
+# The worklist's order (docs/RULES.md "The worklist's order"), kept per household by the engine
+# (visits.models.HouseholdUrgency). A household the engine has not seen yet (registered since its last run)
+# comes last, like one with nothing due.
+WORKLIST_ORDER = (
+    Coalesce("urgency__rank", Value(HouseholdUrgency.Rank.DUE)).asc(),
+    Coalesce("urgency__escalation_level", Value(0)).desc(),
+    F("urgency__urgent_on").asc(nulls_last=True),
+    F("number").asc(),
+    F("id").asc(),
+)
+
+
+def my_households(*, user: Any, on: date) -> QuerySet[Household]:
+    """The worklist: the user's households, the most urgent first. Paginate it, then ``work_items`` on a page."""
+    return my_households_queryset(user=user, on=on).select_related("village", "urgency").order_by(*WORKLIST_ORDER)
+
+
+def work_items(*, households: list[Household], on: date) -> list[WorkItem]:
+    """A page of the worklist with the open flags and the last contact of each household (two queries)."""
     ids = [h.pk for h in households]
     items = {h.pk: WorkItem(household=h) for h in households}
+    for h in households:
+        urgency = getattr(h, "urgency", None)
+        items[h.pk].next_due = urgency.next_due if urgency else None
     for household_id, last in last_visit_dates(household_ids=ids, on=on).items():
         items[household_id].last_visit = last
     for flag in OverdueFlag.objects.open().filter(household_id__in=ids).select_related("rule").order_by("opened_on"):
-        items[flag.household_id].flags.append(flag)
-    for household_id, due in households_next_due(household_ids=ids, as_of=on).items():
-        items[household_id].next_due = due
-    return sorted(items.values(), key=lambda item: (item.urgency, item.household.number))
+        item = items[flag.household_id]
+        (item.overdue if flag.rule.mode == Rule.Mode.OVERDUE else item.reminders).append(flag)
+    return list(items.values())
 
 
 def last_visit_dates(*, household_ids: list[int], on: date) -> dict[int, date]:

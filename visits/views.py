@@ -30,10 +30,13 @@ WORKLIST_PAGE_SIZE = 50
 def my_households(request: HttpRequest) -> HttpResponse:
     require_capability(request.user, Capability.LOG_VISITS)
     today = timezone.localdate()
-    items = selectors.my_households(user=request.user, on=today)
-    # The most urgent first, a phone screen's worth at a time.
-    page = Paginator(items, WORKLIST_PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "visits/my_households.html", {"items": page.object_list, "page_obj": page, "today": today})
+    # The most urgent first, a phone screen's worth at a time: the order is kept by the engine, so only the
+    # page's households are read (visits.models.HouseholdUrgency).
+    page = Paginator(selectors.my_households(user=request.user, on=today), WORKLIST_PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    items = selectors.work_items(households=list(page.object_list), on=today)
+    return render(request, "visits/my_households.html", {"items": items, "page_obj": page, "today": today})
 
 
 @login_required

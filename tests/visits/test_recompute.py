@@ -12,7 +12,7 @@ from tests.factories import HouseholdFactory, MemberFactory
 from tests.visits.factories import VisitFactory
 from visits import periods
 from visits.engine import overdue_refresh
-from visits.models import OverdueFlag, Rule, Visit
+from visits.models import HouseholdUrgency, OverdueFlag, Rule, Visit
 
 pytestmark = pytest.mark.django_db
 
@@ -45,6 +45,16 @@ def seed(area, rng: random.Random) -> None:
                 method=rng.choice(Visit.Method.values),
                 visitor_role=rng.choice(["village_cadre", "family_doctor", "town_leader"]),
             )
+
+
+def met(rule: Rule, p: periods.Period, visits: list[Visit], *, as_of: date) -> bool:
+    """A visit of a method that counts (by a family doctor if the rule asks) from the period's start to as_of."""
+    return any(
+        p.start <= v.date <= as_of
+        and v.method in rule.methods
+        and (not rule.by_family_doctor or v.visitor_role == "family_doctor")
+        for v in visits
+    )
 
 
 def expected_overdue(as_of: date) -> set[tuple[int, int]]:
@@ -83,13 +93,7 @@ def expected_overdue(as_of: date) -> set[tuple[int, int]]:
                     p = None
             if p is None or h.registered_on > p.start:
                 continue
-            met = any(
-                p.start <= v.date <= as_of
-                and v.method in rule.methods
-                and (not rule.by_family_doctor or v.visitor_role == "family_doctor")
-                for v in visits.get(h.pk, [])
-            )
-            if not met:
+            if not met(rule, p, visits.get(h.pk, []), as_of=as_of):
                 result.add((h.pk, rule.pk))
     return result
 
@@ -110,3 +114,58 @@ def test_flags_equal_an_independent_recomputation_day_after_day(area, rules):
 def rng_step(day: date) -> int:
     # Every 9 days, plus the days around the Spring Festival, Qingming and Mid-Autumn windows.
     return 3 if day.month in (1, 2, 4, 10) else 9
+
+
+def expected_urgency(as_of: date) -> dict[int, tuple]:
+    """Each active household's place in the worklist, in plain Python: the open flags (checked above) and the
+    next due date (the earliest end of a running period, not met yet, of a requirement)."""
+    rules = list(Rule.objects.filter(active=True, mode="overdue").select_related("rule_set"))
+    visits: dict[int, list[Visit]] = {}
+    for v in Visit.objects.all():
+        visits.setdefault(v.household_id, []).append(v)
+    care = set(
+        Member.objects.filter(alive=True, self_care__in=["semi", "disabled"]).values_list("household_id", flat=True)
+    )
+    flags: dict[int, list[OverdueFlag]] = {}
+    for f in OverdueFlag.objects.open().select_related("rule"):
+        flags.setdefault(f.household_id, []).append(f)
+    result = {}
+    for h in Household.objects.filter(status="active"):
+        due = None
+        for rule in rules:
+            if rule.rule_set.county_id != h.county_id or rule.period == "death_anniversary":
+                continue
+            if (rule.applies_to == "bereaved" and h.family_type != "death") or (
+                rule.applies_to == "care_dependent" and h.pk not in care
+            ):
+                continue
+            p = periods.current_period(
+                period=rule.period, as_of=as_of, before=rule.window_before_days, after=rule.window_after_days
+            )
+            if p is None or h.registered_on > p.start:
+                continue
+            if not met(rule, p, visits.get(h.pk, []), as_of=as_of):
+                due = p.end if due is None else min(due, p.end)
+        overdue = [f for f in flags.get(h.pk, []) if f.rule.mode == "overdue"]
+        reminders = [f for f in flags.get(h.pk, []) if f.rule.mode == "reminder"]
+        if overdue:
+            key = (0, max(f.escalation_level for f in overdue), min(f.opened_on for f in overdue))
+        elif reminders:
+            key = (1, 0, min(f.period_end for f in reminders))
+        else:
+            key = (2, 0, due)
+        result[h.pk] = (*key, due)
+    return result
+
+
+def test_worklist_places_equal_an_independent_recomputation(area, rules):
+    seed(area, random.Random(20251123))
+    for day in (date(2025, 1, 20), date(2025, 2, 14), date(2025, 4, 3), date(2025, 10, 2), date(2025, 12, 31)):
+        overdue_refresh(as_of=day)
+        stored = {
+            u.household_id: (u.rank, u.escalation_level, u.urgent_on, u.next_due)
+            for u in HouseholdUrgency.objects.all()
+        }
+        assert stored == expected_urgency(day), day
+    assert any(v[0] == 0 for v in stored.values())
+    assert any(v[0] == 2 and v[3] for v in stored.values())
