@@ -7,7 +7,8 @@
 Seeds (once; skipped when the data is there) 50,000 households with about 100,000 members through the
 demo generator, set-based (bulk_create in batches of 2,000: one INSERT per batch and table), then
 measures pages through the Django test client as county staff (the widest area, so the worst case):
-median and 95th percentile in milliseconds.
+median and 95th percentile in milliseconds, the median time spent in the database (queries and commits)
+and outside it, the most queries a request ran, and the load average at the end.
 """
 
 from __future__ import annotations
@@ -46,6 +47,7 @@ def main() -> int:
 
     from accounts.models import User
     from accounts.roles import Role
+    from config.startup import freeze_loaded_objects
     from demo.households import households_generate, households_insert
     from households.models import Household, Member
     from regions.models import Region
@@ -85,6 +87,8 @@ def main() -> int:
         print(f"seeding took {time.perf_counter() - started:.0f} s")
     print(f"{Household.objects.count():,} households, {Member.objects.count():,} members")
 
+    freeze_loaded_objects()  # as config/wsgi.py does in every web worker
+
     client = Client()
     client.force_login(user)
     town = county.children.order_by("code").first()
@@ -117,23 +121,55 @@ def main() -> int:
         ("search by phone (POST + list)", lambda i: client.get(search(phone_member.phone))),
         ("archive page", lambda i: client.get(reverse("households:detail", args=[archive_pks[i % len(archive_pks)]]))),
     ]
+    # The database's share of each request: its queries and commits (the rest is Python: middleware, view,
+    # templates, and the test client's own bookkeeping), so runs on a busy machine can still be compared.
+    database = {"ms": 0.0, "queries": 0}
+
+    def timed_query(execute, sql, params, many, context):
+        started = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            database["ms"] += (time.perf_counter() - started) * 1000
+            database["queries"] += 1
+
+    commit = connection._commit
+
+    def timed_commit(*a, **kw):
+        started = time.perf_counter()
+        try:
+            return commit(*a, **kw)
+        finally:
+            database["ms"] += (time.perf_counter() - started) * 1000
+
+    connection._commit = timed_commit
+
     print()
-    print("| page | median ms | p95 ms | results |")
-    print("| --- | ---: | ---: | ---: |")
+    print("| page | median ms | p95 ms | database ms (median) | Python ms (median) | queries | results |")
+    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
     for label, request in cases:
         request(0)  # warm
-        timings = []
+        timings, in_database, queries = [], [], 0
         result = ""
         for i in range(args.repeat):
-            started = time.perf_counter()
-            response = request(i)
-            timings.append((time.perf_counter() - started) * 1000)
+            database.update(ms=0.0, queries=0)
+            with connection.execute_wrapper(timed_query):
+                started = time.perf_counter()
+                response = request(i)
+                timings.append((time.perf_counter() - started) * 1000)
+            in_database.append(database["ms"])
+            queries = max(queries, database["queries"])
             assert response.status_code == 200, (label, response.status_code)
             if response.context and "page" in response.context:
                 result = f"{response.context['page'].paginator.count:,}"
+        python = sorted(total - db for total, db in zip(timings, in_database, strict=True))
         timings.sort()
         p95 = statistics.quantiles(timings, n=20)[-1] if len(timings) >= 2 else timings[0]
-        print(f"| {label} | {statistics.median(timings):.0f} | {p95:.0f} | {result} |")
+        print(
+            f"| {label} | {statistics.median(timings):.0f} | {p95:.0f} | {statistics.median(in_database):.0f} "
+            f"| {statistics.median(python):.0f} | {queries} | {result} |"
+        )
+    print(f"load average {' / '.join(f'{x:.2f}' for x in os.getloadavg())} (1, 5, 15 min)")
     return 0
 
 
