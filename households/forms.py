@@ -9,6 +9,8 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.forms import BaseModelFormSet, modelformset_factory
 from django.utils import timezone
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from households import validation
@@ -36,6 +38,44 @@ class RosterDateField(forms.DateField):
         return validation.date_parse(value, today=timezone.localdate())
 
 
+def _attrs_html(attrs: dict[str, Any]) -> str:
+    """HTML attributes as Django's widgets/attrs.html writes them (True: the bare name; False: left out)."""
+    return format_html_join(
+        "",
+        " {}{}",
+        (
+            (name, "" if value is True else format_html('="{}"', value))
+            for name, value in attrs.items()
+            if value is not False
+        ),
+    )
+
+
+class PlainSelect(forms.Select):
+    """The same HTML as Django's Select, written in Python: Django renders every option through two
+    templates, and the list's filter form (11 fields, 70 options) took 10 ms a page that way."""
+
+    def render(self, name: str, value: Any, attrs: dict[str, Any] | None = None, renderer: Any = None) -> str:
+        widget = self.get_context(name, value, attrs)["widget"]
+        parts = [format_html('<select name="{}"{}>', widget["name"], _attrs_html(widget["attrs"]))]
+        for group_name, options, _index in widget["optgroups"]:
+            if group_name:
+                parts.append(format_html('\n  <optgroup label="{}">', group_name))
+            for option in options:
+                parts.append(
+                    format_html(
+                        '\n  <option value="{}"{}>{}</option>\n',
+                        option["value"],
+                        _attrs_html(option["attrs"]),
+                        option["label"],
+                    )
+                )
+            if group_name:
+                parts.append(mark_safe("\n  </optgroup>"))
+        parts.append(mark_safe("\n</select>"))
+        return mark_safe("".join(parts))
+
+
 class VillageChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj: Region) -> str:
         return f"{obj.parent.name} · {obj.name}" if obj.parent_id else obj.name
@@ -44,10 +84,17 @@ class VillageChoiceField(forms.ModelChoiceField):
 class HouseholdFilterForm(forms.Form):
     """The categorised query (分类查询): GET parameters, none of them personal."""
 
-    town = forms.ModelChoiceField(label=_("Town/street"), queryset=Region.objects.none(), required=False)
-    village = VillageChoiceField(label=_("Village/community"), queryset=Region.objects.none(), required=False)
+    town = forms.ModelChoiceField(
+        label=_("Town/street"), queryset=Region.objects.none(), required=False, widget=PlainSelect
+    )
+    village = VillageChoiceField(
+        label=_("Village/community"), queryset=Region.objects.none(), required=False, widget=PlainSelect
+    )
     family_type = forms.ChoiceField(
-        label=_("Family type"), choices=[("", _("All")), *Household.FamilyType.choices], required=False
+        label=_("Family type"),
+        choices=[("", _("All")), *Household.FamilyType.choices],
+        required=False,
+        widget=PlainSelect,
     )
     age_band = forms.ChoiceField(
         label=_("Age of a member"),
@@ -59,14 +106,19 @@ class HouseholdFilterForm(forms.Form):
             ("80_plus", _("80 and over")),
         ],
         required=False,
+        widget=PlainSelect,
     )
     self_care = forms.ChoiceField(
-        label=_("Self-care of a member"), choices=[("", _("Any")), *Member.SelfCare.choices], required=False
+        label=_("Self-care of a member"),
+        choices=[("", _("Any")), *Member.SelfCare.choices],
+        required=False,
+        widget=PlainSelect,
     )
     alive = forms.ChoiceField(
         label=_("A member who is"),
         choices=[("", _("Alive or deceased")), ("alive", _("Alive")), ("deceased", _("Deceased"))],
         required=False,
+        widget=PlainSelect,
     )
     living_alone = forms.BooleanField(label=_("Lives alone"), required=False)
     poverty = forms.ChoiceField(
@@ -78,17 +130,25 @@ class HouseholdFilterForm(forms.Form):
             ("either", _("Either")),
         ],
         required=False,
+        widget=PlainSelect,
     )
     status = forms.ChoiceField(
-        label=_("Status"), choices=[("", _("Active and closed")), *Household.Status.choices], required=False
+        label=_("Status"),
+        choices=[("", _("Active and closed")), *Household.Status.choices],
+        required=False,
+        widget=PlainSelect,
     )
     difficulty = forms.ChoiceField(
-        label=_("Difficulty"), choices=[("", _("Any")), *Household.Difficulty.choices], required=False
+        label=_("Difficulty"),
+        choices=[("", _("Any")), *Household.Difficulty.choices],
+        required=False,
+        widget=PlainSelect,
     )
     sort = forms.ChoiceField(
         label=_("Sort by"),
         choices=[("number", _("Household number")), ("-registered", _("Newest first")), ("village", _("Village"))],
         required=False,
+        widget=PlainSelect,
     )
 
     FILTER_KEYS = (

@@ -3,10 +3,12 @@
 from datetime import date
 
 import pytest
+from django import forms
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from households.forms import HouseholdFilterForm, PlainSelect
 from households.models import Household, SavedFilter
 from tests.factories import HouseholdFactory, MemberFactory, RegionFactory
 from tests.households.conftest import couple
@@ -233,3 +235,22 @@ def test_list_query_count_does_not_grow_with_the_data(client_for, personas, area
         counts.append(len(queries))
     assert counts[0] == counts[1]
     assert counts[1] <= 15, "\n".join(q["sql"][:150] for q in queries.captured_queries)
+
+
+def test_filter_form_selects_are_the_html_django_writes(personas, area):
+    """PlainSelect writes the filter form's selects in Python; the HTML is Django's Select's, byte for byte."""
+    form = HouseholdFilterForm(
+        {"town": area.T1.pk, "village": area.V1b.pk, "status": "active"}, user=personas.county_staff
+    )
+    assert form.is_valid()
+    selects = [bound for bound in form if isinstance(bound.field.widget, PlainSelect)]
+    assert len(selects) == 10
+    for bound in selects:
+        ours = str(bound)
+        bound.field.widget = forms.Select(attrs=bound.field.widget.attrs, choices=bound.field.widget.choices)
+        assert ours == str(bound), bound.name
+    grouped = [("甲", [("1", "a<b"), ("2", "c")]), ("3", "d")]
+    attrs = {"data-on": True, "data-off": False, "data-quote": 'q"r'}
+    assert PlainSelect(attrs=attrs, choices=grouped).render("f", "2") == forms.Select(
+        attrs=attrs, choices=grouped
+    ).render("f", "2")
