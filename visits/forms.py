@@ -10,6 +10,9 @@ from django.utils.translation import gettext_lazy as _
 
 from visits.models import Rule, RuleSet, Visit
 
+# What was found and done: the free-text notes of a visit, in the order of the form.
+VISIT_NOTES = ("health", "mood", "living_conditions", "needs", "help_given")
+
 
 class VisitLogForm(forms.Form):
     """The quick log form: date, method and purpose are enough; the rest folds away."""
@@ -55,6 +58,49 @@ class VisitLogForm(forms.Form):
         if data.get("purpose") == Visit.Purpose.EMERGENCY and not (data.get("needs") or data.get("health")):
             self.add_error("needs", _("Describe the emergency: the village, town and county are told at once."))
         return data
+
+
+class VisitEditForm(VisitLogForm):
+    """Correcting a logged visit: the log form with the visit's values, without a new follow-up, with a reason."""
+
+    reason = forms.CharField(
+        label=_("Why the correction"),
+        required=False,
+        max_length=500,
+        help_text=_("Kept in the history with the change."),
+    )
+
+    def __init__(self, *args: Any, visit: Visit, **kwargs: Any) -> None:
+        kwargs.setdefault(
+            "initial",
+            {
+                "date": visit.date,
+                "method": visit.method,
+                "purpose": visit.purpose,
+                "visitor": visit.visitor_id,
+                **{name: getattr(visit, name) for name in VISIT_NOTES},
+            },
+        )
+        super().__init__(*args, **kwargs)
+        del self.fields["follow_up_action"]
+        del self.fields["follow_up_due"]
+        # Left empty, the visitor stays as logged; a visit that names a contact keeps naming one.
+        visitor = self.fields["visitor"]
+        visitor.help_text = ""
+        if visit.visitor_id:
+            visitor.empty_label = None
+            visitor.required = True
+        else:
+            visitor.empty_label = _("As logged: %(name)s") % {"name": visit.visitor_name}
+
+
+class VisitDeleteForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Why is the visit deleted?"),
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("For example: logged for the wrong household. Kept in the history."),
+    )
 
 
 class RuleForm(forms.ModelForm):

@@ -6,14 +6,19 @@ defined once, in visits.periods; the engine that opens and closes flags is visit
 
 from __future__ import annotations
 
+from datetime import date, timedelta
+from typing import Any
+
 import pghistory
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from accounts.roles import Capability, Role
 from accounts.scope import ScopedQuerySet
 from households.models import HouseholdScopedQuerySet
 
@@ -117,11 +122,30 @@ class Visit(models.Model):
     def is_emergency(self) -> bool:
         return self.purpose == self.Purpose.EMERGENCY
 
+    # Correcting a logged visit (docs/RULES.md "Correcting a visit"): county staff and town cadres correct any
+    # visit of their area at any time; whoever logged a visit corrects it for CORRECTION_DAYS days after
+    # logging it (a mistake is seen within the week; after that the town, which checks the work, corrects it).
+    CORRECTION_DAYS = 7
+    CORRECTORS_ANY_TIME = frozenset({Role.COUNTY_STAFF, Role.TOWN_CADRE})
+
+    def correctable_by(self, user: Any, *, today: date) -> bool:
+        """Whether the user's role and authorship allow editing or deleting this visit on ``today``.
+
+        The area is the gatekeeper's (accounts.scope): the services check both.
+        """
+        if not getattr(user, "is_authenticated", False) or not user.has_capability(Capability.LOG_VISITS):
+            return False
+        if user.role in self.CORRECTORS_ANY_TIME:
+            return True
+        logged_on = timezone.localdate(self.created_at) if self.created_at else today
+        return self.recorded_by_id == user.pk and today <= logged_on + timedelta(days=self.CORRECTION_DAYS)
+
 
 class FollowUpQuerySet(HouseholdScopedQuerySet):
     household_prefix = "visit__household__"
 
 
+@pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent())
 class FollowUp(models.Model):
     """A follow-up action agreed at a visit, with a due date, an owner and an outcome."""
 
@@ -427,7 +451,8 @@ class Notification(models.Model):
         "households.Household", verbose_name=_("household"), on_delete=models.CASCADE, related_name="+"
     )
     flag = models.ForeignKey(OverdueFlag, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
-    visit = models.ForeignKey(Visit, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    # An emergency message stays in the inbox when its visit is deleted (what was said, was said).
+    visit = models.ForeignKey(Visit, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     message = models.CharField(_("message"), max_length=300)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     read_at = models.DateTimeField(_("read"), null=True, blank=True)

@@ -104,6 +104,23 @@ def household_for_visit(*, user: Any, pk: int) -> Household:
     return get_visible_or_404(Household.objects.select_related("village"), user, pk=pk)
 
 
+def visit_get_for_user(*, user: Any, pk: int) -> Visit:
+    """The gatekeeper of the correction forms: a visit of a household in the user's area (404 outside)."""
+    return get_visible_or_404(Visit.objects.select_related("household__village", "visitor", "recorded_by"), user, pk=pk)
+
+
+def visitors_for_visit(*, visit: Visit) -> QuerySet[Any]:
+    """The contacts a corrected visit may name: those serving its household, and the one it names already
+    (even if no longer serving there)."""
+    from contacts.models import ServicePerson
+    from contacts.selectors import service_persons_for_household
+
+    visitors = service_persons_for_household(household=visit.household)
+    if visit.visitor_id:
+        visitors = visitors | ServicePerson.objects.filter(pk=visit.visitor_id)
+    return visitors
+
+
 def open_flags_for_household(*, household: Household) -> list[OverdueFlag]:
     return list(OverdueFlag.objects.open().filter(household=household).select_related("rule"))
 

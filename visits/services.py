@@ -7,12 +7,14 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from datetime import date
 from typing import Any
 
+import pghistory
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import F, Q, QuerySet
 from django.utils import timezone, translation
@@ -21,6 +23,7 @@ from django.utils.translation import gettext_noop
 
 from accounts.models import User
 from accounts.roles import Role
+from accounts.scope import user_scope_path
 from households.models import Household
 from regions.models import Region
 from visits.models import FollowUp, Notification, OverdueFlag, Rule, RuleSet, Visit
@@ -156,6 +159,46 @@ def visitor_role_for(user: Any) -> str:
     }.get(getattr(user, "role", ""), Visit.VisitorRole.OTHER)
 
 
+def _visitor_fields(*, visitor: Any, user: Any, visitor_name: str = "") -> dict[str, Any]:
+    """Who visited: a contact (a contacts.ServicePerson), or by default the portal user."""
+    if visitor is not None:
+        return {
+            "visitor": visitor,
+            "visitor_user": visitor.user,
+            "visitor_name": visitor.name,
+            "visitor_role": visitor.role_type,
+        }
+    return {
+        "visitor": None,
+        "visitor_user": user,
+        "visitor_name": visitor_name or user.get_full_name() or user.username,
+        "visitor_role": visitor_role_for(user),
+    }
+
+
+def _visit_validate(visit: Visit, *, today: date) -> None:
+    if visit.date > today:
+        raise ValidationError({"date": _("The date is in the future.")})
+    if visit.date < visit.household.registered_on:
+        raise ValidationError({"date": _("The date is before the household was registered.")})
+    visit.full_clean()
+
+
+def _household_refresh_on_commit(household_id: int) -> None:
+    """After the commit, the engine re-evaluates the household (its flags, its place in the worklist)."""
+    from visits import tasks
+
+    transaction.on_commit(lambda: _queue(tasks.overdue_refresh_household, household_id))
+
+
+@contextmanager
+def _audited(user: Any, service: str, **metadata: Any) -> Iterator[None]:
+    """Who, where and why, on the history rows the triggers write (joins the request's context if any)."""
+    username = user.get_username() if getattr(user, "is_authenticated", False) else ""
+    with pghistory.context(service=service, username=username, region_path=user_scope_path(user) or "", **metadata):
+        yield
+
+
 @transaction.atomic
 def visit_record(
     *,
@@ -190,10 +233,7 @@ def visit_record(
         date=date,
         method=method,
         purpose=purpose,
-        visitor=visitor,
-        visitor_user=(visitor.user if visitor is not None else user),
-        visitor_name=(visitor.name if visitor is not None else visitor_name or user.get_full_name() or user.username),
-        visitor_role=(visitor.role_type if visitor is not None else visitor_role_for(user)),
+        **_visitor_fields(visitor=visitor, user=user, visitor_name=visitor_name),
         health=health,
         mood=mood,
         living_conditions=living_conditions,
@@ -201,18 +241,94 @@ def visit_record(
         help_given=help_given,
         recorded_by=user,
     )
-    if visit.date < household.registered_on:
-        raise ValidationError({"date": _("The date is before the household was registered.")})
-    visit.full_clean()
+    _visit_validate(visit, today=today)
     visit.save()
     for spec in follow_ups:
         followup_create(visit=visit, **spec)
     if visit.is_emergency:
         emergency_notify(visit=visit)
-    from visits import tasks
-
-    transaction.on_commit(lambda: _queue(tasks.overdue_refresh_household, household.pk))
+    _household_refresh_on_commit(household.pk)
     return visit
+
+
+def _require_correctable(*, user: Any, visit: Visit, today: date) -> None:
+    """The correction policy (Visit.correctable_by) and the area, whoever calls: 403 otherwise."""
+    in_area = Visit.objects.visible_to(user).filter(pk=visit.pk).exists()
+    if not in_area or not visit.correctable_by(user, today=today):
+        raise PermissionDenied(_("You may not correct this visit."))
+
+
+@transaction.atomic
+def visit_update(
+    *,
+    user: Any,
+    visit: Visit,
+    date: date,
+    method: str,
+    purpose: str,
+    visitor: Any = None,
+    health: str = "",
+    mood: str = "",
+    living_conditions: str = "",
+    needs: str = "",
+    help_given: str = "",
+    reason: str = "",
+    today: date | None = None,
+) -> Visit:
+    """Correct a logged visit: the fields of the log form (docs/RULES.md "Correcting a visit").
+
+    ``visitor`` None keeps the visitor as logged, unless the visit named a contact: then it becomes the
+    person who logged it (as when logged with "Me"). The history row carries who, the service and the
+    reason; after the commit the engine re-evaluates the household, as after logging.
+    """
+    today = today or timezone.localdate()
+    _require_correctable(user=user, visit=visit, today=today)
+    was_emergency = visit.is_emergency
+    if visitor is not None:
+        visitor_fields = _visitor_fields(visitor=visitor, user=user)
+    elif visit.visitor_id is not None and visit.recorded_by is not None:
+        visitor_fields = _visitor_fields(visitor=None, user=visit.recorded_by)
+    else:
+        visitor_fields = {"visitor": None}
+    fields = {
+        "date": date,
+        "method": method,
+        "purpose": purpose,
+        "health": health,
+        "mood": mood,
+        "living_conditions": living_conditions,
+        "needs": needs,
+        "help_given": help_given,
+        **visitor_fields,
+    }
+    for name, value in fields.items():
+        setattr(visit, name, value)
+    _visit_validate(visit, today=today)
+    with _audited(user, "visit_update", reason=reason.strip()[:500]):
+        visit.save()
+    if visit.is_emergency and not was_emergency:
+        emergency_notify(visit=visit)
+    _household_refresh_on_commit(visit.household_id)
+    return visit
+
+
+@transaction.atomic
+def visit_delete(*, user: Any, visit: Visit, reason: str, today: date | None = None) -> None:
+    """Delete a visit logged by mistake, with the reason (docs/RULES.md "Correcting a visit").
+
+    The row and its follow-ups go; their history rows (pghistory) keep what they were, who deleted them and
+    why, and the household's timeline shows it. A message already sent about it stays in the inboxes. After
+    the commit the engine re-evaluates the household: a flag the visit had closed opens again.
+    """
+    today = today or timezone.localdate()
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError({"reason": _("Say why the visit is deleted.")})
+    _require_correctable(user=user, visit=visit, today=today)
+    household_id = visit.household_id
+    with _audited(user, "visit_delete", reason=reason[:500]):
+        visit.delete()
+    _household_refresh_on_commit(household_id)
 
 
 def followup_create(*, visit: Visit, action: str, due_on: date, owner: Any = None) -> FollowUp:

@@ -1,27 +1,34 @@
-"""The visits in the household archive's timeline (households.archive.TIMELINE_PROVIDERS)."""
+"""The visits in the household archive's timeline (households.archive.TIMELINE_PROVIDERS): the visits as they
+stand, and every correction and deletion of one, from the history pghistory's triggers keep (VisitEvent)."""
 
 from __future__ import annotations
 
 from datetime import datetime, time
+from typing import Any
 
+from django.apps import apps
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from households.archive import Change, TimelineEntry
 from households.models import Household
+from visits.forms import VISIT_NOTES
 from visits.models import Visit
 from visits.selectors import visit_list_for_household
 
 TIMELINE_VISITS = 100
 
+# The fields a correction may change, as the timeline names them.
+CORRECTED_FIELDS = ("date", "method", "purpose", "visitor_name", "visitor_role", *VISIT_NOTES)
+
 
 def visit_timeline(household: Household) -> list[TimelineEntry]:
-    """The latest visits of the household (two queries)."""
+    """The latest visits of the household, and the corrections and deletions of its visits (three queries)."""
     entries = []
     for visit in visit_list_for_household(household=household, limit=TIMELINE_VISITS):
         changes = [
             Change(field=str(Visit._meta.get_field(name).verbose_name), before="", after=getattr(visit, name))
-            for name in ("health", "mood", "living_conditions", "needs", "help_given")
+            for name in VISIT_NOTES
             if getattr(visit, name)
         ]
         changes += [
@@ -35,6 +42,71 @@ def visit_timeline(household: Household) -> list[TimelineEntry]:
                 action=visit.purpose,
                 title=f"{visit.get_method_display()} · {visit.get_purpose_display()} · {visit.visitor_name}",
                 username=visit.visitor_user.username if visit.visitor_user_id else "",
+                changes=changes,
+            )
+        )
+    return entries + visit_corrections(household)
+
+
+def _shown(name: str, value: Any) -> str:
+    field = Visit._meta.get_field(name)
+    if value in (None, ""):
+        return "—"
+    if field.choices:
+        return str(dict(field.flatchoices).get(value, value))
+    return value.isoformat() if hasattr(value, "isoformat") else str(value)
+
+
+def visit_corrections(household: Household) -> list[TimelineEntry]:
+    """Each correction (what changed, before → after) and deletion (what the visit was, and why) of the
+    household's visits, with who made it and when (one query)."""
+    events_model = apps.get_model("visits", "VisitEvent")
+    corrected = events_model.objects.filter(household_id=household.pk, pgh_label__in=["update", "delete"])
+    events = (
+        events_model.objects.filter(pgh_obj_id__in=corrected.values("pgh_obj_id"))
+        .select_related("pgh_context")
+        .order_by("pgh_id")
+    )
+    entries = []
+    previous: dict[int, Any] = {}
+    for event in events:
+        before = previous.get(event.pgh_obj_id)
+        previous[event.pgh_obj_id] = event
+        if event.pgh_label == "insert":
+            continue
+        context = event.pgh_context.metadata if event.pgh_context_id and event.pgh_context else {}
+        day = event.date.isoformat()
+        if event.pgh_label == "delete":
+            title = _("Visit of %(date)s deleted") % {"date": day}
+            changes = [
+                Change(
+                    field=_("The visit"),
+                    before="",
+                    after=" · ".join(_shown(n, getattr(event, n)) for n in ("method", "purpose", "visitor_name")),
+                )
+            ]
+        else:
+            title = _("Visit of %(date)s corrected") % {"date": day}
+            changes = [
+                Change(
+                    field=str(Visit._meta.get_field(name).verbose_name),
+                    before=_shown(name, getattr(before, name)),
+                    after=_shown(name, getattr(event, name)),
+                )
+                for name in CORRECTED_FIELDS
+                if before is not None and getattr(before, name) != getattr(event, name)
+            ]
+        if context.get("reason"):
+            changes.append(Change(field=_("Reason"), before="", after=context["reason"]))
+        elif not changes:
+            continue  # a change of nothing the timeline shows (a bookkeeping column)
+        entries.append(
+            TimelineEntry(
+                at=event.pgh_created_at,
+                kind="visit",
+                action=event.pgh_label,
+                title=title,
+                username=context.get("username") or context.get("command") or "",
                 changes=changes,
             )
         )

@@ -6,9 +6,11 @@ role's capability (403).
 
 from __future__ import annotations
 
+from datetime import date
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -19,8 +21,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accounts.roles import Capability
 from accounts.scope import require_capability
 from visits import periods, selectors, services
-from visits.forms import RuleForm, RuleSetForm, VisitLogForm
-from visits.models import Rule
+from visits.forms import VISIT_NOTES, RuleForm, RuleSetForm, VisitDeleteForm, VisitEditForm, VisitLogForm
+from visits.models import Rule, Visit
 
 WORKLIST_PAGE_SIZE = 50
 
@@ -64,7 +66,7 @@ def visit_log(request: HttpRequest, pk: int) -> HttpResponse:
                 method=data["method"],
                 purpose=data["purpose"],
                 visitor=data["visitor"],
-                **{k: data[k] for k in ("health", "mood", "living_conditions", "needs", "help_given")},
+                **{k: data[k] for k in VISIT_NOTES},
                 follow_ups=follow_ups,
                 today=today,
             )
@@ -83,6 +85,64 @@ def visit_log(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
+def _visit_to_correct(request: HttpRequest, pk: int, *, today: date) -> Visit:
+    """The correction pages' gatekeepers: the area (404), the role (403), the correction policy (403)."""
+    visit = selectors.visit_get_for_user(user=request.user, pk=pk)
+    require_capability(request.user, Capability.LOG_VISITS)
+    if not visit.correctable_by(request.user, today=today):
+        raise PermissionDenied(_("You may not correct this visit."))
+    return visit
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def visit_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    """Correct a visit: the log form with its values (who may: Visit.correctable_by, enforced by the service)."""
+    today = timezone.localdate()
+    visit = _visit_to_correct(request, pk, today=today)
+    household = visit.household
+    form = VisitEditForm(
+        request.POST or None, visit=visit, visitors=selectors.visitors_for_visit(visit=visit), today=today
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.visit_update(
+                user=request.user,
+                visit=visit,
+                **{k: data[k] for k in ("date", "method", "purpose", "visitor", "reason", *VISIT_NOTES)},
+                today=today,
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, _("Visit of %(date)s corrected.") % {"date": visit.date.isoformat()})
+            return redirect("visits:household_visits", pk=household.pk)
+    return render(
+        request,
+        "visits/log.html",
+        {"form": form, "household": household, "visit": visit, "flags": []},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def visit_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    """Delete a visit logged by mistake, with a reason (the history keeps it)."""
+    today = timezone.localdate()
+    visit = _visit_to_correct(request, pk, today=today)
+    form = VisitDeleteForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.visit_delete(user=request.user, visit=visit, reason=form.cleaned_data["reason"], today=today)
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, _("Visit of %(date)s deleted.") % {"date": visit.date.isoformat()})
+            return redirect("visits:household_visits", pk=visit.household_id)
+    return render(request, "visits/visit_delete.html", {"form": form, "visit": visit, "household": visit.household})
+
+
 @login_required
 @require_GET
 def household_visits(request: HttpRequest, pk: int) -> HttpResponse:
@@ -91,12 +151,15 @@ def household_visits(request: HttpRequest, pk: int) -> HttpResponse:
         request.user.has_capability(Capability.LOG_VISITS) or request.user.has_capability(Capability.VIEW_HOUSEHOLDS)
     ):
         require_capability(request.user, Capability.LOG_VISITS)
+    today = timezone.localdate()
+    visits = list(selectors.visit_list_for_household(household=household, limit=200))
     return render(
         request,
         "visits/household_visits.html",
         {
             "household": household,
-            "visits": selectors.visit_list_for_household(household=household, limit=200),
+            "visits": visits,
+            "correctable": {v.pk for v in visits if v.correctable_by(request.user, today=today)},
             "flags": selectors.open_flags_for_household(household=household),
         },
     )

@@ -69,3 +69,42 @@ def test_village_cadre_logs_a_home_visit_and_the_flag_closes(
     page.goto("/reports/coverage/")
     expect(page.locator("[data-figure=open-flags]")).to_have_text(str(open_after))
     screenshot("dashboard-after")
+
+
+@pytest.mark.parametrize("viewport", [PHONE])
+def test_village_cadre_corrects_then_deletes_a_mistaken_visit(
+    page: Page, role_users: RoleUsers, area: Area, screenshot
+) -> None:
+    today = timezone.localdate()
+    ruleset_create_default(county=area.C)
+    household = HouseholdFactory(village=area.V1a, registered_on=date(2020, 1, 1), number="V1A-0008")
+    overdue_refresh(as_of=today)
+    login(page, role_users.village_cadre.username)
+    page.goto(f"/visits/household/{household.pk}/log/")
+    page.locator("label.choice", has_text="电话").click()
+    page.locator("[data-save]").click()
+    expect(page.locator(".msg-success")).to_be_visible()
+    assert not OverdueFlag.objects.open().filter(household=household, rule__code="monthly_contact").exists()
+
+    # It was a home visit: correct it.
+    page.goto(f"/visits/household/{household.pk}/")
+    page.locator("[data-action=edit-visit]").click()
+    page.locator("label.choice", has_text="入户").click()
+    screenshot("correct-visit")
+    page.locator("[data-save]").click()
+    expect(page.locator(".msg-success")).to_be_visible()
+    assert Visit.objects.get(household=household).method == "home"
+
+    # In fact it was another family: delete it, with the reason.
+    page.locator("[data-action=delete-visit]").click()
+    page.locator("[data-confirm-delete]").click()  # no reason: refused
+    expect(page.locator(".has-error")).to_be_visible()
+    page.locator("textarea[name=reason]").fill("登记错了家庭")
+    screenshot("delete-visit")
+    page.locator("[data-confirm-delete]").click()
+    expect(page.locator(".msg-success")).to_be_visible()
+    assert not Visit.objects.filter(household=household).exists()
+    assert OverdueFlag.objects.open().filter(household=household, rule__code="monthly_contact").exists()
+
+    page.goto(f"/households/{household.pk}/")
+    expect(page.locator("[data-section=timeline]")).to_contain_text("登记错了家庭")
