@@ -12,7 +12,8 @@ from django.utils import timezone
 from pghistory.models import Events
 
 from accounts.roles import Role
-from tests.factories import HouseholdFactory, UserFactory
+from contacts.models import ServicePerson
+from tests.factories import HouseholdFactory, ServicePersonFactory, UserFactory
 from tests.visits.conftest import only_rules
 from visits import services
 from visits.engine import overdue_refresh
@@ -193,6 +194,21 @@ def test_an_edit_keeps_the_visitor_as_logged_and_refuses_a_future_date(client_fo
         "village_cadre",
         personas.village_cadre,
     )
+
+
+def test_a_visit_by_a_contact_who_left_can_still_be_corrected(client_for, personas, area, household):
+    doctor = ServicePersonFactory(region=area.V1a, role_type="family_doctor", name="赵医生")
+    visit = logged(personas.village_cadre, household, visitor=doctor, method="home")
+    ServicePerson.objects.filter(pk=doctor.pk).update(active=False)  # no longer serving
+    url = reverse("visits:visit_edit", args=[visit.pk])
+    client = client_for(personas.town_cadre)
+
+    assert "赵医生" in client.get(url).content.decode()
+    response = client.post(url, edit_data(visit, visitor=doctor.pk, method="phone"))
+
+    assert response.status_code == 302
+    visit.refresh_from_db()
+    assert (visit.visitor, visit.visitor_role, visit.method) == (doctor, "family_doctor", "phone")
 
 
 # ---- the history ----------------------------------------------------------------------------------------------
