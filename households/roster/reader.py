@@ -4,7 +4,7 @@ Every check runs on the raw bytes and the zip directory before any XML is parsed
 it really is (an old .xls, a password-protected workbook, a CSV or an image renamed), the declared
 uncompressed sizes and ratios (zip bombs), macros. Cells are read with python-calamine (about 15× faster
 than openpyxl's read-only mode); formulas, which calamine turns into their cached values, are found by a
-streaming scan of the sheet XML.
+streaming scan of the sheet XML, in a second thread while calamine parses (it releases the GIL).
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from __future__ import annotations
 import io
 import re
 import zipfile
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -155,7 +156,9 @@ def _formula_cells(archive: zipfile.ZipFile, path: str) -> set[tuple[int, int]]:
     tail = b""
     with archive.open(path) as stream:
         while chunk := stream.read(1 << 20):
-            if _FORMULA_TAG.search(tail + chunk):
+            text = tail + chunk
+            # Every match of the pattern holds "<f" or ":f"; the plain search is 3× cheaper than the regex.
+            if (b"<f" in text or b":f" in text) and _FORMULA_TAG.search(text):
                 found = True
                 break
             tail = chunk[-16:]
@@ -175,9 +178,15 @@ def workbook_read(data: bytes) -> list[Sheet]:
     """Check the file, then read every worksheet. Raises RosterFileError for an unusable file."""
     archive = workbook_check(data)
     paths = _sheet_paths(archive)
+    # The formula scans (zip inflate and a byte search) run in a second thread while calamine parses; only
+    # that thread reads ``archive`` from here on. Their results (or errors) are taken in sheet order.
+    scanner = ThreadPoolExecutor(max_workers=1, thread_name_prefix="roster-formulas")
     try:
         workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
         names = [m.name for m in workbook.sheets_metadata if str(m.typ).endswith("WorkSheet")]
+        scans: dict[str, Future[set[tuple[int, int]]]] = {
+            name: scanner.submit(_formula_cells, archive, paths[name]) for name in names if name in paths
+        }
         sheets = []
         total_rows = 0
         for name in names:
@@ -190,7 +199,7 @@ def workbook_read(data: bytes) -> list[Sheet]:
                     code="too_many_rows",
                 )
             rows = sheet.to_python(skip_empty_area=False)
-            formulas = _formula_cells(archive, paths[name]) if name in paths else set()
+            formulas = scans[name].result() if name in scans else set()
             sheets.append(Sheet(name=name, rows=rows, formulas=formulas))
     except (CalamineError, zipfile.BadZipFile, KeyError, ValueError, OSError, EOFError) as exc:
         raise RosterFileError(
@@ -200,4 +209,6 @@ def workbook_read(data: bytes) -> list[Sheet]:
             ),
             code="corrupt",
         ) from exc
+    finally:
+        scanner.shutdown(wait=True, cancel_futures=True)
     return sheets
