@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import difflib
 from collections import Counter, defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -265,10 +266,33 @@ class Converter:
             "poverty_registered": validation.yes_no_parse,
         }
 
-    def column(self, field_name: str, cells: list[Any]) -> list[Any]:
-        """Convert a whole column; blank cells give "" (text) or None (parsed values)."""
+    def column(self, field_name: str, cells: Sequence[Any], failed: set[int] | None = None) -> list[Any]:
+        """Convert a whole column; blank cells give "" (text) or None (parsed values).
+
+        Each distinct value is converted once, in the order of its first cell (a value equal to an earlier
+        one — 1 and 1.0 — gets the earlier one's result). The positions of cells whose value is wrong (a
+        ValidationError) are added to ``failed``.
+        """
         parser = self.parsers.get(field_name)
         blank = None if parser is not None else ""
+        try:
+            distinct = dict.fromkeys(cells)
+        except TypeError:  # unhashable: never from calamine, but be safe
+            result = self._column_slow(field_name, cells, blank)
+        else:
+            for value in distinct:
+                if value is None or value == "" or (isinstance(value, str) and not value.strip()):
+                    distinct[value] = blank
+                else:
+                    distinct[value] = self(field_name, value)
+            result = list(map(distinct.__getitem__, cells))
+            if not any(isinstance(value, ValidationError) for value in distinct.values()):
+                return result
+        if failed is not None:
+            failed.update(position for position, value in enumerate(result) if isinstance(value, ValidationError))
+        return result
+
+    def _column_slow(self, field_name: str, cells: Sequence[Any], blank: Any) -> list[Any]:
         cache: dict[Any, Any] = {}
         result = []
         for value in cells:
@@ -315,11 +339,15 @@ class Converter:
 
 def _skip(row: list[Any]) -> bool:
     """Blank rows, totals rows (合计/总计) and a header repeated on a printed page are skipped."""
-    filled = [v for v in row[:4] if not _blank(v)]
-    if not filled and all(_blank(v) for v in row):
-        return True
-    first = [str(v).strip() for v in filled[:2]]
-    return any(text.replace(" ", "").startswith(TOTAL_WORDS) for text in first)
+    filled = [v for v in row[:4] if v is not None and not (isinstance(v, str) and not v.strip())]
+    if not filled:
+        return all(_blank(v) for v in row)
+    for value in filled[:2]:
+        text = value if type(value) is str else str(value)
+        # 合计, 总计 and 小计 all hold 计: the cheap test first (a sequence number or a household number).
+        if "计" in text and text.strip().replace(" ", "").startswith(TOTAL_WORDS):
+            return True
+    return False
 
 
 class SheetReader:
@@ -384,41 +412,54 @@ class SheetReader:
                     )
                 )
         name_column = header.column("name") or header.column("name", "M")
-        indexes = [
-            index
-            for index in range(header.first_data_row, len(sheet.rows))
-            if not _skip(sheet.rows[index])
-            and not (name_column and _cell(sheet.rows[index], name_column.index) in REPEATED_HEADER)
-        ]
-        # Column by column: each converter runs once per distinct value (types, dates, names repeat).
-        keys: list[tuple[str, str]] = []
-        columns: list[list[Any]] = []
-        for column in header.columns:
-            if not column.field or column.field == "remarks":
+        rows = sheet.rows
+        indexes = []
+        for index in range(header.first_data_row, len(rows)):
+            row = rows[index]
+            if _skip(row) or (name_column and _cell(row, name_column.index) in REPEATED_HEADER):
                 continue
-            cells = [_cell(sheet.rows[index], column.index) for index in indexes]
+            indexes.append(index)
+        used = [c for c in header.columns if c.field and c.field != "remarks"]
+        selected = [rows[index] for index in indexes]
+        # Column by column: each converter runs once per distinct value (types, dates, names repeat).
+        if selected and min(map(len, selected)) > max((c.index for c in used), default=-1):
+            transposed = list(zip(*selected, strict=False))  # every row is long enough (calamine's are)
+            cells_of = {c.index: transposed[c.index] for c in used}
+            del transposed
+        else:
+            cells_of = {c.index: [_cell(row, c.index) for row in selected] for c in used}
+        del selected
+        keys: list[tuple[str, str]] = []
+        columns: list[Sequence[Any]] = []
+        checked: set[int] = set()  # positions of rows with a bad value or a formula: checked cell by cell
+        for column in used:
+            cells = cells_of[column.index]
             if column.field not in RAW_FIELDS:
-                cells = self.convert.column(column.field, cells)
+                cells = self.convert.column(column.field, cells, checked)
             keys.append((column.field, column.side))
             columns.append(cells)
+        del cells_of
         formulas = sheet.formulas
+        if formulas:
+            position_of = {index: position for position, index in enumerate(indexes)}
+            used_indexes = {c.index for c in used}
+            checked.update(position_of[r] for r, c in formulas if c in used_indexes and r in position_of)
         by_key = {(c.field, c.side): c for c in header.columns}
-        for position, index in enumerate(indexes):
-            where = Cell(sheet.name, index + 1, header)
-            raw = {key: cells[position] for key, cells in zip(keys, columns, strict=True)}
-            for key, value in raw.items():
-                if isinstance(value, ValidationError):
-                    self.roster.error(where, key[0], _message(value), key[1])
-                    raw[key] = None
-            if formulas:
+        row_of = self._person if header.layout == PERSONS else self._couple
+        name = sheet.name
+        for position, (index, values) in enumerate(zip(indexes, zip(*columns, strict=True), strict=True)):
+            where = Cell(name, index + 1, header)
+            raw = dict(zip(keys, values, strict=True))
+            if position in checked:
+                for key, value in raw.items():
+                    if isinstance(value, ValidationError):
+                        self.roster.error(where, key[0], _message(value), key[1])
+                        raw[key] = None
                 for key in keys:
                     if (index, by_key[key].index) in formulas:
                         self.roster.error(where, key[0], _("The cell holds a formula; type the value itself."), key[1])
                         raw[key] = None
-            if header.layout == PERSONS:
-                self._person(where, raw)
-            else:
-                self._couple(where, raw)
+            row_of(where, raw)
 
     def _village(self, where: Cell, raw: dict) -> Region | None:
         town, village = raw.get(("town", ""), ""), raw.get(("village", ""), "")
@@ -430,12 +471,7 @@ class SheetReader:
         return found
 
     def _member(self, where: Cell, raw: dict, side: str, shared: dict | None = None) -> MemberRow:
-        values: dict[str, Any] = {}
-        for field_name in MEMBER_FIELDS:
-            key = (field_name, side if field_name in SPOUSE_FIELDS else "")
-            if side and field_name not in SPOUSE_FIELDS and field_name != "phone":
-                continue
-            values[field_name] = raw.get(key)
+        values: dict[str, Any] = {field_name: raw.get(key) for field_name, key in _MEMBER_KEYS[side]}
         if side and not values.get("phone") and shared:
             values["phone"] = shared.get("phone")
         member = MemberRow(where=where, values=values)
@@ -479,13 +515,9 @@ class SheetReader:
         return member
 
     def _household(self, where: Cell, number: str, village: Region | None, raw: dict) -> HouseholdRow:
-        household = HouseholdRow(where=where, number=number, village=village)
-        for field_name in HOUSEHOLD_FIELDS:
-            value = raw.get((field_name, ""))
-            household.values[field_name] = value
-            if value not in (None, ""):
-                household.given.add(field_name)
-        return household
+        values = {field_name: raw.get(key) for field_name, key in _HOUSEHOLD_KEYS}
+        given = {field_name for field_name, value in values.items() if value not in (None, "")}
+        return HouseholdRow(where=where, number=number, village=village, values=values, given=given)
 
     def _person(self, where: Cell, raw: dict) -> None:
         number = raw.get(("household_number", ""))
@@ -509,7 +541,7 @@ class SheetReader:
         if village is not None:
             if household.village is None:
                 household.village = village
-            elif household.village != village:
+            elif household.village is not village and household.village != village:
                 self.roster.error(
                     where,
                     "village",
@@ -521,8 +553,8 @@ class SheetReader:
                         "other": village.name,
                     },
                 )
-        for field_name in HOUSEHOLD_FIELDS:
-            value = raw.get((field_name, ""))
+        for field_name, key in _HOUSEHOLD_KEYS:
+            value = raw.get(key)
             if value in (None, ""):
                 continue
             if field_name not in household.given:
@@ -558,6 +590,18 @@ class SheetReader:
         if number:
             self.by_number[number] = household
         self.roster.households.append(household)
+
+
+# (field, key in a row's raw values) of the member fields for each side, and of the household fields.
+_MEMBER_KEYS = {
+    side: [
+        (field_name, (field_name, side if field_name in SPOUSE_FIELDS else ""))
+        for field_name in MEMBER_FIELDS
+        if not (side and field_name not in SPOUSE_FIELDS and field_name != "phone")
+    ]
+    for side in ("", "M", "F")
+}
+_HOUSEHOLD_KEYS = [(field_name, (field_name, "")) for field_name in HOUSEHOLD_FIELDS]
 
 
 def _cell(row: list[Any], index: int) -> Any:
