@@ -18,7 +18,7 @@ being built.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date, datetime
 from typing import Any
@@ -123,38 +123,41 @@ class _CopySource:
         return next(self._pages, "")
 
 
-def _copy_pages(
-    ids: list[int], rows: Sequence[dict[str, Any]], fields: list[models.Field], defaults: dict[str, Any]
-) -> Iterator[str]:
-    """The COPY text of the rows, ``PAGE`` rows at a time; a field no row gives is its default's text."""
-    given: set[str] = set().union(*rows)
-    constant = {f.attname: _copy_text(defaults[f.attname]) for f in fields if f.attname not in given}
-    for start in range(0, len(rows), PAGE):
-        page = rows[start : start + PAGE]
-        columns = [list(map(str, ids[start : start + PAGE]))]
-        for f in fields:
-            name = f.attname
-            if name in constant:
-                columns.append([constant[name]] * len(page))
+def _copy_pages(ids: list[int], columns: list[Sequence[Any] | str]) -> Iterator[str]:
+    """The COPY text of the rows, ``PAGE`` rows at a time. A column is its values, or one text for all rows."""
+    for start in range(0, len(ids), PAGE):
+        page = [list(map(str, ids[start : start + PAGE]))]
+        for column in columns:
+            if isinstance(column, str):
+                page.append([column] * len(page[0]))
             else:
-                default = defaults[name]
-                columns.append(_copy_column([row.get(name, default) for row in page]))
-        yield "\n".join(map("\t".join, zip(*columns, strict=True))) + "\n"
+                page.append(_copy_column(column[start : start + PAGE]))
+        yield "\n".join(map("\t".join, zip(*page, strict=True))) + "\n"
 
 
-def _insert(cursor: Any, model: type[models.Model], rows: list[dict[str, Any]], now: Any) -> list[int]:
-    """COPY the rows in (field defaults filled in, ids taken from the table's sequence first)."""
-    if not rows:
+def _insert(
+    cursor: Any, model: type[models.Model], count: int, columns: dict[str, Sequence[Any]], now: Any, **same: Any
+) -> list[int]:
+    """COPY ``count`` rows in, ids taken from the table's sequence first.
+
+    ``columns`` holds the values of some fields (attname → one value per row), ``same`` the value of others
+    for every row; the rest get their defaults (``created_at`` and ``updated_at`` now).
+    """
+    if not count:
         return []
     table = model._meta.db_table
-    cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)", [table, len(rows)])
-    ids = [pk for (pk,) in cursor.fetchall()]
+    # The sequence looked up once (inside nextval() it was looked up again for every row), and the ids as
+    # one text value rather than 50,000 result rows (psycopg2 builds a tuple per row).
+    cursor.execute("SELECT pg_get_serial_sequence(%s, 'id')", [table])
+    sequence = cursor.fetchone()[0]
+    cursor.execute("SELECT string_agg(nextval(%s::regclass)::text, ',') FROM generate_series(1, %s)", [sequence, count])
+    ids = list(map(int, cursor.fetchone()[0].split(",")))
     fields = [f for f in model._meta.concrete_fields if not f.primary_key]
     defaults = {f.attname: f.get_default() for f in fields}
-    defaults.update(created_at=now, updated_at=now)
-    columns = ", ".join(f'"{f.column}"' for f in fields)
-    source = _CopySource(_copy_pages(ids, rows, fields, defaults))
-    cursor.copy_expert(f'COPY "{table}" (id, {columns}) FROM STDIN', source)
+    defaults.update(created_at=now, updated_at=now, **same)
+    values = [columns[f.attname] if f.attname in columns else _copy_text(defaults[f.attname]) for f in fields]
+    names = ", ".join(f'"{f.column}"' for f in fields)
+    cursor.copy_expert(f'COPY "{table}" (id, {names}) FROM STDIN', _CopySource(_copy_pages(ids, values)))
     return ids
 
 
@@ -175,20 +178,52 @@ def _update(cursor: Any, model: type[models.Model], updates: dict[int, dict[str,
             execute_values(cursor, sql, rows[start : start + PAGE], template, PAGE)
 
 
+def _household_columns(plan: Plan) -> dict[str, list[Any]]:
+    """The new households' values by field: a value the file gives, else the field's default."""
+    creates = plan.household_creates
+    columns: dict[str, list[Any]] = {
+        "village_id": [household.village.pk for household, _number in creates],
+        "number": [number for _household, number in creates],
+    }
+    given = set().union(*(household.given for household, _number in creates))
+    for name, attname in HOUSEHOLD_MAP.items():
+        if name in given:
+            default = Household._meta.get_field(attname).get_default()
+            columns[attname] = [
+                household.values[name] if name in household.given else default for household, _number in creates
+            ]
+    return columns
+
+
+def _member_columns(plan: Plan, household_pk: Callable[[int | HouseholdRow], int]) -> dict[str, list[Any]]:
+    """The new members' values by field: a value the file gives (not None), else the field's default."""
+    creates = plan.member_creates
+    columns: dict[str, list[Any]] = {"household_id": [household_pk(owner) for _member, owner in creates]}
+    for name, attname in MEMBER_MAP.items():
+        default = Member._meta.get_field(attname).get_default()
+        columns[attname] = [
+            value if (value := member.values.get(name)) is not None else default for member, _owner in creates
+        ]
+    return columns
+
+
 def roster_apply(*, plan: Plan, county: Region, today: date) -> None:
     now = timezone.now()
-    household_rows = []
-    for household, number in plan.household_creates:
-        row = {HOUSEHOLD_MAP[name]: household.values[name] for name in household.given}
-        row.update(county_id=county.pk, village_id=household.village.pk, number=number, registered_on=today)
-        household_rows.append(row)
 
     with connection.cursor() as wrapper:
         cursor = wrapper.cursor  # psycopg2's own cursor, for execute_values
         cursor.execute("SELECT _pgh_attach_context()")
         context = cursor.fetchone()[0]
         with _history_set_based(cursor):
-            household_ids = _insert(cursor, Household, household_rows, now)
+            household_ids = _insert(
+                cursor,
+                Household,
+                len(plan.household_creates),
+                _household_columns(plan),
+                now,
+                county_id=county.pk,
+                registered_on=today,
+            )
             pk_of = {id(row): pk for (row, _n), pk in zip(plan.household_creates, household_ids, strict=True)}
 
             def household_pk(owner: int | HouseholdRow) -> int:
@@ -204,12 +239,7 @@ def roster_apply(*, plan: Plan, county: Region, today: date) -> None:
                 for pk, changed in plan.member_updates.items()
             }
             _update(cursor, Member, member_updates, now)
-            member_rows = []
-            for member, owner in plan.member_creates:
-                row = {MEMBER_MAP[k]: v for k, v in member.values.items() if k in MEMBER_MAP and v is not None}
-                row["household_id"] = household_pk(owner)
-                member_rows.append(row)
-            member_ids = _insert(cursor, Member, member_rows, now)
+            member_ids = _insert(cursor, Member, len(plan.member_creates), _member_columns(plan, household_pk), now)
         _history_record(cursor, Household, household_ids, "insert", context)
         _history_record(cursor, Household, list(plan.household_updates), "update", context)
         _history_record(cursor, Member, list(member_updates), "update", context)
