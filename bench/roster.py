@@ -15,6 +15,8 @@ layout, 22 columns, in a child process so its memory does not count. Then, in a 
    (the output says so); ``--anchor-rows 50000`` runs it on every row.
 
 Peak memory is the process's maximum resident set size (``resource.getrusage``) after the three runs.
+Each run also prints its phases (read = checks and calamine, validate, plan, apply = the writes; commit is
+the rest, mostly the deferred foreign-key checks) and the load average, since the machine is shared.
 """
 
 from __future__ import annotations
@@ -122,8 +124,18 @@ def main() -> int:
     from django.utils import timezone
 
     from households.models import Household, Member
+    from households.roster import services
     from households.roster.services import roster_run
     from regions.models import Region
+
+    phases: dict[str, float] = {}
+    for label, name in (
+        ("read", "workbook_read"),
+        ("validate", "roster_validate"),
+        ("plan", "roster_plan"),
+        ("apply", "roster_apply"),
+    ):
+        setattr(services, name, _timed_phase(getattr(services, name), label, phases))
 
     call_command("migrate", verbosity=0)
     county = _bench_county(Region)
@@ -136,12 +148,16 @@ def main() -> int:
     today = timezone.localdate()
 
     def timed(label: str, dry_run: bool) -> float:
+        phases.clear()
         started = time.perf_counter()
         result = roster_run(data=data, county=county, area_path=county.path, today=today, dry_run=dry_run)
         elapsed = time.perf_counter() - started
         assert result.valid, [e.as_dict() for e in result.errors[:5]]
         counts = f"households {result.plan.households.as_dict()}  members {result.plan.members.as_dict()}"
         print(f"{label:<28} {elapsed:6.2f} s   {counts}")
+        phases["commit and rest"] = elapsed - sum(phases.values())
+        breakdown = ", ".join(f"{name} {seconds:.2f}" for name, seconds in phases.items())
+        print(f"{'':<28} {breakdown}; load average {os.getloadavg()[0]:.1f}")
         return elapsed
 
     dry = timed("dry run (empty archive)", True)
@@ -170,6 +186,17 @@ def main() -> int:
     connection.close()
     del again
     return 0
+
+
+def _timed_phase(function, label: str, phases: dict[str, float]):
+    def timed(*args, **kwargs):
+        started = time.perf_counter()
+        try:
+            return function(*args, **kwargs)
+        finally:
+            phases[label] = phases.get(label, 0.0) + time.perf_counter() - started
+
+    return timed
 
 
 def _bench_county(Region):
