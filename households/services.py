@@ -219,6 +219,7 @@ def _write(*, actor: Any, household: Household, data: dict[str, Any], members: l
                 member.save()
     except IntegrityError as exc:  # a concurrent write took the number or an ID number meanwhile
         raise ValidationError(_("Someone else changed these records at the same time. Please try again.")) from exc
+    _overdue_refresh_on_commit(household)
     return household
 
 
@@ -252,6 +253,7 @@ def household_close(*, actor: Any, household: Household, reason: str, closed_on:
     household.closed_note = note
     household.full_clean()
     household.save()
+    _overdue_refresh_on_commit(household)
     return household
 
 
@@ -269,7 +271,17 @@ def household_reopen(*, actor: Any, household: Household, note: str) -> Househol
     household.closed_note = note.strip()
     household.full_clean()
     household.save()
+    _overdue_refresh_on_commit(household)
     return household
+
+
+def _overdue_refresh_on_commit(household: Household) -> None:
+    """The overdue engine re-evaluates the household after the commit: a new household takes its place in the
+    worklists, a closed one leaves them and its flags close, a death or a change of self-care changes which
+    rules apply — without waiting for the nightly run. (visits builds on households: imported here, late.)"""
+    from visits.services import household_refresh_on_commit
+
+    household_refresh_on_commit(household.pk)
 
 
 def household_access_record(

@@ -184,11 +184,23 @@ def _visit_validate(visit: Visit, *, today: date) -> None:
     visit.full_clean()
 
 
-def _household_refresh_on_commit(household_id: int) -> None:
-    """After the commit, the engine re-evaluates the household (its flags, its place in the worklist)."""
+def household_refresh_on_commit(household_id: int) -> None:
+    """After the commit, the engine re-evaluates the household (its flags, its place in the worklist).
+
+    Called after a visit is logged, corrected or deleted, and by the households app after a household is
+    registered, changed (members' deaths and self-care count), closed or reopened.
+    """
     from visits import tasks
 
     transaction.on_commit(lambda: _queue(tasks.overdue_refresh_household, household_id))
+
+
+def overdue_refresh_all_queue() -> None:
+    """Queue the engine over every household now (the nightly task), e.g. after a roster import changed
+    hundreds of households at once: set-based, seconds for a county. With the broker down, the night catches up."""
+    from visits import tasks
+
+    _queue(tasks.overdue_refresh_nightly)
 
 
 @contextmanager
@@ -247,7 +259,7 @@ def visit_record(
         followup_create(visit=visit, **spec)
     if visit.is_emergency:
         emergency_notify(visit=visit)
-    _household_refresh_on_commit(household.pk)
+    household_refresh_on_commit(household.pk)
     return visit
 
 
@@ -308,7 +320,7 @@ def visit_update(
         visit.save()
     if visit.is_emergency and not was_emergency:
         emergency_notify(visit=visit)
-    _household_refresh_on_commit(visit.household_id)
+    household_refresh_on_commit(visit.household_id)
     return visit
 
 
@@ -328,7 +340,7 @@ def visit_delete(*, user: Any, visit: Visit, reason: str, today: date | None = N
     household_id = visit.household_id
     with _audited(user, "visit_delete", reason=reason[:500]):
         visit.delete()
-    _household_refresh_on_commit(household_id)
+    household_refresh_on_commit(household_id)
 
 
 def followup_create(*, visit: Visit, action: str, due_on: date, owner: Any = None) -> FollowUp:

@@ -159,6 +159,7 @@ def roster_job_process(*, job_id: int) -> None:
     if importing and result.written:
         job.imported_at = timezone.now()
         _finish(job, status=Status.DONE)
+        _overdue_refresh_queue()
         access_event_record(
             actor=job.user,
             action=AccessEvent.Action.IMPORT,
@@ -189,6 +190,14 @@ def _finish(job: RosterImportJob, *, status: str, failure: str = "") -> None:
     job.progress = 100
     job.finished_at = timezone.now()
     job.save()
+
+
+def _overdue_refresh_queue() -> None:
+    """New and changed households take their place in the worklists and flags now, not at night.
+    (visits builds on households: imported here, late.)"""
+    from visits.services import overdue_refresh_all_queue
+
+    overdue_refresh_all_queue()
 
 
 def roster_files_delete_expired(*, now: datetime) -> int:

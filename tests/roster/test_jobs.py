@@ -19,6 +19,7 @@ from households.models import Household, Member
 from households.roster import jobs
 from households.roster.models import RosterImportJob
 from tests.roster.conftest import SAMPLE_NAMES, expected, outcome, sample_bytes
+from visits.models import HouseholdUrgency
 
 pytestmark = pytest.mark.django_db
 
@@ -67,6 +68,8 @@ def test_confirm_imports_and_the_history_shows_it(sample_county, client_for, dja
     assert job.status == "done"
     assert Household.objects.count() == 120
     assert Member.objects.count() == 240
+    # The overdue engine ran for the imported households: each has its place in the cadres' worklists.
+    assert HouseholdUrgency.objects.filter(household__county=sample_county.county).count() == 120
     event = AccessEvent.objects.get(action=AccessEvent.Action.IMPORT)
     assert event.actor == sample_county.staff
     assert event.target_label == "roster_persons_clean.xlsx"

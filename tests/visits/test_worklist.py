@@ -133,3 +133,29 @@ def test_pages_follow_the_order_in_a_constant_number_of_queries(client_for, pers
     assert len(both) == WORKLIST_PAGE_SIZE + 7
     overdue = sorted(f"N-{i:03d}" for i in range(WORKLIST_PAGE_SIZE + 7) if i < 3 or not i % 2)
     assert both == overdue + sorted(set(both) - set(overdue))
+
+
+def test_closing_a_household_closes_its_flags_and_leaves_the_worklist_at_once(
+    personas, area, rules, django_capture_on_commit_callbacks
+):
+    """The households app queues the one-household engine run: no waiting for the night."""
+    from households.services import household_close, household_reopen
+    from visits.models import OverdueFlag
+
+    only_rules(rules, "monthly_contact")
+    today = timezone.localdate()
+    household = HouseholdFactory(village=area.V1a, registered_on=OLD)
+    overdue_refresh(as_of=today)
+    assert OverdueFlag.objects.filter(household=household, closed_on__isnull=True).exists()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        household_close(actor=personas.county_staff, household=household, reason="moved_away", closed_on=today)
+
+    assert not OverdueFlag.objects.filter(household=household, closed_on__isnull=True).exists()
+    assert not HouseholdUrgency.objects.filter(household=household).exists()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        household_reopen(actor=personas.county_staff, household=household, note="moved back")
+
+    assert OverdueFlag.objects.filter(household=household, closed_on__isnull=True).exists()
+    assert HouseholdUrgency.objects.get(household=household).rank == HouseholdUrgency.Rank.OVERDUE
