@@ -8,6 +8,7 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -49,6 +50,14 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "is_manager": user.has_capability(Capability.MANAGE_USERS),
         "is_leader": user.role == Role.LEADER,
     }
+    if user.has_capability(Capability.VIEW_HOUSEHOLDS):
+        from households.selectors import household_area_summary
+
+        context["households"] = household_area_summary(user=user)
+    if user.has_capability(Capability.LOG_VISITS):
+        from visits.selectors import my_work_summary
+
+        context["my_work"] = my_work_summary(user=user, on=timezone.localdate())
     if user.has_capability(Capability.READ_AUDIT):
         from audit.selectors import access_event_list_for_user
 

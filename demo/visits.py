@@ -22,7 +22,7 @@ from contacts.models import Assignment, ServicePerson
 from households.models import Household
 from regions.models import Region
 from visits import periods
-from visits.models import Visit
+from visits.models import FollowUp, Visit
 
 M, P, R = Visit.Method, Visit.Purpose, Visit.VisitorRole
 
@@ -33,6 +33,8 @@ NEEDS = ["", "", "", "希望有人常来聊天", "需要送药上门", "申请�
 HELP = ["", "", "送去慰问品", "代办医保报销", "帮助联系家庭医生", "陪同就医", "送去生日蛋糕卡"]
 # Who makes a visit, by kind (role, weight); _on_duty then names the person of that role assigned to the
 # household on the day. The names stand only for visits nobody assigned could have made.
+# The engine runs of the weeks before today that the demo replays (flag ages, escalations).
+DEMO_ENGINE_HISTORY_WEEKS = 8
 ROUTINE = ([R.VILLAGE_CADRE, R.TOWN_LEADER, R.ASSOCIATION_MEMBER, R.VOLUNTEER], [65, 10, 15, 10])
 FESTIVAL = ([R.TOWN_LEADER, R.VILLAGE_CADRE, R.ASSOCIATION_MEMBER], [40, 35, 25])
 NAMES = {
@@ -98,6 +100,50 @@ def _household_visits(rng: random.Random, household: Household, *, start: date, 
             if first <= day <= today and rng.random() < 0.6 + care * 0.35:
                 visits.append(_visit(rng, household, day, M.HOME, P.FESTIVAL, _who(rng, FESTIVAL)))
     return visits
+
+
+# What a need found at a visit leads to (the follow-up action agreed).
+FOLLOW_UPS = {
+    "希望有人常来聊天": "安排志愿者每周上门陪伴聊天",
+    "需要送药上门": "联系家庭医生送药上门",
+    "申请临时救助": "协助提交临时救助申请",
+    "需要家政服务": "对接家政服务卡",
+    "想参加集体活动": "邀请参加暖心家园活动",
+}
+
+
+def _follow_ups_seed(*, seed: int, households: list[Household], today: date) -> int:
+    """Follow-up actions for some of the needs found in the last four months, owned by the visitor's login:
+    most of the older ones done, the recent ones open (some past their due date)."""
+    rows = []
+    visits = (
+        Visit.objects.filter(
+            household__in=households,
+            date__gte=today - timedelta(days=120),
+            needs__in=list(FOLLOW_UPS),
+            visitor_user__isnull=False,
+        )
+        .select_related("household")
+        .order_by("household__number", "date", "id")
+    )
+    for visit in visits:
+        rng = random.Random(f"{seed}:{visit.household.number}:{visit.date}:{visit.needs}")
+        if rng.random() < 0.4:
+            continue
+        due = visit.date + timedelta(days=rng.choice([7, 14, 21, 30]))
+        done = due <= today - timedelta(days=7) and rng.random() < 0.85
+        rows.append(
+            FollowUp(
+                visit=visit,
+                action=FOLLOW_UPS[visit.needs],
+                due_on=due,
+                owner_id=visit.visitor_user_id,
+                status=FollowUp.Status.DONE if done else FollowUp.Status.OPEN,
+                done_on=due - timedelta(days=rng.randrange(0, 7)) if done else None,
+                outcome="已落实" if done else "",
+            )
+        )
+    return len(FollowUp.objects.bulk_create(rows))
 
 
 def _on_duty(
@@ -166,6 +212,11 @@ def demo_visits_seed(*, seed: int, county: Region, today: date, years: int = 2) 
             created += len(Visit.objects.bulk_create(batch))
             batch = []
     created += len(Visit.objects.bulk_create(batch))
+    _follow_ups_seed(seed=seed, households=households, today=today)
+    # The nightly runs of the last weeks (one a week here), so that flags have the ages and escalations a
+    # county that has used the portal for a while sees; then today's.
+    for weeks in range(DEMO_ENGINE_HISTORY_WEEKS, 0, -1):
+        overdue_refresh(as_of=today - timedelta(weeks=weeks))
     overdue_refresh(as_of=today)
     notifications_refresh(as_of=today)
     coverage_snapshot_refresh(as_of=today)

@@ -3,7 +3,9 @@ timeline of everything that happened to the household.
 
 The timeline reads the audit trail (pghistory's HouseholdEvent and MemberEvent, two queries). Later apps
 (contacts, visits, benefits, medical) add their records by appending a provider to TIMELINE_PROVIDERS:
-a function ``(household) -> list[TimelineEntry]`` that runs a constant number of queries.
+a function ``(household) -> list[TimelineEntry]`` that runs a constant number of queries. In the same way
+they add tables to the case export (个案输出: the print page and the PDF) through CASE_TABLE_PROVIDERS:
+``(household, today) -> list[CaseTable]``, values already masked.
 """
 
 from __future__ import annotations
@@ -52,9 +54,28 @@ class TimelineEntry:
     title: str
     username: str = ""
     changes: list[Change] = field(default_factory=list)
+    # A record that has a day but no time (a visit): shown as the date only.
+    date_only: bool = False
+
+
+@dataclass
+class CaseTable:
+    """A table of the case export (print page and PDF) that another app contributes."""
+
+    key: str
+    title: str
+    header: list[str]
+    rows: list[list[str]]
+    empty: str = ""  # said instead of an empty table
 
 
 TIMELINE_PROVIDERS: list[Callable[[Household], list[TimelineEntry]]] = []
+CASE_TABLE_PROVIDERS: list[Callable[[Household, date], list[CaseTable]]] = []
+
+
+def case_tables(household: Household, *, today: date) -> list[CaseTable]:
+    """The tables other apps add to the case export, in the order the apps are installed."""
+    return [table for provider in CASE_TABLE_PROVIDERS for table in provider(household, today)]
 
 
 def _yes_no(value: bool) -> str:

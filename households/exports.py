@@ -125,8 +125,10 @@ def household_archive_pdf(
     members_table: list[list[str]],
     title: str,
     footer: str,
+    tables: Iterable[tuple[str, list[list[str]], str]] = (),
 ) -> bytes:
-    """An A4 PDF of one household: key/value sections, then the members table. Values arrive masked."""
+    """An A4 PDF of one household: key/value sections, the members table, then the other apps' tables
+    (title, rows with a header row first, what to say when there is no row). Values arrive masked."""
     from reportlab.lib import colors
     from reportlab.lib.pagesizes import A4
     from reportlab.lib.styles import ParagraphStyle
@@ -157,20 +159,21 @@ def household_archive_pdf(
         table = Table([[p(k), p(v)] for k, v in rows], colWidths=[45 * mm, 135 * mm])
         table.setStyle(grid)
         story.append(table)
-    if members_table:
-        story.append(p(_("Members"), heading))
-        data = [[p(cell, small) for cell in row] for row in members_table]
-        table = Table(data, repeatRows=1)
-        table.setStyle(
-            TableStyle(
-                [
-                    ("GRID", (0, 0), (-1, -1), 0.4, colors.grey),
-                    ("VALIGN", (0, 0), (-1, -1), "TOP"),
-                    ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#f3f3f3")),
-                ]
-            )
-        )
-        story.append(table)
+    header_grid = TableStyle(
+        [
+            ("GRID", (0, 0), (-1, -1), 0.4, colors.grey),
+            ("VALIGN", (0, 0), (-1, -1), "TOP"),
+            ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#f3f3f3")),
+        ]
+    )
+    for table_title, rows, empty in [(_("Members"), members_table, ""), *tables]:
+        story.append(p(table_title, heading))
+        if len(rows) > 1:
+            table = Table([[p(cell, small) for cell in row] for row in rows], repeatRows=1)
+            table.setStyle(header_grid)
+            story.append(table)
+        else:
+            story.append(p(empty, small))
     story.append(Spacer(1, 6 * mm))
     story.append(p(footer, small))
 

@@ -325,6 +325,9 @@ class Milestone:
     on: date
 
 
+ADULT_AGE = 18
+
+
 def data_quality_for_user(*, user: Any, today: date, limit: int = 50, days: int = 90) -> dict[str, Any]:
     """What needs fixing in the user's area (a constant number of queries)."""
     members = Member.objects.visible_to(user).select_related("household", "household__village")
@@ -333,9 +336,12 @@ def data_quality_for_user(*, user: Any, today: date, limit: int = 50, days: int 
     bad_id = active_alive.filter(
         Q(id_number__isnull=True) | Q(RawSQL(f"({_ID_CHECK_SQL})", [], output_field=BooleanField()))
     ).order_by("household__number", "id")
-    bad_phone = active_alive.filter(
-        Q(phone="") | ~Q(phone__regex=r"^(1[3-9][0-9]{9}|0[0-9]{2,3}-[0-9]{7,8}(-[0-9]{1,6})?)$")
-    ).order_by("household__number", "id")
+    # A child being raised by the grandparents (存三代) is reached through them: only adults need a phone.
+    bad_phone = (
+        active_alive.filter(Q(birth_date__isnull=True) | Q(birth_date__lte=years_before(today, ADULT_AGE)))
+        .filter(Q(phone="") | ~Q(phone__regex=r"^(1[3-9][0-9]{9}|0[0-9]{2,3}-[0-9]{7,8}(-[0-9]{1,6})?)$"))
+        .order_by("household__number", "id")
+    )
     households = Household.objects.visible_to(user)
     no_village = households.filter(village__isnull=True).select_related("county").order_by("number")
     no_living = (
@@ -379,3 +385,26 @@ def _milestone(member: Member, *, today: date, days: int) -> Milestone:
         if today <= birthday <= today + timedelta(days=days):
             return Milestone(member=member, age=age, on=birthday)
     return Milestone(member=member, age=0, on=today)
+
+
+@dataclass
+class AreaSummary:
+    """The households of a user's area at a glance (the home page)."""
+
+    active: int
+    death: int  # active households whose only child died (失独)
+    disability: int
+    closed: int
+    living_members: int
+
+
+def household_area_summary(*, user: Any) -> AreaSummary:
+    """Counts of the households and living members of the user's area (two queries on small indexes)."""
+    counts = Household.objects.visible_to(user).aggregate(
+        active=Count("pk", filter=Q(status=Household.Status.ACTIVE)),
+        death=Count("pk", filter=Q(status=Household.Status.ACTIVE, family_type=Household.FamilyType.DEATH)),
+        disability=Count("pk", filter=Q(status=Household.Status.ACTIVE, family_type=Household.FamilyType.DISABILITY)),
+        closed=Count("pk", filter=Q(status=Household.Status.CLOSED)),
+    )
+    living = Member.objects.visible_to(user).filter(alive=True, household__status=Household.Status.ACTIVE).count()
+    return AreaSummary(**counts, living_members=living)

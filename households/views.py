@@ -261,6 +261,7 @@ def household_print(request: HttpRequest, pk: int) -> HttpResponse:
     )
     context = _archive_context(request, household)
     context["printed_at"] = timezone.localtime()
+    context["case_tables"] = archive.case_tables(household, today=context["today"])
     return render(request, "households/print.html", context)
 
 
@@ -275,12 +276,14 @@ def household_pdf(request: HttpRequest, pk: int) -> HttpResponse:
         request=request,
         detail={"format": "pdf"},
     )
-    rows = archive.member_rows(household.members.all(), today=timezone.localdate())
+    today = timezone.localdate()
+    rows = archive.member_rows(household.members.all(), today=today)
     printed = timezone.localtime()
     content = exports.household_archive_pdf(
         household=household,
         sections=[(s.title, s.rows) for s in archive.archive_sections(household)],
         members_table=archive.members_table(rows),
+        tables=[(t.title, [t.header, *t.rows], t.empty) for t in archive.case_tables(household, today=today)],
         title=_("Household archive %(number)s") % {"number": household.number},
         footer=_(
             "Printed by %(user)s on %(at)s. Confidential personal information of a special family: "

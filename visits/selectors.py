@@ -6,12 +6,12 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from django.db.models import F, Max, Prefetch, QuerySet, Value
+from django.db.models import Count, F, Max, Prefetch, Q, QuerySet, Value
 from django.db.models.functions import Coalesce
 
 from accounts.roles import Role
 from accounts.scope import get_visible_or_404, user_scope_path
-from households.models import Household
+from households.models import Household, Member
 from visits.models import FollowUp, HouseholdUrgency, Notification, OverdueFlag, Rule, RuleSet, Visit
 
 
@@ -38,6 +38,7 @@ class WorkItem:
     reminders: list[OverdueFlag] = field(default_factory=list)
     next_due: date | None = None
     last_visit: date | None = None
+    members: list[str] = field(default_factory=list)  # the living members' names, as the cadre knows them
 
 
 def my_households_queryset(*, user: Any, on: date) -> QuerySet[Household]:
@@ -74,7 +75,8 @@ def my_households(*, user: Any, on: date) -> QuerySet[Household]:
 
 
 def work_items(*, households: list[Household], on: date) -> list[WorkItem]:
-    """A page of the worklist with the open flags and the last contact of each household (two queries)."""
+    """A page of the worklist with the open flags, the last contact and the living members' names of each
+    household (three queries)."""
     ids = [h.pk for h in households]
     items = {h.pk: WorkItem(household=h) for h in households}
     for h in households:
@@ -82,6 +84,9 @@ def work_items(*, households: list[Household], on: date) -> list[WorkItem]:
         items[h.pk].next_due = urgency.next_due if urgency else None
     for household_id, last in last_visit_dates(household_ids=ids, on=on).items():
         items[household_id].last_visit = last
+    members = Member.objects.filter(household_id__in=ids, alive=True).order_by("household_id", "id")
+    for household_id, name in members.values_list("household_id", "name"):
+        items[household_id].members.append(name)
     for flag in OverdueFlag.objects.open().filter(household_id__in=ids).select_related("rule").order_by("opened_on"):
         item = items[flag.household_id]
         (item.overdue if flag.rule.mode == Rule.Mode.OVERDUE else item.reminders).append(flag)
@@ -125,6 +130,54 @@ def open_flags_for_household(*, household: Household) -> list[OverdueFlag]:
     return list(OverdueFlag.objects.open().filter(household=household).select_related("rule"))
 
 
+@dataclass
+class VisitStatus:
+    """Where one household stands with its visits: the archive's panel."""
+
+    overdue: list[OverdueFlag]
+    reminders: list[OverdueFlag]
+    last_contact: date | None  # any method
+    last_home_visit: date | None
+    last_doctor_visit: date | None  # by a family doctor, any method
+    next_due: date | None  # as of the engine's last run for the household
+    follow_ups: list[FollowUp]  # open, soonest due first
+
+
+def household_visit_status(*, household: Household, on: date) -> VisitStatus:
+    """The household's open flags, latest contacts, next due date and open follow-ups (four queries)."""
+    flags = open_flags_for_household(household=household)
+    last = Visit.objects.filter(household=household, date__lte=on).aggregate(
+        contact=Max("date"),
+        home=Max("date", filter=Q(method=Visit.Method.HOME)),
+        doctor=Max("date", filter=Q(visitor_role=Visit.VisitorRole.FAMILY_DOCTOR)),
+    )
+    urgency = HouseholdUrgency.objects.filter(household=household).first()
+    follow_ups = list(
+        FollowUp.objects.filter(visit__household=household, status=FollowUp.Status.OPEN)
+        .select_related("owner", "visit")
+        .order_by("due_on", "id")
+    )
+    return VisitStatus(
+        overdue=[f for f in flags if f.rule.mode == Rule.Mode.OVERDUE],
+        reminders=[f for f in flags if f.rule.mode == Rule.Mode.REMINDER],
+        last_contact=last["contact"],
+        last_home_visit=last["home"],
+        last_doctor_visit=last["doctor"],
+        next_due=urgency.next_due if urgency else None,
+        follow_ups=follow_ups,
+    )
+
+
+def follow_ups_for_user(*, user: Any, limit: int = 20) -> QuerySet[FollowUp]:
+    """The open follow-up actions a user owns, inside their area, the soonest due first."""
+    return (
+        FollowUp.objects.visible_to(user)
+        .filter(owner=user, status=FollowUp.Status.OPEN, visit__household__status=Household.Status.ACTIVE)
+        .select_related("visit__household__village")
+        .order_by("due_on", "id")[:limit]
+    )
+
+
 def inbox_for_user(*, user: Any, limit: int = 100) -> QuerySet[Notification]:
     return Notification.objects.filter(user=user).select_related("household")[:limit]
 
@@ -154,3 +207,34 @@ def rule_set_for_user(*, user: Any) -> RuleSet | None:
 def rule_get_for_user(*, user: Any, pk: int) -> Rule:
     """A rule of the user's own county, or 404 (another county's rules are outside the area)."""
     return get_visible_or_404(Rule.objects.select_related("rule_set__county"), user, pk=pk)
+
+
+@dataclass
+class MyWork:
+    """What waits for a user who visits (the home page)."""
+
+    households: int
+    overdue: int  # of them, with an open overdue flag (as of the engine's last run)
+    follow_ups: int  # open follow-up actions they own
+    follow_ups_late: int  # … past their due date
+    unread: int
+
+
+def my_work_summary(*, user: Any, on: date) -> MyWork:
+    """Counts for "my households", "my follow-ups" and the inbox (four queries)."""
+    mine = my_households_queryset(user=user, on=on)
+    counts = mine.aggregate(
+        households=Count("pk"), overdue=Count("pk", filter=Q(urgency__rank=HouseholdUrgency.Rank.OVERDUE))
+    )
+    follow_ups = (
+        FollowUp.objects.visible_to(user)
+        .filter(owner=user, status=FollowUp.Status.OPEN, visit__household__status=Household.Status.ACTIVE)
+        .aggregate(open=Count("pk"), late=Count("pk", filter=Q(due_on__lt=on)))
+    )
+    return MyWork(
+        households=counts["households"],
+        overdue=counts["overdue"],
+        follow_ups=follow_ups["open"],
+        follow_ups_late=follow_ups["late"],
+        unread=unread_count(user=user),
+    )

@@ -43,6 +43,7 @@ def visit_timeline(household: Household) -> list[TimelineEntry]:
                 title=f"{visit.get_method_display()} · {visit.get_purpose_display()} · {visit.visitor_name}",
                 username=visit.visitor_user.username if visit.visitor_user_id else "",
                 changes=changes,
+                date_only=True,
             )
         )
     return entries + visit_corrections(household)

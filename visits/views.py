@@ -38,7 +38,12 @@ def my_households(request: HttpRequest) -> HttpResponse:
         request.GET.get("page")
     )
     items = selectors.work_items(households=list(page.object_list), on=today)
-    return render(request, "visits/my_households.html", {"items": items, "page_obj": page, "today": today})
+    follow_ups = list(selectors.follow_ups_for_user(user=request.user)) if page.number == 1 else []
+    return render(
+        request,
+        "visits/my_households.html",
+        {"items": items, "page_obj": page, "today": today, "follow_ups": follow_ups},
+    )
 
 
 @login_required
@@ -161,6 +166,8 @@ def household_visits(request: HttpRequest, pk: int) -> HttpResponse:
             "visits": visits,
             "correctable": {v.pk for v in visits if v.correctable_by(request.user, today=today)},
             "flags": selectors.open_flags_for_household(household=household),
+            "may_log": request.user.has_capability(Capability.LOG_VISITS) and household.is_active,
+            "may_view_archive": request.user.has_capability(Capability.VIEW_HOUSEHOLDS),
         },
     )
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -14,7 +14,7 @@ from demo.services import demo_households_seed
 from demo.visits import demo_visits_seed
 from regions.models import Region
 from tests.factories import UserFactory
-from visits.models import Visit
+from visits.models import FollowUp, OverdueFlag, Visit
 
 pytestmark = pytest.mark.django_db
 
@@ -94,3 +94,18 @@ def test_demo_visits_are_the_same_for_the_same_seed(county):
     demo_visits_seed(seed=5, county=county, today=TODAY)
 
     assert snapshot() == first
+
+
+def test_demo_flags_have_the_ages_of_a_county_in_use_and_follow_ups_wait(county):
+    demo_visits_seed(seed=5, county=county, today=TODAY)
+
+    open_flags = OverdueFlag.objects.open()
+    assert open_flags.filter(opened_on__lte=TODAY - timedelta(days=30)).exists()  # the weeks replayed
+    assert open_flags.filter(escalation_level__gte=1).exists()
+    follow_ups = FollowUp.objects.filter(visit__household__county=county)
+    assert follow_ups.filter(status="open").exists()
+    assert follow_ups.filter(status="done").exists()
+    assert all(f.owner_id == f.visit.visitor_user_id for f in follow_ups.select_related("visit"))
+    count = follow_ups.count()
+    assert demo_visits_seed(seed=5, county=county, today=TODAY) == 0
+    assert follow_ups.count() == count  # run again: no follow-up twice

@@ -25,6 +25,9 @@ def test_each_problem_is_listed(client_for, personas, area, homes, monkeypatch):
         id_number=bad_check.id_number[:17] + ("0" if bad_check.id_number[17] != "0" else "1")
     )
     no_phone = MemberFactory(household=homes.v2a, role="other", phone="", name="无电话")
+    grandchild = MemberFactory(
+        household=homes.v1a, role="grandchild", phone="", birth_date=date(2012, 3, 1), name="孙辈"
+    )
     orphan = HouseholdFactory(village=area.V1a, number="630101-00009")
     MemberFactory(household=orphan, alive=False, death_date=date(2024, 1, 1))
     homeless = HouseholdFactory(village=None, county=area.C, number="630101-00010")
@@ -38,6 +41,7 @@ def test_each_problem_is_listed(client_for, personas, area, homes, monkeypatch):
     quality = _quality(client_for(personas.county_staff))
     assert {m.pk for m in quality["bad_id"].rows} == {no_id.pk, bad_check.pk}
     assert no_phone.pk in {m.pk for m in quality["bad_phone"].rows}
+    assert grandchild.pk not in {m.pk for m in quality["bad_phone"].rows}  # a child is reached through the adults
     assert [h.pk for h in quality["no_village"].rows] == [homeless.pk]
     assert [h.pk for h in quality["no_living"].rows] == [orphan.pk]
     milestones = {(m.member.pk, m.age, m.on) for m in quality["milestones"].rows}

@@ -1,0 +1,71 @@
+"""The household's visits in the case export (households.archive.CASE_TABLE_PROVIDERS)."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from django.utils.translation import gettext as _
+
+from households.archive import CaseTable
+from households.models import Household
+from visits.forms import VISIT_NOTES
+from visits.models import Visit
+from visits.selectors import household_visit_status, visit_list_for_household
+
+CASE_VISIT_DAYS = 365  # the case export lists the visits of the last year …
+CASE_VISIT_LIMIT = 60  # … at most this many
+
+
+def visits_case_tables(household: Household, today: date) -> list[CaseTable]:
+    """Where the household stands (open flags, follow-ups) and its visits of the last year (six queries)."""
+    status = household_visit_status(household=household, on=today)
+    flags = [
+        [
+            flag.summary,
+            flag.opened_on.isoformat(),
+            flag.get_escalation_level_display() if flag.escalation_level else "",
+        ]
+        for flag in status.overdue + status.reminders
+    ]
+    follow_ups = [
+        [f.action, f.due_on.isoformat(), (f.owner.get_full_name() or f.owner.username) if f.owner else ""]
+        for f in status.follow_ups
+    ]
+    since = today - timedelta(days=CASE_VISIT_DAYS)
+    visits = [
+        v for v in visit_list_for_household(household=household, limit=CASE_VISIT_LIMIT) if since <= v.date <= today
+    ]
+    labels = {name: str(Visit._meta.get_field(name).verbose_name) for name in VISIT_NOTES}
+    visit_rows = [
+        [
+            v.date.isoformat(),
+            v.get_method_display(),
+            v.get_purpose_display(),
+            v.visitor_name,
+            "\n".join(f"{labels[name]}: {getattr(v, name)}" for name in VISIT_NOTES if getattr(v, name)),
+        ]
+        for v in visits
+    ]
+    return [
+        CaseTable(
+            key="flags",
+            title=_("Open overdue flags and reminders"),
+            header=[_("Rule"), _("Opened on"), _("Escalated to")],
+            rows=flags,
+            empty=_("None: every rule is kept."),
+        ),
+        CaseTable(
+            key="follow_ups",
+            title=_("Open follow-up actions"),
+            header=[_("Follow-up action"), _("Due"), _("Owner")],
+            rows=follow_ups,
+            empty=_("None."),
+        ),
+        CaseTable(
+            key="visits",
+            title=_("Visits of the last 12 months"),
+            header=[_("Date"), _("Method"), _("Purpose"), _("Visitor"), _("What was found and done")],
+            rows=visit_rows,
+            empty=_("No visit logged in the last 12 months."),
+        ),
+    ]
