@@ -349,7 +349,7 @@ def village_cards(request: HttpRequest, pk: int) -> HttpResponse:
 def _bulk_message(request: HttpRequest, result: services.BulkResult) -> None:
     messages.success(
         request,
-        _("%(assigned)d terms started, %(ended)d ended, %(unchanged)d unchanged.")
+        _("Terms started: %(assigned)d; ended: %(ended)d; unchanged: %(unchanged)d.")
         % {"assigned": result.assigned, "ended": result.ended, "unchanged": result.unchanged},
     )
     if result.skipped:

@@ -547,10 +547,10 @@ def notifications_deliver(*, limit: int = 500) -> int:
                 user = notes[0].user
                 body = "\n".join(n.message for n in notes)
                 if user.email:
-                    subject = _("Special families portal: %(n)s new messages") % {"n": len(notes)}
+                    subject = _("Special families portal: new messages (%(n)s)") % {"n": len(notes)}
                     email_send(to=user.email, subject=subject, body=body)
                 if user.phone:
-                    channel.send(phone=user.phone, text=_("%(n)s new messages in the portal.") % {"n": len(notes)})
+                    channel.send(phone=user.phone, text=_("New messages in the portal: %(n)s.") % {"n": len(notes)})
         ids = [n.pk for notes in by_user.values() for n in notes]
         Notification.objects.filter(pk__in=ids).update(delivered_at=timezone.now())
     return len(ids)
