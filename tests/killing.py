@@ -6,6 +6,10 @@ the child starts, the test holds an ACCESS EXCLUSIVE lock on a table the child w
 (``TableLock``); once the child's backend waits for that lock it has written part of its work, uncommitted,
 and the test kills the child with SIGKILL. When the lock is released the backend finds its client gone and
 rolls the transaction back. No sleep synchronises anything: every wait polls the database with a timeout.
+
+The child is a management command (``manage``) or a real Celery worker (``worker``, settings in
+tests/worker_settings.py) that takes the tasks the test sends (``celery_sends_to``) from kombu's filesystem
+transport in a folder of the test's own.
 """
 
 from __future__ import annotations
@@ -21,10 +25,9 @@ from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import quote
 
-from django.conf import settings
 from django.db import connection
 
-ROOT = Path(settings.BASE_DIR)
+ROOT = Path(__file__).resolve().parent.parent
 # The application_name of the children's connections: how the tests find their backends.
 CHILD = "killed-worker-test"
 # Generous for a loaded two-core machine; each poll returns as soon as its condition holds.
@@ -85,6 +88,47 @@ def started(argv: list[str], *, log: Path, env: dict[str, str] | None = None) ->
 
 def manage(*args: str) -> list[str]:
     return [sys.executable, str(ROOT / "manage.py"), *args]
+
+
+def filesystem_broker_options(folder: Path) -> dict[str, Any]:
+    """Kombu's filesystem transport in ``folder``: what the test sends and the worker it starts reads."""
+    return {
+        "data_folder_in": str(folder / "queue"),
+        "data_folder_out": str(folder / "queue"),
+        "processed_folder": str(folder / "processed"),
+        "control_folder": str(folder / "control"),
+        "store_processed": False,
+        "polling_interval": 0.1,
+    }
+
+
+def worker(folder: Path) -> tuple[list[str], dict[str, str]]:
+    """A real Celery worker on the test database (one prefork process) reading the queue in ``folder``."""
+    argv = [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool=prefork", "--concurrency=1"]
+    argv += ["--without-gossip", "--without-mingle", "--without-heartbeat", "--loglevel=INFO", f"--hostname={CHILD}@%h"]
+    return argv, child_env(DJANGO_SETTINGS_MODULE="tests.worker_settings", TEST_CELERY_QUEUE=str(folder))
+
+
+@contextmanager
+def celery_sends_to(folder: Path) -> Iterator[None]:
+    """The test process's Celery app sends tasks to ``folder`` (for a worker) instead of running them eagerly."""
+    from config.celery_app import app
+
+    for name in ("queue", "processed", "control"):
+        (folder / name).mkdir(parents=True, exist_ok=True)
+    conf = app.conf
+    saved = (conf.task_always_eager, conf.broker_url, conf.broker_transport_options, app._pool)
+    conf.task_always_eager = False
+    conf.broker_url = "filesystem://"
+    conf.broker_transport_options = filesystem_broker_options(folder)
+    app._pool = app.amqp._producer_pool = None
+    try:
+        yield
+    finally:
+        if app._pool is not None:
+            app._pool.force_close_all()
+        conf.task_always_eager, conf.broker_url, conf.broker_transport_options, app._pool = saved
+        app.amqp._producer_pool = None
 
 
 def _query(sql: str, params: list[Any] | None = None) -> list[tuple]:
