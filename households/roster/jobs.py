@@ -2,13 +2,18 @@
 
 Each step that reads the file runs in a Celery task that takes the job id and calls ``roster_job_process``.
 A job is queued after commit; when the broker is down the row simply stays queued and
-``roster_jobs_requeue`` (beat, and the job page) sends it again later (SECURITY.md "Faults").
+``roster_jobs_requeue`` (beat, and the job page) sends it again later. When the worker process running a step
+dies, the broker sends the task again (``acks_late``, ``reject_on_worker_lost``) and the step runs again from
+the start: the job's lock tells a dead worker from a live one (SECURITY.md "Faults").
 """
 
 from __future__ import annotations
 
 import logging
 import secrets
+import zlib
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -17,7 +22,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
-from django.db import transaction
+from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -33,6 +38,8 @@ logger = logging.getLogger(__name__)
 Status = RosterImportJob.Status
 # A pending job whose task has not started after this long is sent again (the broker may have been down).
 REQUEUE_AFTER = timedelta(minutes=1)
+# The advisory lock a worker holds on the job it runs (the two-key form: int4 keys, the job id the second).
+JOB_LOCK = zlib.crc32(b"households.roster_job") & 0x7FFFFFFF
 
 
 def roster_job_create(*, user: Any, upload: UploadedFile) -> RosterImportJob:
@@ -110,13 +117,29 @@ def roster_jobs_requeue(*, now: datetime) -> int:
     return len(stale)
 
 
+@contextmanager
+def _job_lock(job_id: int) -> Iterator[None]:
+    """Hold the job's lock while running it. A PostgreSQL session lock: a worker that dies loses it with its
+    connection, once the backend has rolled back what the worker had written. So a task delivered again waits
+    here until whoever ran the job before has finished, or is gone."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_lock(%s, %s)", [JOB_LOCK, job_id])
+    try:
+        yield
+    finally:
+        with suppress(DatabaseError), connection.cursor() as cursor:  # a lost connection has freed it already
+            cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [JOB_LOCK, job_id])
+
+
 def _claim(job_id: int) -> RosterImportJob | None:
-    """Take a pending job (safe when the task is delivered twice: the second finds nothing to do)."""
+    """Take a pending job, or a running one: the caller holds the job's lock, so whoever was running it died, and
+    the task that ``acks_late`` and ``reject_on_worker_lost`` sent back runs the step again from the start.
+    A task delivered twice finds the job finished and does nothing."""
     with transaction.atomic():
-        job = RosterImportJob.objects.select_for_update(skip_locked=True).filter(pk=job_id).first()
-        if job is None or job.status not in RosterImportJob.PENDING:
+        job = RosterImportJob.objects.select_for_update().filter(pk=job_id).first()
+        if job is None or job.status not in (*RosterImportJob.PENDING, *RosterImportJob.RUNNING):
             return None
-        job.status = Status.CHECKING if job.status == Status.QUEUED else Status.IMPORTING
+        job.status = Status.CHECKING if job.status in (Status.QUEUED, Status.CHECKING) else Status.IMPORTING
         job.started_at = timezone.now()
         job.progress = 5
         job.save(update_fields=["status", "started_at", "progress"])
@@ -125,6 +148,11 @@ def _claim(job_id: int) -> RosterImportJob | None:
 
 def roster_job_process(*, job_id: int) -> None:
     """Check (QUEUED) or import (CONFIRMED) the job's file. The body of the Celery task."""
+    with _job_lock(job_id):
+        _process(job_id)
+
+
+def _process(job_id: int) -> None:
     job = _claim(job_id)
     if job is None:
         return

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import io
+import threading
 from datetime import timedelta
 from pathlib import Path
 from unittest import mock
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 from kombu.exceptions import OperationalError
@@ -18,6 +20,7 @@ from audit.models import AccessEvent
 from households.models import Household, Member
 from households.roster import jobs
 from households.roster.models import RosterImportJob
+from tests.killing import TIMEOUT, poll
 from tests.roster.conftest import SAMPLE_NAMES, expected, outcome, sample_bytes
 from visits.models import HouseholdUrgency
 
@@ -148,6 +151,76 @@ def test_a_task_delivered_twice_checks_once(sample_county, client_for, django_ca
     jobs.roster_job_process(job_id=job.pk)
     job.refresh_from_db()
     assert job.finished_at == finished
+
+
+def test_a_task_sent_back_after_its_worker_died_imports_the_file(
+    sample_county, client_for, django_capture_on_commit_callbacks
+):
+    """The worker process importing died (tests/roster/test_killed_worker.py kills one): the job says importing,
+    nobody holds its lock, and the task the broker sends back imports the file from the start."""
+    job = upload(client_for(sample_county.staff), "roster_couples", django_capture_on_commit_callbacks)
+    RosterImportJob.objects.filter(pk=job.pk).update(status="importing", started_at=timezone.now())
+
+    jobs.roster_job_process(job_id=job.pk)
+
+    job.refresh_from_db()
+    assert job.status == "done"
+    assert Household.objects.count() == expected("roster_couples")["households"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_task_sent_again_while_a_worker_runs_the_job_waits_for_it_and_does_nothing(sample_county):
+    job = jobs.roster_job_create(
+        user=sample_county.staff, upload=SimpleUploadedFile("couples.xlsx", sample_bytes("roster_couples"))
+    )
+    job.refresh_from_db()  # checked at once (eager)
+    checked = job.finished_at
+    # A live worker importing the job: it holds the job's lock.
+    live = connection.get_new_connection(connection.get_connection_params())
+    live.autocommit = True
+    errors: list[BaseException] = []
+
+    def deliver_again() -> None:
+        try:
+            jobs.roster_job_process(job_id=job.pk)
+        except BaseException as exc:  # reported below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=deliver_again)
+    try:
+        with live.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_lock(%s, %s)", [jobs.JOB_LOCK, job.pk])
+        RosterImportJob.objects.filter(pk=job.pk).update(status="importing", started_at=timezone.now())
+        thread.start()
+        poll(
+            lambda: waiting_for_advisory_lock(jobs.JOB_LOCK, job.pk),
+            what="the second delivery to wait for the job's lock",
+        )
+        # The live worker finishes the job and lets go.
+        RosterImportJob.objects.filter(pk=job.pk).update(status="done", progress=100)
+        with live.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [jobs.JOB_LOCK, job.pk])
+        thread.join(timeout=TIMEOUT)
+    finally:
+        live.close()
+
+    assert not thread.is_alive()
+    assert errors == []
+    job.refresh_from_db()
+    assert (job.status, job.finished_at) == ("done", checked)  # the second delivery changed nothing
+    assert Household.objects.count() == 0
+
+
+def waiting_for_advisory_lock(key1: int, key2: int) -> bool:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND classid = %s AND objid = %s "
+            "AND objsubid = 2 AND NOT granted",
+            [key1, key2],
+        )
+        return cursor.fetchone()[0] == 1
 
 
 def test_uploaded_files_are_deleted_after_the_retention_period(
