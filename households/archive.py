@@ -67,6 +67,7 @@ class CaseTable:
     header: list[str]
     rows: list[list[str]]
     empty: str = ""  # said instead of an empty table
+    widths: list[int] | None = None  # relative column widths in the PDF (None: equal)
 
 
 TIMELINE_PROVIDERS: list[Callable[[Household], list[TimelineEntry]]] = []

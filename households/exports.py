@@ -125,10 +125,11 @@ def household_archive_pdf(
     members_table: list[list[str]],
     title: str,
     footer: str,
-    tables: Iterable[tuple[str, list[list[str]], str]] = (),
+    tables: Iterable[tuple[str, list[list[str]], str, list[int] | None]] = (),
 ) -> bytes:
     """An A4 PDF of one household: key/value sections, the members table, then the other apps' tables
-    (title, rows with a header row first, what to say when there is no row). Values arrive masked."""
+    (title, rows with a header row first, what to say when there is no row, relative column widths or None).
+    Values arrive masked."""
     from reportlab.lib import colors
     from reportlab.lib.pagesizes import A4
     from reportlab.lib.styles import ParagraphStyle
@@ -166,10 +167,13 @@ def household_archive_pdf(
             ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#f3f3f3")),
         ]
     )
-    for table_title, rows, empty in [(_("Members"), members_table, ""), *tables]:
+    # name, role, sex, age, ID number, phone, alive, self-care, health
+    member_widths = [3, 2, 1, 1, 5, 4, 3, 3, 5]
+    for table_title, rows, empty, widths in [(_("Members"), members_table, "", member_widths), *tables]:
         story.append(p(table_title, heading))
         if len(rows) > 1:
-            table = Table([[p(cell, small) for cell in row] for row in rows], repeatRows=1)
+            col_widths = [180 * mm * w / sum(widths) for w in widths] if widths else None
+            table = Table([[p(cell, small) for cell in row] for row in rows], colWidths=col_widths, repeatRows=1)
             table.setStyle(header_grid)
             story.append(table)
         else:

@@ -283,7 +283,7 @@ def household_pdf(request: HttpRequest, pk: int) -> HttpResponse:
         household=household,
         sections=[(s.title, s.rows) for s in archive.archive_sections(household)],
         members_table=archive.members_table(rows),
-        tables=[(t.title, [t.header, *t.rows], t.empty) for t in archive.case_tables(household, today=today)],
+        tables=[(t.title, [t.header, *t.rows], t.empty, t.widths) for t in archive.case_tables(household, today=today)],
         title=_("Household archive %(number)s") % {"number": household.number},
         footer=_(
             "Printed by %(user)s on %(at)s. Confidential personal information of a special family: "

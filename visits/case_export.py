@@ -53,6 +53,7 @@ def visits_case_tables(household: Household, today: date) -> list[CaseTable]:
             header=[_("Rule"), _("Opened on"), _("Escalated to")],
             rows=flags,
             empty=_("None: every rule is kept."),
+            widths=[6, 2, 2],
         ),
         CaseTable(
             key="follow_ups",
@@ -60,6 +61,7 @@ def visits_case_tables(household: Household, today: date) -> list[CaseTable]:
             header=[_("Follow-up action"), _("Due"), _("Owner")],
             rows=follow_ups,
             empty=_("None."),
+            widths=[6, 2, 2],
         ),
         CaseTable(
             key="visits",
@@ -67,5 +69,6 @@ def visits_case_tables(household: Household, today: date) -> list[CaseTable]:
             header=[_("Date"), _("Method"), _("Purpose"), _("Visitor"), _("What was found and done")],
             rows=visit_rows,
             empty=_("No visit logged in the last 12 months."),
+            widths=[2, 2, 2, 2, 7],
         ),
     ]
