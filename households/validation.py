@@ -144,14 +144,22 @@ def id_number_parse(value: Any, *, today: date | None = None) -> IdNumber:
 
 
 def id_number_check_consistency(info: IdNumber, *, sex: str = "", birth_date: date | None = None) -> None:
-    """Sex and birth date given beside an ID number must agree with it (ROSTER.md: an error, not a fix)."""
+    """Sex and birth date given beside an ID number must agree with it (ROSTER.md: an error, not a fix).
+
+    A birth date written without its day (``MonthDate``: 1965.3 in a 出生年月 column) agrees with the
+    number when the year and the month do.
+    """
     errors: dict[str, ValidationError] = {}
     if sex and sex != info.sex:
         errors["sex"] = ValidationError(
             _("The sex does not match the ID number."),
             code="sex_mismatch",
         )
-    if birth_date and birth_date != info.birth_date:
+    if birth_date and (
+        (birth_date.year, birth_date.month) != (info.birth_date.year, info.birth_date.month)
+        if isinstance(birth_date, MonthDate)
+        else birth_date != info.birth_date
+    ):
         errors["birth_date"] = ValidationError(
             _("The birth date does not match the ID number (%(date)s)."),
             code="birth_date_mismatch",
@@ -232,6 +240,17 @@ def phone_is_valid(value: str) -> bool:
 # Dates: Excel dates, 1965-03-02, 1965-3-2, 1965/3/2, 1965.03.02, 1965.3, 19650302, 1965年3月2日
 # ---------------------------------------------------------------------------------------------------
 
+
+class MonthDate(date):
+    """A date written to the month only (1965.3, 1965年3月): the 1st of that month, known to be month-precise.
+
+    It is a ``date`` everywhere (stored, compared, formatted as the 1st); only the check of a birth-date column
+    against the ID number (``id_number_check_consistency``) compares its year and month alone.
+    """
+
+    __slots__ = ()
+
+
 _EXCEL_EPOCH = date(1899, 12, 30)  # the 1900 date system, with its leap-year bug already absorbed
 _DATE_PATTERNS = (
     re.compile(r"(?P<y>[0-9]{4})[-/.](?P<m>[0-9]{1,2})[-/.](?P<d>[0-9]{1,2})"),
@@ -278,8 +297,11 @@ def _date_from_text(text: str) -> date:
     for pattern in _DATE_PATTERNS:
         match = pattern.fullmatch(text)
         if match:
+            day = match.groupdict().get("d")
             try:
-                return date(int(match["y"]), int(match["m"]), int(match.groupdict().get("d") or 1))
+                if day is None:
+                    return MonthDate(int(match["y"]), int(match["m"]), 1)
+                return date(int(match["y"]), int(match["m"]), int(day))
             except ValueError:
                 break
     raise _date_error()
