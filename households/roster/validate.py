@@ -337,17 +337,28 @@ class Converter:
 # ---------------------------------------------------------------------------------------------------
 
 
-def _skip(row: list[Any]) -> bool:
-    """Blank rows, totals rows (合计/总计) and a header repeated on a printed page are skipped."""
-    filled = [v for v in row[:4] if v is not None and not (isinstance(v, str) and not v.strip())]
-    if not filled:
-        return all(_blank(v) for v in row)
-    for value in filled[:2]:
-        text = value if type(value) is str else str(value)
-        # 合计, 总计 and 小计 all hold 计: the cheap test first (a sequence number or a household number).
-        if "计" in text and text.strip().replace(" ", "").startswith(TOTAL_WORDS):
-            return True
-    return False
+def _skip(row: list[Any], sequence: frozenset[int] = frozenset()) -> bool:
+    """Blank rows and totals rows (合计/总计) are skipped.
+
+    A row is blank when nothing but its sequence number (序号, the ``sequence`` columns) is filled: templates
+    come numbered far below the last person. It is a totals row when one of its first two filled cells,
+    sequence column included, starts with 合计 / 总计 / 小计, however spaced ("合  计" is aligned by hand).
+    """
+    words = 0
+    content = False
+    for index, value in enumerate(row):
+        if value is None or (type(value) is str and (not value or value.isspace())):
+            continue
+        if words < 2:
+            words += 1
+            # All three hold 计: the cheap test first (a sequence number or a household number has none).
+            if type(value) is str and "计" in value and "".join(value.split()).startswith(TOTAL_WORDS):
+                return True
+        if index not in sequence:
+            content = True
+            if words == 2:
+                return False
+    return not content
 
 
 class SheetReader:
@@ -412,11 +423,12 @@ class SheetReader:
                     )
                 )
         name_column = header.column("name") or header.column("name", "M")
+        sequence = frozenset(c.index for c in header.columns if not c.field)
         rows = sheet.rows
         indexes = []
         for index in range(header.first_data_row, len(rows)):
             row = rows[index]
-            if _skip(row) or (name_column and _cell(row, name_column.index) in REPEATED_HEADER):
+            if _skip(row, sequence) or (name_column and _cell(row, name_column.index) in REPEATED_HEADER):
                 continue
             indexes.append(index)
         used = [c for c in header.columns if c.field and c.field != "remarks"]

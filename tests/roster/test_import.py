@@ -164,3 +164,21 @@ def test_the_template_has_text_columns_drop_downs_and_notes():
     assert '"自理,半失能,失能"' in lists
     assert '"是,否"' in lists
     assert "填表说明" in workbook.sheetnames
+
+
+def test_sequence_only_rows_and_spaced_or_indented_totals_rows_are_skipped(sample_county):
+    """A template numbered below the last person, 合计 aligned with full-width spaces or under 姓名."""
+    header = ["序号", "户编号", "乡镇", "村", "姓名", "身份证号码", "家庭类别"]
+    data = make_workbook(
+        [
+            header,
+            [1, "90001", "人民街街道", "东关社区", "王建", "630103195001011233", "失独"],
+            [2, None, None, None, None, None, None],
+            [None, "合\u3000\u3000计", None, None, None, None, "1户"],
+            [None, None, None, None, "总 计", None, "1人"],
+            [3],
+        ]
+    )
+    result = run(data, sample_county.county, dry_run=True)
+    assert result.valid, [e.as_dict() for e in result.errors]
+    assert result.plan.members.created == 1
