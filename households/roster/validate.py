@@ -163,9 +163,17 @@ class RegionIndex:
         self._cache: dict[tuple[Any, Any], tuple[Region | None, str, str]] = {}
 
     @staticmethod
-    def _closest(name: str, names: list[str]) -> str:
-        close = difflib.get_close_matches(name, names, n=3, cutoff=0.3)
-        return "、".join(close) if close else "—"
+    def _closest(name: str, names: dict[str, str]) -> str:
+        """The (up to) three names most like ``name``, as the region list writes them.
+
+        ``names`` maps each matching key to its name. When none is even a little alike, the three best are
+        still named: the user needs to see what the region list calls these places.
+        """
+        keys = sorted(names)
+        close = difflib.get_close_matches(name, keys, n=3, cutoff=0.3) or difflib.get_close_matches(
+            name, keys, n=3, cutoff=0
+        )
+        return "、".join(names[key] for key in close) if close else "—"
 
     def resolve(self, town: Any, village: Any) -> tuple[Region | None, str, str]:
         """(village, field of the error, message); the message is "" when the village was found."""
@@ -185,7 +193,7 @@ class RegionIndex:
                     _("Unknown town or street %(name)s. Closest names in the county: %(closest)s.")
                     % {
                         "name": town_name,
-                        "closest": self._closest(town_name, list(self.towns)),
+                        "closest": self._closest(town_name, {key: town.name for key, town in self.towns.items()}),
                     },
                 )
         if not village_name:
@@ -194,11 +202,11 @@ class RegionIndex:
         if town is not None:
             candidates = [v for v in candidates if v.parent_id == town.pk]
         if not candidates:
-            names = [
-                name
-                for name, villages in self.villages.items()
+            names = {
+                key: next(v.name for v in villages if town is None or v.parent_id == town.pk)
+                for key, villages in self.villages.items()
                 if town is None or any(v.parent_id == town.pk for v in villages)
-            ]
+            }
             where = town.name if town else self.county.name
             return (
                 None,

@@ -182,3 +182,19 @@ def test_sequence_only_rows_and_spaced_or_indented_totals_rows_are_skipped(sampl
     result = run(data, sample_county.county, dry_run=True)
     assert result.valid, [e.as_dict() for e in result.errors]
     assert result.plan.members.created == 1
+
+
+def test_an_unknown_village_like_no_existing_one_still_names_the_towns_villages(sample_county):
+    data = make_workbook(
+        [
+            ["户编号", "乡镇", "村", "姓名", "身份证号码", "家庭类别"],
+            ["90001", "总寨镇", "光明社区", "王建", "630103195001011233", "失独"],
+        ]
+    )
+    result = run(data, sample_county.county, dry_run=True)
+    assert outcome([e.as_dict() for e in result.errors]) == [["花名册", 2, "village"]]
+    message = result.errors[0].message
+    assert "—" not in message
+    named = message.rsplit(":", 1)[1].strip(" .").split("、")
+    assert len(named) == 3
+    assert set(named) <= {"总南村", "总北村", "谢家寨村", "新庄村", "塘马坊村"}
