@@ -377,7 +377,7 @@ class SheetReader:
         self.by_number: dict[str, HouseholdRow] = {}
 
     def read(self, sheet: Sheet) -> None:
-        header = header_find(sheet.rows)
+        header = header_find(sheet.rows, sheet.merged)
         if header is None:
             if any(not _blank(v) for row in sheet.rows for v in row):
                 self.roster.warnings.append(
