@@ -177,6 +177,8 @@ MOBILE_RE = re.compile(r"1[3-9][0-9]{9}")
 # Stored form of a landline: area code, dash, 7 or 8 digits, optional extension ("0971-1234567-801").
 LANDLINE_RE = re.compile(r"0[0-9]{2,3}-[0-9]{7,8}(-[0-9]{1,6})?")
 _SPACES = re.compile(r"\s+")
+# Dashes that input methods type instead of "-" (the Chinese dash is two em dashes): all separate alike.
+_DASHES = str.maketrans(dict.fromkeys("\u2010\u2011\u2012\u2013\u2014\u2015\u2212", "-"))
 _PREFIX_86 = re.compile(r"86-?1[-0-9]{10,13}")
 _LANDLINE_TYPED = re.compile(r"\(?(0[0-9]{2,3})(?:\)-?|[-.])([0-9]{7,8})(?:[-转#]([0-9]{1,6}))?")
 _SEPARATORS = re.compile(r"[-.]")
@@ -186,7 +188,8 @@ _LANDLINE_DIGITS = re.compile(r"0[0-9]{9,11}")
 def phone_normalize(value: Any) -> str:
     """Return the stored form of a phone: 11-digit mobile, or ``0971-1234567`` for a landline.
 
-    Accepts spaces, dashes, dots, ``(0971)1234567``, a ``+86``/``86`` prefix and full-width characters.
+    Accepts spaces, dashes (also –, — and other dash characters), dots, ``(0971)1234567``, a ``+86``/``86``
+    prefix and full-width characters.
     The empty string stays empty (the caller decides whether a phone is required).
     """
     if isinstance(value, float) and value.is_integer():
@@ -195,7 +198,7 @@ def phone_normalize(value: Any) -> str:
     if MOBILE_RE.fullmatch(text):  # fast path: already an 11-digit mobile (what the steps below return)
         return text
     # Spaces separate like dashes: "0971 1234567" keeps its area code apart.
-    text = _SPACES.sub("-", text).replace("（", "(").replace("）", ")")
+    text = _SPACES.sub("-", text.translate(_DASHES)).replace("（", "(").replace("）", ")")
     if not text:
         return ""
     if text.startswith("+86"):
