@@ -383,8 +383,24 @@ def family_type_parse(value: Any) -> str:
     return _lookup(_FAMILY_TYPE, value, _("Unknown family type %(value)s: expected %(choices)s."))
 
 
-def role_parse(value: Any) -> str:
+# 户主 (head of the household) and 配偶 (spouse) name one of the couple without saying which: ROSTER.md maps
+# 户主 (male) to the husband and 配偶 (female) to the wife, so the person's sex decides.
+ROLE_BY_SEX = frozenset({"户主", "配偶"})
+
+
+def role_parse(value: Any, *, sex: str = "") -> str:
+    """丈夫/夫 → husband, 妻子/妻 → wife, 孙子/孙女/孙子女 → grandchild, 其他 → other; 户主 and 配偶 by ``sex``
+    ("M" the husband, "F" the wife), without it 户主 → husband and 配偶 → wife."""
+    if sex in ("M", "F") and _compact(value) in ROLE_BY_SEX:
+        return "husband" if sex == "M" else "wife"
     return _lookup(_ROLE, value, _("Unknown role in the family %(value)s: expected %(choices)s."))
+
+
+def role_parse_deferred(value: Any) -> str:
+    """``role_parse`` for a reader that learns the sex later (the roster: from the ID number): the word 户主 or
+    配偶 itself when the sex decides, to be passed to ``role_parse(word, sex=…)`` then; else the role."""
+    key = _compact(value)
+    return key if key in ROLE_BY_SEX else role_parse(value)
 
 
 def self_care_parse(value: Any) -> str:

@@ -265,7 +265,7 @@ class Converter:
             "sex": validation.sex_parse,
             "birth_date": lambda v: validation.date_parse(v, today=today),
             "child_event_date": lambda v: validation.date_parse(v, today=today),
-            "role": validation.role_parse,
+            "role": validation.role_parse_deferred,
             "phone": validation.phone_normalize,
             "family_type": validation.family_type_parse,
             "disability_grade": validation.disability_grade_parse,
@@ -708,6 +708,8 @@ def _check_members(roster: Roster) -> None:
                     for field_name, errors in exc.error_dict.items():
                         roster.error(member.where, field_name, " ".join(e.messages[0] for e in errors), _side(member))
                 values["sex"], values["birth_date"] = info.sex, info.birth_date
+            if values.get("role") in validation.ROLE_BY_SEX:  # 户主 / 配偶: the husband or the wife by sex
+                values["role"] = validation.role_parse(values["role"], sex=values.get("sex") or "")
             if not values.get("role"):
                 values["role"] = {"M": "husband", "F": "wife"}.get(values.get("sex") or "", "other")
             roles[values["role"]] += 1

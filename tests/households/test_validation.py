@@ -203,6 +203,11 @@ def test_roster_words_map_to_model_choices():
     assert v.role_parse("配偶") == Member.Role.WIFE
     assert v.role_parse("户主") == Member.Role.HUSBAND
     assert v.role_parse("孙女") == Member.Role.GRANDCHILD
+    assert v.role_parse("户主", sex="F") == Member.Role.WIFE
+    assert v.role_parse("配偶", sex="M") == Member.Role.HUSBAND
+    assert v.role_parse("丈夫", sex="F") == Member.Role.HUSBAND  # says which: not decided by sex
+    assert v.role_parse_deferred(" 户 主") == "户主"
+    assert v.role_parse_deferred("妻") == Member.Role.WIFE
     assert v.self_care_parse("部分自理") == Member.SelfCare.SEMI
     assert v.self_care_parse("不能自理") == Member.SelfCare.DISABLED
     assert v.alive_parse("健在") is True

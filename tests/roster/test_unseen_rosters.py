@@ -949,6 +949,16 @@ def test_role_words(sample_county, husband, wife, grandchild):
     expect_stored(items)
 
 
+def test_head_and_spouse_words_are_the_husband_or_the_wife_by_sex(sample_county):
+    """ROSTER.md: 户主 (male) → husband, 配偶 (female) → wife; a woman 户主 is the wife, a man 配偶 the husband."""
+    items = families(2)
+    items[0].husband.role, items[0].wife.role = "配偶", "户主"
+    items[1].husband.role, items[1].wife.role = "户主", "配偶"
+    import_twice(persons_workbook(items), sample_county.county, 2, 4)
+    roles = dict(Member.objects.values_list("name", "role"))
+    assert roles == {p.name: {"男": "husband", "女": "wife"}[p.sex] for f in items for p in f.members}
+
+
 def test_a_blank_role_comes_from_the_sex(sample_county):
     items = families(2)
     records = person_records(items)
