@@ -1130,3 +1130,23 @@ def test_a_messy_but_valid_roster_through_the_command(sample_county, tmp_path):
     assert code == 0
     assert again["households"] == {"created": 0, "updated": 0, "unchanged": 6}
     assert again["members"] == {"created": 0, "updated": 0, "unchanged": 12}
+
+
+def test_a_corrected_later_roster_updates_what_changed(sample_county, tmp_path):
+    items = families(4, town="人民街街道")
+    code, _first = command(tmp_path, persons_workbook(items))
+    assert code == 0
+
+    items[0].wife.phone = "0971-8888888"
+    items[1].husband.alive = "已故"
+    items[2].address = "人民街街道东关社区新楼1号"
+    items[3].wife.self_care = "不能自理"
+    items += families(1, start=50, town="人民街街道")
+    records = person_records(items)
+    records[1]["phone"] = "(0971)8888888"
+    code, result = command(tmp_path, workbook(SheetSpec(SHEET, table(records))))
+
+    assert code == 0
+    assert result["households"] == {"created": 1, "updated": 1, "unchanged": 3}
+    assert result["members"] == {"created": 2, "updated": 3, "unchanged": 5}
+    expect_stored(items)
