@@ -144,14 +144,22 @@ def id_number_parse(value: Any, *, today: date | None = None) -> IdNumber:
 
 
 def id_number_check_consistency(info: IdNumber, *, sex: str = "", birth_date: date | None = None) -> None:
-    """Sex and birth date given beside an ID number must agree with it (ROSTER.md: an error, not a fix)."""
+    """Sex and birth date given beside an ID number must agree with it (ROSTER.md: an error, not a fix).
+
+    A birth date written without its day (``MonthDate``: 1965.3 in a 出生年月 column) agrees with the
+    number when the year and the month do.
+    """
     errors: dict[str, ValidationError] = {}
     if sex and sex != info.sex:
         errors["sex"] = ValidationError(
             _("The sex does not match the ID number."),
             code="sex_mismatch",
         )
-    if birth_date and birth_date != info.birth_date:
+    if birth_date and (
+        (birth_date.year, birth_date.month) != (info.birth_date.year, info.birth_date.month)
+        if isinstance(birth_date, MonthDate)
+        else birth_date != info.birth_date
+    ):
         errors["birth_date"] = ValidationError(
             _("The birth date does not match the ID number (%(date)s)."),
             code="birth_date_mismatch",
@@ -169,6 +177,8 @@ MOBILE_RE = re.compile(r"1[3-9][0-9]{9}")
 # Stored form of a landline: area code, dash, 7 or 8 digits, optional extension ("0971-1234567-801").
 LANDLINE_RE = re.compile(r"0[0-9]{2,3}-[0-9]{7,8}(-[0-9]{1,6})?")
 _SPACES = re.compile(r"\s+")
+# Dashes that input methods type instead of "-" (the Chinese dash is two em dashes): all separate alike.
+_DASHES = str.maketrans(dict.fromkeys("\u2010\u2011\u2012\u2013\u2014\u2015\u2212", "-"))
 _PREFIX_86 = re.compile(r"86-?1[-0-9]{10,13}")
 _LANDLINE_TYPED = re.compile(r"\(?(0[0-9]{2,3})(?:\)-?|[-.])([0-9]{7,8})(?:[-转#]([0-9]{1,6}))?")
 _SEPARATORS = re.compile(r"[-.]")
@@ -178,7 +188,8 @@ _LANDLINE_DIGITS = re.compile(r"0[0-9]{9,11}")
 def phone_normalize(value: Any) -> str:
     """Return the stored form of a phone: 11-digit mobile, or ``0971-1234567`` for a landline.
 
-    Accepts spaces, dashes, dots, ``(0971)1234567``, a ``+86``/``86`` prefix and full-width characters.
+    Accepts spaces, dashes (also –, — and other dash characters), dots, ``(0971)1234567``, a ``+86``/``86``
+    prefix and full-width characters.
     The empty string stays empty (the caller decides whether a phone is required).
     """
     if isinstance(value, float) and value.is_integer():
@@ -187,7 +198,7 @@ def phone_normalize(value: Any) -> str:
     if MOBILE_RE.fullmatch(text):  # fast path: already an 11-digit mobile (what the steps below return)
         return text
     # Spaces separate like dashes: "0971 1234567" keeps its area code apart.
-    text = _SPACES.sub("-", text).replace("（", "(").replace("）", ")")
+    text = _SPACES.sub("-", text.translate(_DASHES)).replace("（", "(").replace("）", ")")
     if not text:
         return ""
     if text.startswith("+86"):
@@ -231,6 +242,17 @@ def phone_is_valid(value: str) -> bool:
 # ---------------------------------------------------------------------------------------------------
 # Dates: Excel dates, 1965-03-02, 1965-3-2, 1965/3/2, 1965.03.02, 1965.3, 19650302, 1965年3月2日
 # ---------------------------------------------------------------------------------------------------
+
+
+class MonthDate(date):
+    """A date written to the month only (1965.3, 1965年3月): the 1st of that month, known to be month-precise.
+
+    It is a ``date`` everywhere (stored, compared, formatted as the 1st); only the check of a birth-date column
+    against the ID number (``id_number_check_consistency``) compares its year and month alone.
+    """
+
+    __slots__ = ()
+
 
 _EXCEL_EPOCH = date(1899, 12, 30)  # the 1900 date system, with its leap-year bug already absorbed
 _DATE_PATTERNS = (
@@ -278,8 +300,11 @@ def _date_from_text(text: str) -> date:
     for pattern in _DATE_PATTERNS:
         match = pattern.fullmatch(text)
         if match:
+            day = match.groupdict().get("d")
             try:
-                return date(int(match["y"]), int(match["m"]), int(match.groupdict().get("d") or 1))
+                if day is None:
+                    return MonthDate(int(match["y"]), int(match["m"]), 1)
+                return date(int(match["y"]), int(match["m"]), int(day))
             except ValueError:
                 break
     raise _date_error()
@@ -358,8 +383,24 @@ def family_type_parse(value: Any) -> str:
     return _lookup(_FAMILY_TYPE, value, _("Unknown family type %(value)s: expected %(choices)s."))
 
 
-def role_parse(value: Any) -> str:
+# 户主 (head of the household) and 配偶 (spouse) name one of the couple without saying which: ROSTER.md maps
+# 户主 (male) to the husband and 配偶 (female) to the wife, so the person's sex decides.
+ROLE_BY_SEX = frozenset({"户主", "配偶"})
+
+
+def role_parse(value: Any, *, sex: str = "") -> str:
+    """丈夫/夫 → husband, 妻子/妻 → wife, 孙子/孙女/孙子女 → grandchild, 其他 → other; 户主 and 配偶 by ``sex``
+    ("M" the husband, "F" the wife), without it 户主 → husband and 配偶 → wife."""
+    if sex in ("M", "F") and _compact(value) in ROLE_BY_SEX:
+        return "husband" if sex == "M" else "wife"
     return _lookup(_ROLE, value, _("Unknown role in the family %(value)s: expected %(choices)s."))
+
+
+def role_parse_deferred(value: Any) -> str:
+    """``role_parse`` for a reader that learns the sex later (the roster: from the ID number): the word 户主 or
+    配偶 itself when the sex decides, to be passed to ``role_parse(word, sex=…)`` then; else the role."""
+    key = _compact(value)
+    return key if key in ROLE_BY_SEX else role_parse(value)
 
 
 def self_care_parse(value: Any) -> str:

@@ -9,8 +9,12 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
+
+# A merged range of cells as python-calamine gives it: ((first row, first column), (last row, last column)).
+MergedRange = tuple[tuple[int, int], tuple[int, int]]
 
 # field → header names; the first is the canonical one (the template and the export write it).
 FIELD_HEADERS: dict[str, tuple[str, ...]] = {
@@ -130,35 +134,53 @@ def _interpret(labels: list[str]) -> tuple[int, list[Column], list[tuple[int, st
     return score, columns, unknown, duplicates
 
 
-def _two_row_labels(top: list[Any], bottom: list[Any], width: int) -> list[str]:
+def _two_row_labels(top: list[Any], bottom: list[Any], width: int, spans: dict[int, int]) -> list[str]:
     """Join a two-row header. A merged cell keeps its text in its first column only, so a spouse prefix
-    (男方 over 姓名, 身份证号 …) is carried to the right until the next non-empty top cell."""
+    (男方 over 姓名, 身份证号 …) is carried to the right: to the last column of its merged cell when the
+    workbook says (``spans``: first column → last column of the merged cells of the top row), else for as
+    long as it makes a spouse column (男方 + 姓名); a column past it (家庭类别) is read as it stands."""
     labels = []
     carried = ""
+    end: int | None = None  # last column of the carried prefix; None: not known
     for index in range(width):
         upper = _text(top[index]) if index < len(top) else ""
         lower = _text(bottom[index]) if index < len(bottom) else ""
         if upper:
             carried = upper if header_normalize(upper) in SPOUSE_PREFIXES else ""
+            end = spans.get(index)
+        elif carried and end is not None and index > end:
+            carried = ""
         prefix = upper or carried
         if lower and header_normalize(prefix) in SPOUSE_PREFIXES:
-            labels.append(prefix + lower)
-        elif lower and header_field(lower) is not None:
+            if upper or end is not None or _spouse_field(prefix + lower):
+                labels.append(prefix + lower)
+                continue
+            carried = ""  # past the prefix's columns
+        if lower and header_field(lower) is not None:
             labels.append(lower)
         else:
             labels.append(upper or lower)
     return labels
 
 
-def header_find(rows: list[list[Any]]) -> Header | None:
-    """The header of a sheet, or None when no row looks like one (a notes sheet, a pivot)."""
+def _spouse_field(label: str) -> bool:
+    match = header_field(label)
+    return match is not None and bool(match[1])
+
+
+def header_find(rows: list[list[Any]], merged: Sequence[MergedRange] = ()) -> Header | None:
+    """The header of a sheet, or None when no row looks like one (a notes sheet, a pivot).
+
+    ``merged``: the sheet's merged cells as ((first row, first column), (last row, last column)), 0-based.
+    """
     best: tuple[int, int, Header] | None = None
     limit = min(len(rows), HEADER_SEARCH_ROWS)
     for start in range(limit):
         width = len(rows[start])
         candidates = [([_text(v) for v in rows[start]], start + 1)]
         if start + 1 < len(rows):
-            candidates.append((_two_row_labels(rows[start], rows[start + 1], width), start + 2))
+            spans = {first[1]: last[1] for first, last in merged if first[0] == start}
+            candidates.append((_two_row_labels(rows[start], rows[start + 1], width, spans), start + 2))
         for labels, first_data_row in candidates:
             score, columns, unknown, duplicates = _interpret(labels)
             layout = _layout(columns)

@@ -45,6 +45,9 @@ class Sheet:
     name: str
     rows: list[list[Any]]  # rows[i] is Excel row i + 1; cells as calamine gives them
     formulas: set[tuple[int, int]] = field(default_factory=set)  # (row index, column index), 0-based
+    # Merged cells, ((first row, first column), (last row, last column)) 0-based: where a two-row header's
+    # 男方 / 女方 cell ends.
+    merged: list[tuple[tuple[int, int], tuple[int, int]]] = field(default_factory=list)
 
 
 def workbook_check(data: bytes) -> zipfile.ZipFile:
@@ -200,7 +203,8 @@ def workbook_read(data: bytes) -> list[Sheet]:
                 )
             rows = sheet.to_python(skip_empty_area=False)
             formulas = scans[name].result() if name in scans else set()
-            sheets.append(Sheet(name=name, rows=rows, formulas=formulas))
+            merged = list(sheet.merged_cell_ranges or ())
+            sheets.append(Sheet(name=name, rows=rows, formulas=formulas, merged=merged))
     except (CalamineError, zipfile.BadZipFile, KeyError, ValueError, OSError, EOFError) as exc:
         raise RosterFileError(
             _(

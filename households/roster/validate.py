@@ -163,9 +163,17 @@ class RegionIndex:
         self._cache: dict[tuple[Any, Any], tuple[Region | None, str, str]] = {}
 
     @staticmethod
-    def _closest(name: str, names: list[str]) -> str:
-        close = difflib.get_close_matches(name, names, n=3, cutoff=0.3)
-        return "、".join(close) if close else "—"
+    def _closest(name: str, names: dict[str, str]) -> str:
+        """The (up to) three names most like ``name``, as the region list writes them.
+
+        ``names`` maps each matching key to its name. When none is even a little alike, the three best are
+        still named: the user needs to see what the region list calls these places.
+        """
+        keys = sorted(names)
+        close = difflib.get_close_matches(name, keys, n=3, cutoff=0.3) or difflib.get_close_matches(
+            name, keys, n=3, cutoff=0
+        )
+        return "、".join(names[key] for key in close) if close else "—"
 
     def resolve(self, town: Any, village: Any) -> tuple[Region | None, str, str]:
         """(village, field of the error, message); the message is "" when the village was found."""
@@ -185,7 +193,7 @@ class RegionIndex:
                     _("Unknown town or street %(name)s. Closest names in the county: %(closest)s.")
                     % {
                         "name": town_name,
-                        "closest": self._closest(town_name, list(self.towns)),
+                        "closest": self._closest(town_name, {key: town.name for key, town in self.towns.items()}),
                     },
                 )
         if not village_name:
@@ -194,11 +202,11 @@ class RegionIndex:
         if town is not None:
             candidates = [v for v in candidates if v.parent_id == town.pk]
         if not candidates:
-            names = [
-                name
-                for name, villages in self.villages.items()
+            names = {
+                key: next(v.name for v in villages if town is None or v.parent_id == town.pk)
+                for key, villages in self.villages.items()
                 if town is None or any(v.parent_id == town.pk for v in villages)
-            ]
+            }
             where = town.name if town else self.county.name
             return (
                 None,
@@ -257,7 +265,7 @@ class Converter:
             "sex": validation.sex_parse,
             "birth_date": lambda v: validation.date_parse(v, today=today),
             "child_event_date": lambda v: validation.date_parse(v, today=today),
-            "role": validation.role_parse,
+            "role": validation.role_parse_deferred,
             "phone": validation.phone_normalize,
             "family_type": validation.family_type_parse,
             "disability_grade": validation.disability_grade_parse,
@@ -337,17 +345,28 @@ class Converter:
 # ---------------------------------------------------------------------------------------------------
 
 
-def _skip(row: list[Any]) -> bool:
-    """Blank rows, totals rows (合计/总计) and a header repeated on a printed page are skipped."""
-    filled = [v for v in row[:4] if v is not None and not (isinstance(v, str) and not v.strip())]
-    if not filled:
-        return all(_blank(v) for v in row)
-    for value in filled[:2]:
-        text = value if type(value) is str else str(value)
-        # 合计, 总计 and 小计 all hold 计: the cheap test first (a sequence number or a household number).
-        if "计" in text and text.strip().replace(" ", "").startswith(TOTAL_WORDS):
-            return True
-    return False
+def _skip(row: list[Any], sequence: frozenset[int] = frozenset()) -> bool:
+    """Blank rows and totals rows (合计/总计) are skipped.
+
+    A row is blank when nothing but its sequence number (序号, the ``sequence`` columns) is filled: templates
+    come numbered far below the last person. It is a totals row when one of its first two filled cells,
+    sequence column included, starts with 合计 / 总计 / 小计, however spaced ("合  计" is aligned by hand).
+    """
+    words = 0
+    content = False
+    for index, value in enumerate(row):
+        if value is None or (type(value) is str and (not value or value.isspace())):
+            continue
+        if words < 2:
+            words += 1
+            # All three hold 计: the cheap test first (a sequence number or a household number has none).
+            if type(value) is str and "计" in value and "".join(value.split()).startswith(TOTAL_WORDS):
+                return True
+        if index not in sequence:
+            content = True
+            if words == 2:
+                return False
+    return not content
 
 
 class SheetReader:
@@ -358,7 +377,7 @@ class SheetReader:
         self.by_number: dict[str, HouseholdRow] = {}
 
     def read(self, sheet: Sheet) -> None:
-        header = header_find(sheet.rows)
+        header = header_find(sheet.rows, sheet.merged)
         if header is None:
             if any(not _blank(v) for row in sheet.rows for v in row):
                 self.roster.warnings.append(
@@ -412,11 +431,12 @@ class SheetReader:
                     )
                 )
         name_column = header.column("name") or header.column("name", "M")
+        sequence = frozenset(c.index for c in header.columns if not c.field)
         rows = sheet.rows
         indexes = []
         for index in range(header.first_data_row, len(rows)):
             row = rows[index]
-            if _skip(row) or (name_column and _cell(row, name_column.index) in REPEATED_HEADER):
+            if _skip(row, sequence) or (name_column and _cell(row, name_column.index) in REPEATED_HEADER):
                 continue
             indexes.append(index)
         used = [c for c in header.columns if c.field and c.field != "remarks"]
@@ -688,6 +708,8 @@ def _check_members(roster: Roster) -> None:
                     for field_name, errors in exc.error_dict.items():
                         roster.error(member.where, field_name, " ".join(e.messages[0] for e in errors), _side(member))
                 values["sex"], values["birth_date"] = info.sex, info.birth_date
+            if values.get("role") in validation.ROLE_BY_SEX:  # 户主 / 配偶: the husband or the wife by sex
+                values["role"] = validation.role_parse(values["role"], sex=values.get("sex") or "")
             if not values.get("role"):
                 values["role"] = {"M": "husband", "F": "wife"}.get(values.get("sex") or "", "other")
             roles[values["role"]] += 1

@@ -95,6 +95,20 @@ def test_sex_and_birth_date_must_match_the_number():
     assert set(exc.value.error_dict) == {"sex", "birth_date"}
 
 
+@pytest.mark.parametrize("raw", ["1965.3", "1965.03", 1965.3, "1965年3月", "1965-3", "1965/03"])
+def test_a_birth_date_without_its_day_matches_the_number_by_year_and_month(raw):
+    """出生年月 columns hold 1965.3: the 1st of the month, which must not contradict a number of 1965-03-02."""
+    info = v.id_number_parse(VALID, today=TODAY)
+    written = v.date_parse(raw, today=TODAY)
+    assert written == date(1965, 3, 1)
+    assert isinstance(written, v.MonthDate)
+    v.id_number_check_consistency(info, birth_date=written)
+    with pytest.raises(ValidationError) as exc:
+        v.id_number_check_consistency(info, birth_date=v.date_parse("1965.4", today=TODAY))
+    assert set(exc.value.error_dict) == {"birth_date"}
+    assert not isinstance(v.date_parse("1965.3.1", today=TODAY), v.MonthDate)
+
+
 def test_made_numbers_are_valid():
     number = v.id_number_make(area_code="630103", birth_date=date(1960, 2, 29), sequence=123, sex="F")
     info = v.id_number_parse(number, today=TODAY)
@@ -121,6 +135,10 @@ def test_made_numbers_are_valid():
         ("01012345678", "010-12345678"),
         ("021 87654321", "021-87654321"),
         ("0971-1234567-801", "0971-1234567-801"),
+        ("0971－1234567", "0971-1234567"),
+        ("0971—1234567", "0971-1234567"),
+        ("0971——1234567", "0971-1234567"),
+        ("138–0013–8000", "13800138000"),
         ("", ""),
     ],
 )
@@ -185,6 +203,11 @@ def test_roster_words_map_to_model_choices():
     assert v.role_parse("配偶") == Member.Role.WIFE
     assert v.role_parse("户主") == Member.Role.HUSBAND
     assert v.role_parse("孙女") == Member.Role.GRANDCHILD
+    assert v.role_parse("户主", sex="F") == Member.Role.WIFE
+    assert v.role_parse("配偶", sex="M") == Member.Role.HUSBAND
+    assert v.role_parse("丈夫", sex="F") == Member.Role.HUSBAND  # says which: not decided by sex
+    assert v.role_parse_deferred(" 户 主") == "户主"
+    assert v.role_parse_deferred("妻") == Member.Role.WIFE
     assert v.self_care_parse("部分自理") == Member.SelfCare.SEMI
     assert v.self_care_parse("不能自理") == Member.SelfCare.DISABLED
     assert v.alive_parse("健在") is True

@@ -164,3 +164,78 @@ def test_the_template_has_text_columns_drop_downs_and_notes():
     assert '"自理,半失能,失能"' in lists
     assert '"是,否"' in lists
     assert "填表说明" in workbook.sheetnames
+
+
+def test_sequence_only_rows_and_spaced_or_indented_totals_rows_are_skipped(sample_county):
+    """A template numbered below the last person, 合计 aligned with full-width spaces or under 姓名."""
+    header = ["序号", "户编号", "乡镇", "村", "姓名", "身份证号码", "家庭类别"]
+    data = make_workbook(
+        [
+            header,
+            [1, "90001", "人民街街道", "东关社区", "王建", "630103195001011233", "失独"],
+            [2, None, None, None, None, None, None],
+            [None, "合\u3000\u3000计", None, None, None, None, "1户"],
+            [None, None, None, None, "总 计", None, "1人"],
+            [3],
+        ]
+    )
+    result = run(data, sample_county.county, dry_run=True)
+    assert result.valid, [e.as_dict() for e in result.errors]
+    assert result.plan.members.created == 1
+
+
+def test_an_unknown_village_like_no_existing_one_still_names_the_towns_villages(sample_county):
+    data = make_workbook(
+        [
+            ["户编号", "乡镇", "村", "姓名", "身份证号码", "家庭类别"],
+            ["90001", "总寨镇", "光明社区", "王建", "630103195001011233", "失独"],
+        ]
+    )
+    result = run(data, sample_county.county, dry_run=True)
+    assert outcome([e.as_dict() for e in result.errors]) == [["花名册", 2, "village"]]
+    message = result.errors[0].message
+    assert "—" not in message
+    named = message.rsplit(":", 1)[1].strip(" .").split("、")
+    assert len(named) == 3
+    assert set(named) <= {"总南村", "总北村", "谢家寨村", "新庄村", "塘马坊村"}
+
+
+def _with_merges(data: bytes, ranges: list[str]) -> bytes:
+    workbook = load_workbook(io.BytesIO(data))
+    for cell_range in ranges:
+        workbook.active.merge_cells(cell_range)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize("merged", [True, False])
+def test_a_merged_spouse_cell_ends_where_its_columns_end(sample_county, merged):
+    """联系电话 and 特殊家庭类型 sit in the second header row right after the 女方 block, with nothing above."""
+    data = make_workbook(
+        [
+            ["序号", "乡镇(街道)", "村（社区）", "男方", None, "女方", None, None, None],
+            [None, None, None, "姓名", "身份证号", "姓名", "身份证号", "联系电话", "特殊家庭类型"],
+            [
+                1,
+                "人民街街道",
+                "东关社区",
+                "王建",
+                "630103195001011233",
+                "李芳",
+                "630103195202021243",
+                "13900000001",
+                "失独",
+            ],
+        ]
+    )
+    if merged:
+        data = _with_merges(data, ["D1:E1", "F1:G1"])
+    result = run(data, sample_county.county)
+    assert result.valid, [e.as_dict() for e in result.errors]
+    assert not [w for w in result.warnings if "ignored" in w.message]
+    assert Household.objects.get().family_type == Household.FamilyType.DEATH
+    phones = set(Member.objects.values_list("role", "phone"))
+    assert phones == (
+        {("husband", "13900000001"), ("wife", "13900000001")} if merged else {("husband", ""), ("wife", "13900000001")}
+    )
