@@ -332,7 +332,7 @@ def date_check_order(earlier: date | None, later: date | None, *, message: str |
 # Roster words (ROSTER.md "Values"): map to the choice values of households.models
 # ---------------------------------------------------------------------------------------------------
 
-_YES = {"是", "有", "Y", "YES", "√", "✓", "TRUE", "1"}
+_YES = {"是", "有", "Y", "YES", "√", "✓", "✔", "TRUE", "1"}
 _NO = {"否", "无", "N", "NO", "FALSE", "0", ""}
 _ALIVE = {"是": True, "健在": True, "在世": True, "否": False, "已故": False, "死亡": False, "去世": False}
 _FAMILY_TYPE = {

@@ -369,6 +369,22 @@ def _skip(row: list[Any], sequence: frozenset[int] = frozenset()) -> bool:
     return not content
 
 
+def _fill_merged_data_cells(sheet: Sheet, *, first_row: int) -> None:
+    """A cell merged down several rows (a household's number, village or address merged over its members'
+    rows, as many rosters are typed) holds its value in its first cell only: give it to every row it covers."""
+    rows = sheet.rows
+    for (top, left), (bottom, right) in sheet.merged:
+        if bottom <= top or top < first_row or top >= len(rows):
+            continue
+        for column in range(left, right + 1):
+            value = rows[top][column] if column < len(rows[top]) else None
+            if _blank(value):
+                continue
+            for row in rows[top + 1 : bottom + 1]:
+                if column < len(row) and _blank(row[column]):
+                    row[column] = value
+
+
 class SheetReader:
     def __init__(self, *, roster: Roster, regions: RegionIndex, convert: Converter) -> None:
         self.roster = roster
@@ -401,6 +417,7 @@ class SheetReader:
                 )
             )
             return
+        _fill_merged_data_cells(sheet, first_row=header.first_data_row)
         for _index, text in header.unknown:
             self.roster.warnings.append(
                 Note(

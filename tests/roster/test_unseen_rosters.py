@@ -612,6 +612,35 @@ def test_blank_rows_and_totals_rows_are_skipped(sample_county):
     expect_stored(items)
 
 
+def test_household_cells_merged_down_the_members_rows_belong_to_every_member(sample_county):
+    """Many rosters merge a household's number, town, village, type and address over its members' rows: the
+    value sits in the first cell only, and it is every member's."""
+    items = families(3)
+    records = person_records(items)
+    household_columns = ["household_number", "town", "village", "family_type", "address", "certificate_number"]
+    for record in records[1::2]:  # the second member of each household: the merged cells' hidden part
+        for column in household_columns:
+            record[column] = None
+    body = table(records)
+    merges = []
+    for column in household_columns:
+        letter = chr(ord("A") + PERSON_COLUMNS.index(column))
+        merges += [f"{letter}{row}:{letter}{row + 1}" for row in range(2, 2 + len(records), 2)]
+
+    result = import_twice(workbook(SheetSpec(SHEET, body, merges)), sample_county.county, 3, 6)
+
+    assert warning_rows(result) == []
+    expect_stored(items)
+
+
+def test_a_tick_mark_is_yes(sample_county):
+    items = families(2)
+    records = person_records(items)
+    records[0]["poverty_registered"] = records[1]["poverty_registered"] = "✔"
+    import_twice(workbook(SheetSpec(SHEET, table(records))), sample_county.county, 2, 4)
+    assert Household.objects.get(number__endswith="00001").poverty_registered is True
+
+
 # ---------------------------------------------------------------------------------------------------
 # Dates
 # ---------------------------------------------------------------------------------------------------
