@@ -20,7 +20,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.roles import Capability, Role
 from accounts.scope import ScopedQuerySet
-from households.models import HouseholdScopedQuerySet
+from households.models import Household, HouseholdScopedQuerySet
 
 
 class _HouseholdScopedQuerySet(HouseholdScopedQuerySet):
@@ -143,6 +143,10 @@ class Visit(models.Model):
 
 class FollowUpQuerySet(HouseholdScopedQuerySet):
     household_prefix = "visit__household__"
+
+    def open_owned_by(self, user: Any) -> FollowUpQuerySet:
+        """The open actions a user owns, of households still active."""
+        return self.filter(owner=user, status=FollowUp.Status.OPEN, visit__household__status=Household.Status.ACTIVE)
 
 
 @pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent())

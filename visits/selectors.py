@@ -172,7 +172,7 @@ def follow_ups_for_user(*, user: Any, limit: int = 20) -> QuerySet[FollowUp]:
     """The open follow-up actions a user owns, inside their area, the soonest due first."""
     return (
         FollowUp.objects.visible_to(user)
-        .filter(owner=user, status=FollowUp.Status.OPEN, visit__household__status=Household.Status.ACTIVE)
+        .open_owned_by(user)
         .select_related("visit__household__village")
         .order_by("due_on", "id")[:limit]
     )
@@ -228,7 +228,7 @@ def my_work_summary(*, user: Any, on: date) -> MyWork:
     )
     follow_ups = (
         FollowUp.objects.visible_to(user)
-        .filter(owner=user, status=FollowUp.Status.OPEN, visit__household__status=Household.Status.ACTIVE)
+        .open_owned_by(user)
         .aggregate(open=Count("pk"), late=Count("pk", filter=Q(due_on__lt=on)))
     )
     return MyWork(
