@@ -65,6 +65,12 @@ class HouseholdFilters:
     search: str = ""
     sort: str = "number"
 
+    @property
+    def on_members(self) -> bool:
+        """A filter on the members (age, self-care, alive): each household of the area is probed for a member
+        that meets it, the costly part of a list (household_page reads such a list once)."""
+        return bool(self.age_band in AGE_BANDS or self.self_care or self.alive in {"alive", "deceased"})
+
 
 def years_before(day: date, years: int) -> date:
     try:
@@ -183,12 +189,18 @@ def household_list_for_user(*, user: Any, filters: HouseholdFilters, today: date
     return qs.order_by(*SORTS.get(filters.sort, SORTS["number"]))
 
 
-def household_page(queryset: QuerySet[Household], *, number: Any, per_page: int) -> Page:
+def household_page(queryset: QuerySet[Household], *, number: Any, per_page: int, read_once: bool = False) -> Page:
     """One page of the list. Count and offset run on primary keys only (a narrow index scan, even on a
     deep page; sorted by village, VillageOrderedPks); then the 25 rows of the page are loaded with their
-    regions and members (two queries)."""
+    regions and members (two queries).
+
+    ``read_once``: the list's primary keys are read once, in order, and counted and sliced in Python. For a
+    filter on members (HouseholdFilters.on_members) the count and the page each probed every household of
+    the area for a matching member; one read halves that work."""
     if tuple(queryset.query.order_by) == SORTS["village"]:
         pks_in_order: Any = VillageOrderedPks(queryset)
+    elif read_once:
+        pks_in_order = list(queryset.values_list("pk", flat=True))
     else:
         pks_in_order = queryset.values_list("pk", flat=True)
     page = Paginator(pks_in_order, per_page).get_page(number)

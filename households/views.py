@@ -15,6 +15,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -72,23 +73,37 @@ def _list_url(params: dict[str, str], token: str = "") -> str:
     return reverse("households:list") + (f"?{urlencode(query)}" if query else "")
 
 
-def _filtered(request: HttpRequest, data) -> tuple[HouseholdFilterForm, str, str, object]:
+@dataclass
+class Filtered:
+    form: HouseholdFilterForm
+    token: str  # the opaque search token of the URL
+    search: str  # the search text it stands for
+    filters: selectors.HouseholdFilters
+    households: QuerySet[Household]
+
+
+def _filtered(request: HttpRequest, data) -> Filtered:
     """The filter form, the search token and text, and the filtered queryset for `data` (GET or POST)."""
     form = HouseholdFilterForm(data, user=request.user)
     token = data.get("s", "")[:20]
     search = _search_text(request, token)
-    households = selectors.household_list_for_user(
-        user=request.user, filters=form.to_filters(search=search), today=timezone.localdate()
-    )
-    return form, token, search, households
+    filters = form.to_filters(search=search)
+    households = selectors.household_list_for_user(user=request.user, filters=filters, today=timezone.localdate())
+    return Filtered(form=form, token=token, search=search, filters=filters, households=households)
 
 
 @login_required
 @require_GET
 def household_list(request: HttpRequest) -> HttpResponse:
     require_capability(request.user, Capability.VIEW_HOUSEHOLDS)
-    form, token, search, households = _filtered(request, request.GET)
-    page = selectors.household_page(households, number=request.GET.get("page"), per_page=PAGE_SIZE)
+    listed = _filtered(request, request.GET)
+    form, token, search = listed.form, listed.token, listed.search
+    page = selectors.household_page(
+        listed.households,
+        number=request.GET.get("page"),
+        per_page=PAGE_SIZE,
+        read_once=listed.filters.on_members,
+    )
     if token and not search:
         messages.info(request, _("That search has expired. Please search again."))
     params = form.params()
@@ -98,7 +113,7 @@ def household_list(request: HttpRequest) -> HttpResponse:
         {
             "form": form,
             "page": page,
-            "rows": [(h, archive.member_rows(h.member_list, today=timezone.localdate())) for h in page.object_list],
+            "rows": archive.list_rows(page.object_list, today=timezone.localdate()),
             "search_form": SearchForm(initial={"q": search}),
             "search": search,
             "token": token if search else "",
@@ -168,7 +183,8 @@ def list_export_prepare(request: HttpRequest) -> ListExport | HttpResponse:
     EXPORT_MAX_HOUSEHOLDS rows, else back to the list with a message.
     """
     require_capability(request.user, Capability.EXPORT_LISTS)
-    form, token, _search, households = _filtered(request, request.POST)
+    listed = _filtered(request, request.POST)
+    form, token, households = listed.form, listed.token, listed.households
     export_form = ExportForm(request.POST)
     full_values = bool(export_form.is_valid() and export_form.cleaned_data["full_values"])
     if full_values:
