@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
@@ -120,7 +121,7 @@ class _PkAmong(Func):
     output_field = BooleanField()
 
 
-def _pk_among(pks: list[int]) -> Q:
+def pk_among(pks: Iterable[int]) -> Q:
     return Q(_PkAmong(F("pk"), Value("{" + ",".join(str(int(pk)) for pk in pks) + "}")))
 
 
@@ -185,7 +186,7 @@ def household_list_for_user(*, user: Any, filters: HouseholdFilters, today: date
         qs = qs.filter(pk__in=Member.objects.filter(member_q).values("household_id"))
     found = search_household_ids(filters.search) if filters.search else None
     if found is not None:
-        qs = qs.filter(_pk_among(found))
+        qs = qs.filter(pk_among(found))
     return qs.order_by(*SORTS.get(filters.sort, SORTS["number"]))
 
 
