@@ -6,21 +6,25 @@ number of households:
 
 1. one advisory lock (``pg_advisory_xact_lock``): two runs at once queue behind each other, so they give
    the same flags as one; a run killed mid-way rolls back and leaves the previous state;
-2. one statement evaluates every (household, rule) pair and every open flag into a temporary table
-   (applicable? met? its open flag?), reading the visits once (a hash aggregate), then ANALYZE on it;
-3. one UPDATE closes the open flags that are met or no longer apply;
-4. one INSERT … ON CONFLICT opens the flags of the pairs not met;
-5. one UPDATE raises the escalation level of flags open too long;
-6. one INSERT … ON CONFLICT writes each household's place in the worklist (visits.models.HouseholdUrgency:
+2. two temporary tables, read once and joined by both evaluations below: the active households (with
+   whether a living member is 失能/半失能, and the day of the child's death for the anniversaries) and the
+   latest visit of each household by method (a hash aggregate over the visits of the window), then ANALYZE;
+3. one statement evaluates every (household, rule) pair and every open flag into a temporary table
+   (applicable? met? its open flag?), then ANALYZE on it;
+4. one UPDATE closes the open flags that are met or no longer apply;
+5. one INSERT … ON CONFLICT opens the flags of the pairs not met;
+6. one UPDATE raises the escalation level of flags open too long;
+7. one statement writes each household's place in the worklist (visits.models.HouseholdUrgency:
    overdue, reminder or due, and when), from the open flags and the periods running on ``as_of``, and drops
    the closed households' places;
-7. one SELECT counts.
+8. one SELECT counts.
 
 The same statements restricted to some household ids serve the run after a visit is logged.
 """
 
 from __future__ import annotations
 
+import calendar
 import zlib
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -159,9 +163,40 @@ def _met_expression() -> str:
     return f"coalesce(CASE WHEN p.by_doctor THEN {latest('doc')} ELSE {latest('any')} END >= p.p_start, false)"
 
 
+# The active households (with whether a living member is 失能/半失能) and, per household, the latest visit
+# by method: read once per run into two temporary tables, which both the evaluation (the periods last due)
+# and the worklist (the periods running) join. ``min_start`` is the earliest day either looks at: the
+# latest visit up to as_of is the same whatever earlier day the window starts on, so one read serves both.
+HOUSEHOLDS_SQL = """
+CREATE TEMP TABLE visits_engine_hh ON COMMIT DROP AS
+SELECT h.id, h.county_id, h.registered_on, h.family_type, c.household_id IS NOT NULL AS care,
+       -- a bereaved family's child's death as month * 100 + day (the anniversary rules match on it), and year
+       CASE WHEN h.family_type = 'death' THEN extract(month FROM h.child_event_date)::int * 100
+                                              + extract(day FROM h.child_event_date)::int END AS event_md,
+       extract(year FROM h.child_event_date)::int AS event_year
+FROM households_household h
+LEFT JOIN (
+    SELECT DISTINCT m.household_id FROM households_member m
+    WHERE m.alive AND m.self_care IN ('semi', 'disabled') {member_filter}
+) c ON c.household_id = h.id
+WHERE h.status = 'active' {household_filter}
+"""
+
+LATEST_SQL = (
+    """
+CREATE TEMP TABLE visits_engine_latest ON COMMIT DROP AS
+SELECT v.household_id,
+       """
+    + _latest_columns()
+    + """
+FROM visits_visit v
+WHERE v.date >= %(min_start)s AND v.date <= %(as_of)s {visit_filter}
+GROUP BY v.household_id
+"""
+)
+
 # Which (household, rule) pairs apply on %(as_of)s, their period, and whether a qualifying visit since the
-# period's start has been logged. `rp` holds the rules' periods (computed in Python, visits.periods);
-# `latest` reads the visits of the window the rules look at once (one row per household).
+# period's start has been logged. `rp` holds the rules' periods (computed in Python, visits.periods).
 # Anniversaries are per household: the window around the anniversary of the child's death in the year
 # before, of or after as_of (29 February falls on 28 February in a common year).
 PAIRS_SQL = (
@@ -174,53 +209,29 @@ WITH rp (rule_id, county_id, period_key, p_start, p_end, m_home, m_phone, m_onli
                          %(applies_to)s::text[], %(anniv)s::bool[], %(before_d)s::int[], %(after_d)s::int[],
                          %(grace_d)s::int[])
 ),
-hh AS (
-    SELECT h.id, h.county_id, h.registered_on, h.family_type, h.child_event_date, c.household_id IS NOT NULL AS care
-    FROM households_household h
-    LEFT JOIN (
-        SELECT DISTINCT m.household_id FROM households_member m
-        WHERE m.alive AND m.self_care IN ('semi', 'disabled') {member_filter}
-    ) c ON c.household_id = h.id
-    WHERE h.status = 'active' {household_filter}
-),
-latest AS (
-    SELECT v.household_id,
-           """
-    + _latest_columns()
-    + """
-    FROM visits_visit v
-    WHERE v.date >= %(min_start)s AND v.date <= %(as_of)s {visit_filter}
-    GROUP BY v.household_id
-),
 periods AS (
     SELECT hh.id AS household_id, rp.rule_id, rp.period_key, rp.p_start, rp.p_end,
            rp.by_doctor, rp.m_home, rp.m_phone, rp.m_online, rp.m_other
-    FROM hh JOIN rp ON rp.county_id = hh.county_id AND NOT rp.anniv
+    FROM visits_engine_hh hh JOIN rp ON rp.county_id = hh.county_id AND NOT rp.anniv
     WHERE hh.registered_on <= rp.p_start
       AND (rp.applies_to = 'all'
            OR (rp.applies_to = 'bereaved' AND hh.family_type = 'death')
            OR (rp.applies_to = 'care_dependent' AND hh.care))
     UNION ALL
-    SELECT hh.id, rp.rule_id, a.y::text, a.d - rp.before_d, a.d + rp.after_d,
+    -- Anniversaries: the days whose window runs on as_of come from Python (``ad``: rule, the month and day a
+    -- death must have, the anniversary's year and date), so each bereaved household is matched once.
+    SELECT hh.id, rp.rule_id, ad.y::text, ad.d - rp.before_d, ad.d + rp.after_d,
            rp.by_doctor, rp.m_home, rp.m_phone, rp.m_online, rp.m_other
-    FROM hh JOIN rp ON rp.county_id = hh.county_id AND rp.anniv
-    CROSS JOIN LATERAL (
-        SELECT y, CASE WHEN extract(month FROM hh.child_event_date) = 2 AND extract(day FROM hh.child_event_date) = 29
-                       THEN make_date(y, 3, 1) - 1
-                       ELSE make_date(y, extract(month FROM hh.child_event_date)::int,
-                                      extract(day FROM hh.child_event_date)::int) END AS d
-        FROM generate_series(%(year)s - 1, %(year)s + 1) AS y
-    ) a
-    WHERE hh.family_type = 'death' AND hh.child_event_date IS NOT NULL
-      AND a.y > extract(year FROM hh.child_event_date)
-      AND a.d - rp.before_d <= %(as_of)s AND %(as_of)s <= a.d + rp.after_d + rp.grace_d
-      AND hh.registered_on <= a.d - rp.before_d
+    FROM unnest(%(ad_rule)s::bigint[], %(ad_md)s::int[], %(ad_y)s::int[], %(ad_d)s::date[]) AS ad (rule_id, md, y, d)
+    JOIN rp ON rp.rule_id = ad.rule_id AND rp.anniv
+    JOIN visits_engine_hh hh ON hh.event_md = ad.md AND hh.county_id = rp.county_id
+    WHERE ad.y > hh.event_year AND hh.registered_on <= ad.d - rp.before_d
 ),
 pairs AS (
     SELECT p.household_id, p.rule_id, p.period_key, p.p_start, p.p_end, """
     + _met_expression()
     + """ AS met
-    FROM periods p LEFT JOIN latest l ON l.household_id = p.household_id
+    FROM periods p LEFT JOIN visits_engine_latest l ON l.household_id = p.household_id
 )
 """
 )
@@ -267,22 +278,29 @@ ranked AS (
                 WHEN fl.reminder_end IS NOT NULL THEN fl.reminder_end
                 ELSE due.next_due END AS urgent_on,
            due.next_due
-    FROM hh LEFT JOIN due ON due.household_id = hh.id LEFT JOIN fl ON fl.household_id = hh.id
+    FROM visits_engine_hh hh LEFT JOIN due ON due.household_id = hh.id LEFT JOIN fl ON fl.household_id = hh.id
 ),
 -- A closed household leaves the worklist (PostgreSQL runs a DELETE in WITH whether or not it is read).
 gone AS (
     DELETE FROM visits_householdurgency u
     WHERE NOT EXISTS (SELECT 1 FROM households_household h WHERE h.id = u.household_id AND h.status = 'active')
           {urgency_filter}
+),
+-- A place that moved is updated, a new household's inserted: two hash joins with the places there are
+-- (an INSERT … ON CONFLICT probed the primary key once per household, most of them to change nothing).
+-- Both see the places as they were before the statement, so each household is written once.
+moved AS (
+    UPDATE visits_householdurgency u
+    SET rank = r.rank, escalation_level = r.escalation_level, urgent_on = r.urgent_on, next_due = r.next_due
+    FROM ranked r
+    WHERE u.household_id = r.household_id
+      AND (u.rank, u.escalation_level, u.urgent_on, u.next_due)
+          IS DISTINCT FROM (r.rank, r.escalation_level, r.urgent_on, r.next_due)
 )
 INSERT INTO visits_householdurgency (household_id, rank, escalation_level, urgent_on, next_due)
-SELECT household_id, rank, escalation_level, urgent_on, next_due FROM ranked
-ON CONFLICT (household_id) DO UPDATE
-SET rank = EXCLUDED.rank, escalation_level = EXCLUDED.escalation_level, urgent_on = EXCLUDED.urgent_on,
-    next_due = EXCLUDED.next_due
-WHERE (visits_householdurgency.rank, visits_householdurgency.escalation_level, visits_householdurgency.urgent_on,
-       visits_householdurgency.next_due)
-      IS DISTINCT FROM (EXCLUDED.rank, EXCLUDED.escalation_level, EXCLUDED.urgent_on, EXCLUDED.next_due)
+SELECT r.household_id, r.rank, r.escalation_level, r.urgent_on, r.next_due FROM ranked r
+WHERE NOT EXISTS (SELECT 1 FROM visits_householdurgency u WHERE u.household_id = r.household_id)
+ON CONFLICT (household_id) DO NOTHING
 """
 )
 
@@ -340,10 +358,32 @@ SELECT (SELECT count(*) FROM households_household h WHERE h.status = 'active' {h
 """
 
 
+def _anniversary_days(rps: list[RulePeriod], *, as_of: date) -> dict[str, list[Any]]:
+    """For each anniversary rule, the days ``d`` whose window (d − before … d + after + grace) runs on
+    ``as_of``, with the month and day a death must fall on to have its anniversary on ``d``: its own, and on
+    28 February of a common year also 29 February (visits.periods.anniversary)."""
+    days: dict[str, list[Any]] = {"ad_rule": [], "ad_md": [], "ad_y": [], "ad_d": []}
+    for r in rps:
+        if not r.anniversary:
+            continue
+        day = as_of - timedelta(days=r.after + r.grace)
+        while day <= as_of + timedelta(days=r.before):
+            matches = [day.month * 100 + day.day]
+            if (day.month, day.day) == (2, 28) and not calendar.isleap(day.year):
+                matches.append(229)
+            for md in matches:
+                days["ad_rule"].append(r.rule_id)
+                days["ad_md"].append(md)
+                days["ad_y"].append(day.year)
+                days["ad_d"].append(day)
+            day += timedelta(days=1)
+    return days
+
+
 def _params(rps: list[RulePeriod], *, as_of: date) -> dict[str, Any]:
     return {
+        **_anniversary_days(rps, as_of=as_of),
         "as_of": as_of,
-        "year": as_of.year,
         "rule_id": [r.rule_id for r in rps],
         "county_id": [r.county_id for r in rps],
         "period_key": [r.period.key if r.period else "" for r in rps],
@@ -412,6 +452,13 @@ def overdue_refresh(*, as_of: date, household_ids: list[int] | None = None) -> R
                 ("urgency_filter", "u.household_id"),
             )
         }
+        current = _params(rule_periods(as_of=as_of, current=True, rules=rules), as_of=as_of)
+        current["ids"] = params["ids"]
+        current["min_start"] = params["min_start"] = min(params["min_start"], current["min_start"])
+        cursor.execute(HOUSEHOLDS_SQL.format(**filters), params)
+        cursor.execute(LATEST_SQL.format(**filters), params)
+        if household_ids is None:  # statistics for the joins below (a few rows need none)
+            cursor.execute("ANALYZE visits_engine_hh, visits_engine_latest")
         cursor.execute(EVAL_SQL.format(**filters), params)
         cursor.execute("ANALYZE visits_eval")
         cursor.execute(CLOSE_SQL, params)
@@ -422,10 +469,8 @@ def overdue_refresh(*, as_of: date, household_ids: list[int] | None = None) -> R
         cursor.execute(ESCALATE_SQL.format(**filters), params)
         result.escalated_ids = [row[0] for row in cursor.fetchall()]
         result.escalated = len(result.escalated_ids)
-        current = _params(rule_periods(as_of=as_of, current=True, rules=rules), as_of=as_of)
-        current["ids"] = params["ids"]
         cursor.execute(URGENCY_SQL.format(**filters), current)
         cursor.execute(COUNT_SQL.format(**filters), params)
         result.households, result.open = cursor.fetchone()
-        cursor.execute("DROP TABLE visits_eval")
+        cursor.execute("DROP TABLE visits_eval, visits_engine_hh, visits_engine_latest")
     return result
