@@ -457,8 +457,7 @@ def overdue_refresh(*, as_of: date, household_ids: list[int] | None = None) -> R
         current["min_start"] = params["min_start"] = min(params["min_start"], current["min_start"])
         cursor.execute(HOUSEHOLDS_SQL.format(**filters), params)
         cursor.execute(LATEST_SQL.format(**filters), params)
-        if household_ids is None:  # statistics for the joins below (a few rows need none)
-            cursor.execute("ANALYZE visits_engine_hh, visits_engine_latest")
+        cursor.execute("ANALYZE visits_engine_hh, visits_engine_latest")  # statistics for the joins below
         cursor.execute(EVAL_SQL.format(**filters), params)
         cursor.execute("ANALYZE visits_eval")
         cursor.execute(CLOSE_SQL, params)
