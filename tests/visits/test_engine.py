@@ -304,7 +304,7 @@ def test_a_run_that_fails_midway_leaves_the_previous_flags(household, rules, mon
     only_rules(rules, "monthly_contact")
     overdue_refresh(as_of=date(2025, 11, 6))
     VisitFactory(household=household, date=date(2025, 11, 7), method=P)
-    monkeypatch.setattr(engine, "ESCALATE_SQL", "SELECT * FROM no_such_table {flag_filter2}")
+    monkeypatch.setattr(engine, "ESCALATE_SQL", "SELECT * FROM no_such_table WHERE true {flag_filter}")
 
     with pytest.raises(Exception, match="no_such_table"):
         overdue_refresh(as_of=date(2025, 11, 8))  # its close statement had already run
@@ -321,3 +321,20 @@ def test_per_household_run_touches_only_that_household(area, rules):
 
     assert (result.households, result.opened) == (1, 1)
     assert open_flags(b) == set()
+
+
+def test_many_changes_analyse_the_flag_table_and_give_the_same_flags(area, rules, monkeypatch):
+    """Past ANALYZE_AFTER_CHANGES opened or closed flags the run analyses the flag table in its transaction
+    (its statistics would otherwise describe the table before the run); the flags are the same."""
+    for i in range(6):
+        HouseholdFactory(village=area.V1a if i % 2 else area.V2a, registered_on=date(2024, 1, 1))
+    overdue_refresh(as_of=date(2025, 11, 6))
+    expected = sorted(OverdueFlag.objects.values_list("household", "rule", "period_key", "escalation_level"))
+    OverdueFlag.objects.all().delete()
+    monkeypatch.setattr(engine, "ANALYZE_AFTER_CHANGES", 0)
+
+    with CaptureQueriesContext(connection) as queries:
+        overdue_refresh(as_of=date(2025, 11, 6))
+
+    assert any(q["sql"] == "ANALYZE visits_overdueflag" for q in queries.captured_queries)
+    assert sorted(OverdueFlag.objects.values_list("household", "rule", "period_key", "escalation_level")) == expected
