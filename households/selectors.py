@@ -121,8 +121,9 @@ class _PkAmong(Func):
     output_field = BooleanField()
 
 
-def pk_among(pks: Iterable[int]) -> Q:
-    return Q(_PkAmong(F("pk"), Value("{" + ",".join(str(int(pk)) for pk in pks) + "}")))
+def pk_among(pks: Iterable[int], *, field: str = "pk") -> Q:
+    """``field = ANY('{…}'::bigint[])`` for the ids ``pks`` (the primary key unless another id field)."""
+    return Q(_PkAmong(F(field), Value("{" + ",".join(str(int(pk)) for pk in pks) + "}")))
 
 
 def search_household_ids(text: str) -> list[int] | None:

@@ -24,6 +24,7 @@ from django.db.models import Case, IntegerField, Value, When
 
 from accounts.scope import get_visible_or_404, user_scope_path
 from households.models import Household
+from households.selectors import pk_among
 from regions.models import Region
 from reports.models import ContactSnapshot, CoverageSnapshot, FlagSnapshot
 from visits import periods
@@ -224,13 +225,16 @@ def coverage_dashboard(*, user: Any, region: Region, as_of: date) -> Dashboard:
             households_with_contact_status(households=households, on=as_of, scheme=scheme).order_by("number", "id")
         )
         last_visits = last_visit_dates(household_ids=[h.pk for h in household_rows], on=as_of)
+        # The county's overdue rules are known: no join to the rules (the planner, expecting one rule, read the
+        # village's flags once per rule), the households' ids as one array literal.
+        overdue_rules = {r.pk: r.name for r in rules.values() if r.mode == Rule.Mode.OVERDUE}
         open_by_household: dict[int, list[str]] = defaultdict(list)
-        for household_id, name in (
+        for household_id, rule_id in (
             OverdueFlag.objects.open()
-            .filter(household_id__in=[h.pk for h in household_rows], rule__mode=Rule.Mode.OVERDUE)
-            .values_list("household_id", "rule__name")
+            .filter(pk_among([h.pk for h in household_rows], field="household_id"), rule_id__in=list(overdue_rules))
+            .values_list("household_id", "rule_id")
         ):
-            open_by_household[household_id].append(name)
+            open_by_household[household_id].append(overdue_rules[rule_id])
         snap = _village_household_figures(households, month_rule, month, quarter_rule, quarter, as_of=as_of)
         for h in household_rows:
             figures = Figures(
