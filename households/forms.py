@@ -276,6 +276,9 @@ class HouseholdForm(forms.ModelForm):
         # The model is validated once, by the service (households.services), not here as well.
         pass
 
+    def clean_child_name(self) -> str:
+        return validation.person_name_clean(self.cleaned_data["child_name"])
+
     def groups(self) -> list[tuple[str, list[forms.BoundField]]]:
         return [(title, [self[name] for name in names]) for title, names in self.GROUPS]
 
@@ -320,6 +323,9 @@ class MemberForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         assert set(self.Meta.fields) == MEMBER_EDITABLE
         self.fields["sex"].help_text = _("Only without an ID number.")
+
+    def clean_name(self) -> str:
+        return validation.person_name_clean(self.cleaned_data["name"])
 
     def clean_id_number(self) -> str:
         value = self.cleaned_data["id_number"]

@@ -45,6 +45,22 @@ def clean_text(value: Any) -> str:
     return text.strip()
 
 
+# Whitespace between two Chinese characters is padding ("张  三", "张　三" typed to line up with three-character
+# names), not part of the name. Between other characters (a Latin or a minority name) one space is kept.
+_CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+_CJK_PADDING = re.compile(f"(?<=[{_CJK}])\\s+(?=[{_CJK}])")
+_SPACES = re.compile(r"\s{2,}")
+
+
+def person_name_clean(value: Any) -> str:
+    """A person's name as stored: ``clean_text``, the padding between Chinese characters removed, runs of
+    other spaces made one. The roster import and the forms both call it."""
+    text = clean_text(value)
+    if " " in text or "\t" in text:
+        text = _SPACES.sub(" ", _CJK_PADDING.sub("", text))
+    return text
+
+
 def _compact(value: Any) -> str:
     """clean_text without any whitespace at all (ID numbers and phones carry no spaces)."""
     if type(value) is str and value.isascii() and value.isprintable():

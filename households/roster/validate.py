@@ -47,6 +47,7 @@ HOUSEHOLD_STRICT = ("village", "family_type")
 # Read raw and converted with more context (the village with its town, the ID number with its row).
 RAW_FIELDS = ("town", "village", "id_number")
 REPEATED_HEADER = ("姓名", "男方姓名", "丈夫姓名")
+NAME_FIELDS = frozenset({"name", "child_name"})
 MAX_LENGTH = {"name": 50, "child_name": 50, "certificate_number": 40, "address": 200, "household_number": 30}
 
 
@@ -246,7 +247,7 @@ def _blank(value: Any) -> bool:
 def _text(value: Any, field_name: str) -> str:
     if isinstance(value, float) and value.is_integer():
         value = int(value)
-    text = validation.clean_text(value)
+    text = validation.person_name_clean(value) if field_name in NAME_FIELDS else validation.clean_text(value)
     limit = MAX_LENGTH.get(field_name)
     if limit and len(text) > limit:
         raise ValidationError(

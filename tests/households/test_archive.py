@@ -51,6 +51,15 @@ def test_town_cadre_registers_a_household_with_two_members(client_for, personas,
     assert inserts.get().pgh_context["username"] == "t1_cadre"
 
 
+def test_names_typed_with_padding_are_stored_as_the_roster_import_stores_them(client_for, personas, area):
+    client = client_for(personas.town_cadre)
+    data = household_form_data(village=area.V1a, members=two_members(name="王  明"), child_name="王\u3000小明")
+    assert client.post(reverse("households:create"), data).status_code == 302
+    household = Household.objects.get()
+    assert household.child_name == "王小明"
+    assert set(household.members.values_list("name", flat=True)) == {"王明", "赵桂兰"}
+
+
 def test_next_number_follows_the_county_sequence(client_for, personas, area, homes):
     client = client_for(personas.county_staff)
     client.post(reverse("households:create"), household_form_data(village=area.V2a, members=two_members()))

@@ -223,3 +223,20 @@ def test_roster_words_map_to_model_choices():
     assert values <= set(Household.FamilyType.values)
     assert set(v._ROLE.values()) <= set(Member.Role.values)
     assert set(v._SELF_CARE.values()) <= set(Member.SelfCare.values)
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("张  三", "张三"),  # two spaces typed to line up with three-character names
+        ("张\u3000三", "张三"),  # the ideographic space
+        (" 李　四 ", "李四"),
+        ("王小明", "王小明"),
+        ("阿卜杜·热合曼", "阿卜杜·热合曼"),
+        ("Anna  Li", "Anna Li"),  # between Latin letters one space stays
+        ("", ""),
+        (None, ""),
+    ],
+)
+def test_person_names_lose_the_padding_between_chinese_characters(raw, expected):
+    assert v.person_name_clean(raw) == expected

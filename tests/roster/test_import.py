@@ -119,6 +119,20 @@ def test_header_below_a_title_with_a_two_row_merged_couple_header(sample_county)
     assert set(Member.objects.values_list("role", "sex")) == {("husband", "M"), ("wife", "F")}
 
 
+def test_names_padded_to_line_up_are_stored_without_the_padding(sample_county):
+    header = ["序号", "乡镇(街道)", "村(社区)", "男方姓名", "男方身份证号", "女方姓名", "女方身份证号"]
+    header += ["类别", "子女姓名"]
+    place = [1, "人民街街道", "东关社区"]
+    husband, wife = "630103195001011233", "630103195202021243"
+    padded = make_workbook([header, [*place, "王  建", husband, "李\u3000芳", wife, "失独", "王 小 明"]])
+    assert run(padded, sample_county.county).valid
+
+    assert set(Member.objects.values_list("name", flat=True)) == {"王建", "李芳"}
+    assert Household.objects.get().child_name == "王小明"
+    plain = make_workbook([header, [*place, "王建", husband, "李芳", wife, "失独", "王小明"]])
+    assert run(plain, sample_county.county).plan.members.unchanged == 2
+
+
 def test_unknown_extra_columns_are_ignored_with_one_warning_each(sample_county):
     result = run(sample_bytes("roster_persons_clean"), sample_county.county, dry_run=True)
     ignored = [w for w in result.warnings if "录入人" in w.message]
