@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 
 from households.models import Household, Member, household_scope_q
 from households.privacy import mask_value
-from households.roster.validate import HouseholdRow, MemberRow, Roster
+from households.roster.validate import HouseholdRow, MemberRow, Note, Roster, place_of
 from regions.models import Region
 
 # roster field → Household field
@@ -137,6 +137,7 @@ def roster_plan(*, roster: Roster, county: Region, area_path: str, today: date) 
         .filter(listed=True)
         .values(*HOUSEHOLD_VALUES, "county__path")
     }
+    people = _people_of({h["id"] for h in by_number.values()})
     last_number = _next_numbers(county)
     targets: dict[int, HouseholdRow] = {}
     village_names = dict(Region.objects.filter(path__startswith=county.path).values_list("pk", "name"))
@@ -151,6 +152,18 @@ def roster_plan(*, roster: Roster, county: Region, area_path: str, today: date) 
                 % {"number": household.number},
             )
             continue
+        if target is not None and not _same_people(household, people.get(target["id"])):
+            roster.error(
+                household.where,
+                "household_number",
+                _(
+                    "Household number %(number)s already belongs to another household (in %(village)s): none of "
+                    "its members is among these persons. A household number stands for one household in the "
+                    "whole county: check the number (sheets that each number from 1 need numbers of their own)."
+                )
+                % {"number": household.number, "village": village_names.get(target["village_id"], "")},
+            )
+            continue
         if target is None:
             for member in household.members:
                 existing = members.get(member.values.get("id_number"))
@@ -163,8 +176,8 @@ def roster_plan(*, roster: Roster, county: Region, area_path: str, today: date) 
             roster.error(
                 household.where,
                 "household_number" if household.number else "id_number",
-                _("These persons belong to the same household as row %(row)d.")
-                % {"row": targets[target["id"]].where.row},
+                _("These persons belong to the same household as %(place)s.")
+                % {"place": place_of(targets[target["id"]].where, household.where)},
             )
             continue
         if target is None:
@@ -182,6 +195,7 @@ def roster_plan(*, roster: Roster, county: Region, area_path: str, today: date) 
             owner: int | HouseholdRow = household
         else:
             targets[target["id"]] = household
+            _warn_new_id_of_a_known_name(roster, household, people.get(target["id"]), members)
             changed = _household_diff(household, target)
             family_type = changed.get("family_type", target["family_type"])
             _check_grade(
@@ -219,6 +233,59 @@ def roster_plan(*, roster: Roster, county: Region, area_path: str, today: date) 
     plan.missing_count = len(missing)
     plan.missing = [{"number": number, "village": village} for number, village in missing[:PREVIEW_LIMIT]]
     return plan
+
+
+def _people_of(household_ids: set[int]) -> dict[int, tuple[set[str], set[str]]]:
+    """The ID numbers and names of the members of these households (those the roster names by number)."""
+    people: dict[int, tuple[set[str], set[str]]] = {}
+    if not household_ids:
+        return people
+    for household_id, id_number, name in (
+        Member.objects.alias(listed=_any(Member, "household_id", household_ids, "bigint"))
+        .filter(listed=True)
+        .values_list("household_id", "id_number", "name")
+    ):
+        ids, names = people.setdefault(household_id, (set(), set()))
+        if id_number:
+            ids.add(id_number)
+        names.add(name)
+    return people
+
+
+def _same_people(household: HouseholdRow, people: tuple[set[str], set[str]] | None) -> bool:
+    """Whether the roster's household can be the archive's household of the same number: one person in common
+    (by ID number, or by name: an ID number corrected since). A household without members in the archive, or
+    persons without an ID number or name in the file, give nothing to compare: the number decides."""
+    if people is None:
+        return True
+    ids, names = people
+    listed = [(m.values.get("id_number"), m.values.get("name")) for m in household.members]
+    if not any(id_number or name for id_number, name in listed):
+        return True
+    return any((id_number and id_number in ids) or (name and name in names) for id_number, name in listed)
+
+
+def _warn_new_id_of_a_known_name(
+    roster: Roster, household: HouseholdRow, people: tuple[set[str], set[str]] | None, members: dict[str, Any]
+) -> None:
+    """A person added to a known household under the name of one of its members: an ID number corrected in
+    the roster adds a person (a person is their ID number), so say so before the import does it."""
+    if people is None:
+        return
+    for member in household.members:
+        id_number, name = member.values.get("id_number"), member.values.get("name")
+        if id_number and id_number not in members and name in people[1]:
+            roster.warnings.append(
+                Note(
+                    member.where.sheet,
+                    member.where.row,
+                    _(
+                        "%(name)s is already a member of household %(number)s under another ID number: the import "
+                        "adds a second person. If the ID number was corrected, correct it in the archive instead."
+                    )
+                    % {"name": name, "number": household.number},
+                )
+            )
 
 
 def _check_grade(roster: Roster, household: HouseholdRow, family_type: str | None, grade: str | None = None) -> None:

@@ -89,6 +89,13 @@ class Cell:
     header: Header
 
 
+def place_of(other: Cell, here: Cell) -> str:
+    """Where ``other`` is, as seen from ``here``: "row 7", or "乡镇A row 7" on another sheet."""
+    if other.sheet == here.sheet:
+        return _("row %(row)d") % {"row": other.row}
+    return _("%(sheet)s row %(row)d") % {"sheet": other.sheet, "row": other.row}
+
+
 @dataclass
 class MemberRow:
     where: Cell
@@ -583,11 +590,15 @@ class SheetReader:
                 self.roster.error(
                     where,
                     "village",
-                    _("Household %(number)s is in %(first)s on row %(row)d but in %(other)s here.")
+                    _(
+                        "Household %(number)s is in %(first)s on %(place)s but in %(other)s here. A household "
+                        "number stands for one household in the whole county: sheets that each number from 1 "
+                        "need numbers of their own (the town's code in front, for example)."
+                    )
                     % {
                         "number": household.number,
                         "first": household.village.name,
-                        "row": household.where.row,
+                        "place": place_of(household.where, where),
                         "other": village.name,
                     },
                 )
@@ -602,7 +613,8 @@ class SheetReader:
                 self.roster.error(
                     where,
                     field_name,
-                    _("This differs from row %(row)d of the same household.") % {"row": household.where.row},
+                    _("This differs from %(place)s of the same household.")
+                    % {"place": place_of(household.where, where)},
                 )
 
     def _couple(self, where: Cell, raw: dict) -> None:
@@ -621,8 +633,8 @@ class SheetReader:
             self.roster.error(
                 where,
                 "household_number",
-                _("Household number %(number)s is used again on row %(row)d.")
-                % {"number": number, "row": self.by_number[number].where.row},
+                _("Household number %(number)s is already used on %(place)s.")
+                % {"number": number, "place": place_of(self.by_number[number].where, where)},
             )
             return
         if number:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import io
+from datetime import date
+from typing import Any
 
 import pytest
 from openpyxl import load_workbook
@@ -10,6 +12,7 @@ from openpyxl import load_workbook
 from households.models import Household, Member
 from households.roster.services import roster_run
 from households.roster.workbook import roster_export_xlsx, roster_template_xlsx
+from households.validation import id_number_make
 from tests.roster.conftest import TODAY, edit_workbook, make_workbook, outcome, sample_bytes
 
 pytestmark = pytest.mark.django_db
@@ -102,6 +105,63 @@ def test_a_household_number_of_another_area_is_refused(sample_county):
     )
     result = run(data, sample_county.county, area_path=sample_county.other_town.path)
     assert outcome([e.as_dict() for e in result.errors]) == [["花名册", 2, "household_number"]]
+
+
+NUMBERED_FROM_ONE = [
+    ["户号", "乡镇", "村", "姓名", "身份证号码", "关系", "家庭类别"],
+    ["1", "人民街街道", "北大街社区", "甲一", "630103195001011233", "丈夫", "失独"],
+    ["1", "南滩街道", "南滩社区", "乙一", "630103195503031234", "丈夫", "伤残"],
+]
+
+
+def _two_sheets(first: list[list[Any]], second: list[list[Any]]) -> bytes:
+    workbook = load_workbook(io.BytesIO(make_workbook(first, title="人民街街道")))
+    sheet = workbook.create_sheet("南滩街道")
+    for row in second:
+        sheet.append(row)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def test_sheets_each_numbered_from_one_are_errors_that_name_the_other_sheet(sample_county):
+    header, first, second = NUMBERED_FROM_ONE
+    result = run(_two_sheets([header, first], [header, second]), sample_county.county)
+
+    assert not result.valid
+    village = next(e for e in result.errors if e.field == "village")
+    assert (village.sheet, village.row) == ("南滩街道", 2)
+    assert "人民街街道" in village.message
+    assert "北大街社区" in village.message
+    assert Household.objects.count() == 0
+
+
+def test_a_number_already_another_households_is_an_error_not_an_update(sample_county):
+    """A town's roster numbered from 1 after another town's: household 1 of the archive is someone else's."""
+    header, first, second = NUMBERED_FROM_ONE
+    assert run(make_workbook([header, first]), sample_county.county).valid
+
+    result = run(make_workbook([header, second]), sample_county.county)
+
+    assert outcome([e.as_dict() for e in result.errors]) == [["花名册", 2, "household_number"]]
+    assert "北大街社区" in result.errors[0].message
+    household = Household.objects.get()
+    assert (household.village.name, list(household.members.values_list("name", flat=True))) == ("北大街社区", ["甲一"])
+
+
+def test_a_corrected_id_number_still_finds_its_household_by_the_name_and_warns(sample_county):
+    header, first, _ = NUMBERED_FROM_ONE
+    run(make_workbook([header, first]), sample_county.county)
+    new_number = id_number_make(area_code="630103", birth_date=date(1950, 1, 2), sequence=123, sex="M")
+    corrected = [*first[:4], new_number, *first[5:]]
+
+    result = run(make_workbook([header, corrected]), sample_county.county)
+
+    assert result.valid, [e.as_dict() for e in result.errors]
+    assert result.plan.households.as_dict() == {"created": 0, "updated": 0, "unchanged": 1}
+    # A person is their ID number: the corrected one is a new person, and the preview says so on the row.
+    assert result.plan.members.created == 1
+    assert [(w.sheet, w.row) for w in result.warnings if "甲一" in w.message] == [("花名册", 2)]
 
 
 def test_header_below_a_title_with_a_two_row_merged_couple_header(sample_county):
