@@ -349,8 +349,12 @@ def date_check_order(earlier: date | None, later: date | None, *, message: str |
 # ---------------------------------------------------------------------------------------------------
 
 _YES = {"是", "有", "Y", "YES", "√", "✓", "✔", "TRUE", "1"}
-_NO = {"否", "无", "N", "NO", "FALSE", "0", ""}
-_ALIVE = {"是": True, "健在": True, "在世": True, "否": False, "已故": False, "死亡": False, "去世": False}
+_NO = {"否", "无", "N", "NO", "FALSE", "0", "", "×", "✗", "✘"}
+# ROSTER.md's words, and those a 人员状态 (person's status) column uses: 正常 (alive), 已死亡, 亡故, 离世 ….
+_ALIVE = {
+    **dict.fromkeys(("是", "健在", "在世", "正常", "存活"), True),
+    **dict.fromkeys(("否", "已故", "死亡", "去世", "已死亡", "已去世", "亡故", "离世", "过世"), False),
+}
 _FAMILY_TYPE = {
     "独生子女死亡": "death",
     "失独": "death",

@@ -212,7 +212,10 @@ def test_roster_words_map_to_model_choices():
     assert v.self_care_parse("不能自理") == Member.SelfCare.DISABLED
     assert v.alive_parse("健在") is True
     assert v.alive_parse("去世") is False
+    assert v.alive_parse("正常") is True  # a 人员状态 column
+    assert v.alive_parse("已死亡") is False
     assert v.yes_no_parse("√") is True
+    assert v.yes_no_parse("×") is False
     assert v.yes_no_parse("") is False
     assert v.yes_no_parse("y") is True
     with pytest.raises(ValidationError):
