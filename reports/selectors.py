@@ -87,6 +87,7 @@ class Row:
     flag_names: list[str] = field(default_factory=list)
     last_visit: date | None = None
     contacts_complete: bool | None = None
+    url: str = ""  # the household's archive, for a reader who may open it (set by the view)
 
 
 @dataclass

@@ -13,6 +13,7 @@ from accounts.roles import Capability
 from accounts.scope import require_capability
 from audit.models import AccessEvent
 from audit.services import access_event_record
+from config.reversing import url_for_each
 from reports import charts, exports, selectors
 
 
@@ -38,6 +39,11 @@ def coverage(request: HttpRequest, pk: int | None = None) -> HttpResponse:
             [(key, met / n if n else None) for key, n, met in dashboard.trend], title=_("Monthly contact rate")
         ),
     }
+    if dashboard.child_level == "household" and request.user.has_capability(Capability.VIEW_HOUSEHOLDS):
+        # County staff and cadres open a household's archive from its row; a leader reads figures only.
+        urls = url_for_each("households:detail", [row.key for row in dashboard.rows])
+        for row in dashboard.rows:
+            row.url = urls[row.key]
     return render(request, "reports/coverage.html", context)
 
 

@@ -14,13 +14,13 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.roles import Capability
 from accounts.scope import require_capability
+from config.reversing import url_for_each
 from visits import periods, selectors, services
 from visits.forms import VISIT_NOTES, RuleForm, RuleSetForm, VisitDeleteForm, VisitEditForm, VisitLogForm
 from visits.models import Rule, Visit
@@ -41,7 +41,7 @@ def my_households(request: HttpRequest) -> HttpResponse:
     )
     items = selectors.work_items(households=list(page.object_list), on=today)
     pks = [item.household.pk for item in items]
-    log_urls, visits_urls = _url_for_each("visits:log", pks), _url_for_each("visits:household_visits", pks)
+    log_urls, visits_urls = url_for_each("visits:log", pks), url_for_each("visits:household_visits", pks)
     for item in items:
         item.log_url, item.visits_url = log_urls[item.household.pk], visits_urls[item.household.pk]
     follow_ups = list(selectors.follow_ups_for_user(user=request.user)) if page.number == 1 else []
@@ -50,13 +50,6 @@ def my_households(request: HttpRequest) -> HttpResponse:
         "visits/my_households.html",
         {"items": items, "page_obj": page, "today": today, "follow_ups": follow_ups},
     )
-
-
-def _url_for_each(name: str, pks: list[int]) -> dict[int, str]:
-    """The URL of `name` for each primary key, reversed once (a page of 25 items reversed 50 URLs)."""
-    sentinel = 987654321987
-    pattern = reverse(name, args=[sentinel])
-    return {pk: pattern.replace(str(sentinel), str(pk)) for pk in pks}
 
 
 @login_required

@@ -85,6 +85,14 @@ def test_leader_reads_the_dashboard_and_drills_down(county, personas, area, clie
     assert client.get(reverse("reports:coverage_region", args=[area.V1a.pk])).status_code == 200
 
 
+def test_village_rows_open_the_archive_for_staff_not_for_a_leader(county, personas, area, client_for):
+    url = reverse("reports:coverage_region", args=[area.V1a.pk])
+    archive = reverse("households:detail", args=[county["b"].pk]).encode()
+
+    assert b'href="' + archive + b'"' in client_for(personas.county_staff).get(url).content
+    assert archive not in client_for(personas.leader).get(url).content
+
+
 def test_export_is_formula_safe_and_logged(county, personas, area, client_for):
     response = client_for(personas.county_staff).get(reverse("reports:coverage_region_export", args=[area.V1a.pk]))
 
