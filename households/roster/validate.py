@@ -566,7 +566,10 @@ class SheetReader:
 
     def _person(self, where: Cell, raw: dict) -> None:
         number = raw.get(("household_number", ""))
-        village = self._village(where, raw)
+        if number and number in self.by_number and _blank(raw.get(("town", ""))) and _blank(raw.get(("village", ""))):
+            village = None  # a later row of a household whose place its first row gives (like its other values)
+        else:
+            village = self._village(where, raw)
         member = self._member(where, raw, "")
         if not number:
             if number == "":

@@ -114,6 +114,22 @@ NUMBERED_FROM_ONE = [
 ]
 
 
+def test_a_households_place_given_on_its_first_row_only(sample_county):
+    header = ["户编号", "乡镇", "村", "姓名", "身份证号码", "关系", "家庭类别"]
+    data = make_workbook(
+        [
+            header,
+            ["7", "南滩街道", "南滩社区", "丙一", "630103195503031234", "丈夫", "伤残"],
+            ["7", None, None, "丙二", "630103195705052228", "妻子", None],
+        ]
+    )
+    result = run(data, sample_county.county)
+
+    assert result.valid, [e.as_dict() for e in result.errors]
+    household = Household.objects.get()
+    assert (household.village.name, household.members.count()) == ("南滩社区", 2)
+
+
 def _two_sheets(first: list[list[Any]], second: list[list[Any]]) -> bytes:
     workbook = load_workbook(io.BytesIO(make_workbook(first, title="人民街街道")))
     sheet = workbook.create_sheet("南滩街道")
