@@ -17,7 +17,7 @@ from typing import Any
 
 from django.apps import apps
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
+from django.utils.translation import gettext_lazy, ngettext, pgettext
 
 from households.models import Household, Member
 from households.privacy import mask_value
@@ -79,13 +79,18 @@ def case_tables(household: Household, *, today: date) -> list[CaseTable]:
     return [table for provider in CASE_TABLE_PROVIDERS for table in provider(household, today)]
 
 
+def difficulties_text(values: Iterable[str]) -> str:
+    """The difficulty categories' labels as one text: 养老、经济 in Chinese, "Elderly care, Finance" in English."""
+    labels = dict(Household.Difficulty.choices)
+    return pgettext("list separator", ", ").join(str(labels.get(v, v)) for v in values)
+
+
 def _yes_no(value: bool) -> str:
     return _("Yes") if value else _("No")
 
 
 def archive_sections(household: Household) -> list[Section]:
     village = household.village
-    difficulties = dict(Household.Difficulty.choices)
     sections = [
         Section(
             "basic",
@@ -131,7 +136,7 @@ def archive_sections(household: Household) -> list[Section]:
             [
                 (
                     _("Main difficulties"),
-                    "、".join(str(difficulties.get(d, d)) for d in household.difficulties) or "—",
+                    difficulties_text(household.difficulties) or "—",
                 ),
                 (_("Difficulties and needs"), household.difficulties_note or "—"),
                 (_("Visit preferences"), household.visit_preferences or "—"),
@@ -298,8 +303,7 @@ def _display(model: type, field_name: str, value: Any, regions: dict[int, str]) 
     if getattr(model_field, "choices", None):
         return str(dict(model_field.flatchoices).get(value, value))
     if field_name == "difficulties":
-        labels = dict(Household.Difficulty.choices)
-        return "、".join(str(labels.get(v, v)) for v in value)
+        return difficulties_text(value)
     if isinstance(value, bool):
         return _yes_no(value)
     if isinstance(value, date | datetime):

@@ -19,6 +19,7 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 
+from households.archive import difficulties_text
 from households.models import Household, Member
 from households.privacy import mask_id_number, mask_phone
 
@@ -81,7 +82,6 @@ def household_list_xlsx(*, households: Iterable[Household], full_values: bool, t
         cell.font = bold
         header_cells.append(cell)
     sheet.append(header_cells)
-    difficulty_labels = dict(Household.Difficulty.choices)
     for household in households:
         village = household.village
         base = [
@@ -95,7 +95,7 @@ def household_list_xlsx(*, households: Iterable[Household], full_values: bool, t
             household.get_living_situation_display(),
             _("Yes") if household.poverty_registered else _("No"),
             _("Yes") if household.subsistence_allowance else _("No"),
-            "、".join(str(difficulty_labels.get(d, d)) for d in household.difficulties),
+            difficulties_text(household.difficulties),
             household.registered_on,
         ]
         members = household.member_list or [None]
