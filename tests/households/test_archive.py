@@ -381,3 +381,16 @@ def test_long_timeline_shows_the_newest_entries_and_the_rest_on_request(client_f
     everything = client.get(reverse("households:detail", args=[household.pk]), {"timeline": "all"})
     assert len(everything.context["timeline"]) >= 40
     assert everything.context["timeline_hidden"] == 0
+
+
+def test_difficulty_labels_are_joined_as_the_language_writes_lists():
+    from django.utils import translation
+
+    from households.archive import difficulties_text
+
+    values = [Household.Difficulty.choices[0][0], Household.Difficulty.choices[1][0]]
+    with translation.override("zh-hans"):
+        assert "、" in difficulties_text(values)
+    with translation.override("en"):
+        assert ", " in difficulties_text(values)
+        assert "、" not in difficulties_text(values)

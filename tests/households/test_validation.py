@@ -243,16 +243,3 @@ def test_roster_words_map_to_model_choices():
 )
 def test_person_names_lose_the_padding_between_chinese_characters(raw, expected):
     assert v.person_name_clean(raw) == expected
-
-
-def test_difficulty_labels_are_joined_as_the_language_writes_lists():
-    from django.utils import translation
-
-    from households.archive import difficulties_text
-
-    values = [Household.Difficulty.choices[0][0], Household.Difficulty.choices[1][0]]
-    with translation.override("zh-hans"):
-        assert "、" in difficulties_text(values)
-    with translation.override("en"):
-        assert ", " in difficulties_text(values)
-        assert "、" not in difficulties_text(values)
