@@ -159,11 +159,20 @@ def id_number_parse(value: Any, *, today: date | None = None) -> IdNumber:
     return IdNumber(number=number, birth_date=birth_date, sex=sex, converted_from_15=converted)
 
 
+def _same_birth_date(given: date, of_number: date) -> bool:
+    if isinstance(given, ShortenedMonthDate):
+        return given.year == of_number.year and of_number.month in (1, 10)
+    if isinstance(given, MonthDate):
+        return (given.year, given.month) == (of_number.year, of_number.month)
+    return given == of_number
+
+
 def id_number_check_consistency(info: IdNumber, *, sex: str = "", birth_date: date | None = None) -> None:
     """Sex and birth date given beside an ID number must agree with it (ROSTER.md: an error, not a fix).
 
     A birth date written without its day (``MonthDate``: 1965.3 in a 出生年月 column) agrees with the
-    number when the year and the month do.
+    number when the year and the month do; 1965.1 from a number cell (``ShortenedMonthDate``) when the
+    number's month is January or October.
     """
     errors: dict[str, ValidationError] = {}
     if sex and sex != info.sex:
@@ -171,11 +180,7 @@ def id_number_check_consistency(info: IdNumber, *, sex: str = "", birth_date: da
             _("The sex does not match the ID number."),
             code="sex_mismatch",
         )
-    if birth_date and (
-        (birth_date.year, birth_date.month) != (info.birth_date.year, info.birth_date.month)
-        if isinstance(birth_date, MonthDate)
-        else birth_date != info.birth_date
-    ):
+    if birth_date and not _same_birth_date(birth_date, info.birth_date):
         errors["birth_date"] = ValidationError(
             _("The birth date does not match the ID number (%(date)s)."),
             code="birth_date_mismatch",
@@ -270,6 +275,16 @@ class MonthDate(date):
     __slots__ = ()
 
 
+class ShortenedMonthDate(MonthDate):
+    """1965.1 from a *number* cell: January 1965 as typed, or October (1965.10) with its 0 dropped by Excel.
+
+    Read as January; beside an ID number of October of that year it agrees with it (the number tells which),
+    and the roster import warns when nothing tells.
+    """
+
+    __slots__ = ()
+
+
 _EXCEL_EPOCH = date(1899, 12, 30)  # the 1900 date system, with its leap-year bug already absorbed
 _DATE_PATTERNS = (
     re.compile(r"(?P<y>[0-9]{4})[-/.](?P<m>[0-9]{1,2})[-/.](?P<d>[0-9]{1,2})"),
@@ -303,6 +318,8 @@ def _date_from_number(value: float) -> date:
     if isinstance(value, float) and not value.is_integer():
         text = f"{value}"
         if _YEAR_MONTH_NUMBER.fullmatch(text):  # 1965.3 typed into a number cell
+            if text.endswith(".1"):  # 1965.1 or 1965.10: the number cell kept no trailing 0
+                return ShortenedMonthDate(int(text[:4]), 1, 1)
             return _date_from_text(text)
     number = int(value)
     if 10_000_000 <= number <= 99_999_999:

@@ -728,6 +728,8 @@ def _check_members(roster: Roster) -> None:
             )
             member.valid_id = False  # cannot be trusted: sex and birth date are not compared with it
     for household in roster.households:
+        if isinstance(household.values.get("child_event_date"), validation.ShortenedMonthDate):
+            roster.warnings.append(_shortened_month(household.where, household.values["child_event_date"]))
         roles = Counter()
         for member in household.members:
             values = member.values
@@ -748,6 +750,18 @@ def _check_members(roster: Roster) -> None:
             roles[values["role"]] += 1
             if values["role"] in ("husband", "wife") and roles[values["role"]] > 1:
                 roster.error(member.where, "role", _("A household has one husband and one wife."))
+
+
+def _shortened_month(where: Cell, value: date) -> Note:
+    return Note(
+        where.sheet,
+        where.row,
+        _(
+            "%(year)d.1 in a number cell is read as January %(year)d. If it was %(year)d.10, Excel dropped the 0: "
+            "type it as text or as a date."
+        )
+        % {"year": value.year},
+    )
 
 
 def _side(member: MemberRow) -> str:

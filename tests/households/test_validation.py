@@ -243,3 +243,20 @@ def test_roster_words_map_to_model_choices():
 )
 def test_person_names_lose_the_padding_between_chinese_characters(raw, expected):
     assert v.person_name_clean(raw) == expected
+
+
+def test_a_year_and_month_1_from_a_number_cell_may_be_october():
+    """1965.10 typed into a number cell arrives as 1965.1: January as read, October beside an ID number."""
+    shortened = v.date_parse(1965.1, today=TODAY)
+    assert shortened == date(1965, 1, 1)
+    assert isinstance(shortened, v.ShortenedMonthDate)
+    assert not isinstance(v.date_parse("1965.1", today=TODAY), v.ShortenedMonthDate)  # text says what it says
+    october = v.id_number_parse(v.id_number_make(area_code="630103", birth_date=date(1965, 10, 8), sequence=1, sex="M"))
+    january = v.id_number_parse(v.id_number_make(area_code="630103", birth_date=date(1965, 1, 8), sequence=1, sex="M"))
+    march = v.id_number_parse(v.id_number_make(area_code="630103", birth_date=date(1965, 3, 8), sequence=1, sex="M"))
+    v.id_number_check_consistency(october, birth_date=shortened)
+    v.id_number_check_consistency(january, birth_date=shortened)
+    with pytest.raises(ValidationError):
+        v.id_number_check_consistency(march, birth_date=shortened)
+    with pytest.raises(ValidationError):
+        v.id_number_check_consistency(october, birth_date=v.date_parse("1965.1", today=TODAY))

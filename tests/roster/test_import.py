@@ -130,6 +130,22 @@ def test_a_households_place_given_on_its_first_row_only(sample_county):
     assert (household.village.name, household.members.count()) == ("南滩社区", 2)
 
 
+def test_a_month_1_typed_as_a_number_is_checked_against_the_id_number_or_warned(sample_county):
+    """1955.10 typed into a number cell arrives as 1955.1: the ID number tells the month of a birth; nothing
+    tells it of the child's death, so that is read as January with a warning."""
+    october = id_number_make(area_code="630103", birth_date=date(1955, 10, 3), sequence=7, sex="M")
+    header = ["户编号", "乡镇", "村", "姓名", "身份证号码", "出生年月", "关系", "家庭类别", "子女死亡日期"]
+    data = make_workbook([header, ["8", "南滩街道", "南滩社区", "丁一", october, 1955.1, "丈夫", "失独", 2001.1]])
+
+    result = run(data, sample_county.county)
+
+    assert result.valid, [e.as_dict() for e in result.errors]
+    assert [(w.sheet, w.row) for w in result.warnings if "2001.1" in w.message] == [("花名册", 2)]
+    assert not [w for w in result.warnings if "1955.1" in w.message]
+    assert Member.objects.get().birth_date == date(1955, 10, 3)
+    assert Household.objects.get().child_event_date == date(2001, 1, 1)
+
+
 def _two_sheets(first: list[list[Any]], second: list[list[Any]]) -> bytes:
     workbook = load_workbook(io.BytesIO(make_workbook(first, title="人民街街道")))
     sheet = workbook.create_sheet("南滩街道")
