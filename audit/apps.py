@@ -1,7 +1,14 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
 
 
 class AuditConfig(AppConfig):
     name = "audit"
     verbose_name = _("Audit trail")
+
+    def ready(self) -> None:
+        from audit.triggers import trigger_ignore_check_install
+
+        # After every migrate, which may have installed pgtrigger's own (slower) version (audit/triggers.py).
+        post_migrate.connect(trigger_ignore_check_install, sender=self, dispatch_uid="audit.trigger_ignore_check")
