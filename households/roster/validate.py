@@ -566,7 +566,13 @@ class SheetReader:
 
     def _person(self, where: Cell, raw: dict) -> None:
         number = raw.get(("household_number", ""))
-        if number and number in self.by_number and _blank(raw.get(("town", ""))) and _blank(raw.get(("village", ""))):
+        first = self.by_number.get(number) if number else None
+        if (
+            first is not None
+            and first.where.sheet == where.sheet
+            and _blank(raw.get(("town", "")))
+            and _blank(raw.get(("village", "")))
+        ):
             village = None  # a later row of a household whose place its first row gives (like its other values)
         else:
             village = self._village(where, raw)
