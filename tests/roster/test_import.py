@@ -168,6 +168,15 @@ def test_sheets_each_numbered_from_one_are_errors_that_name_the_other_sheet(samp
     assert Household.objects.count() == 0
 
 
+def test_a_blank_place_on_another_sheet_is_not_taken_from_the_first_sheet(sample_county):
+    header, first, _ = NUMBERED_FROM_ONE
+    blank_place = ["1", None, None, "乙一", "630103195503031234", "丈夫", "伤残"]
+
+    result = run(_two_sheets([header, first], [header, blank_place]), sample_county.county)
+
+    assert [(e.sheet, e.row, e.field) for e in result.errors if e.field == "village"] == [("南滩街道", 2, "village")]
+
+
 def test_a_number_already_another_households_is_an_error_not_an_update(sample_county):
     """A town's roster numbered from 1 after another town's: household 1 of the archive is someone else's."""
     header, first, second = NUMBERED_FROM_ONE
