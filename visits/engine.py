@@ -24,7 +24,6 @@ The same statements restricted to some household ids serve the run after a visit
 
 from __future__ import annotations
 
-import calendar
 import zlib
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -329,11 +328,11 @@ WHERE visits_overdueflag.closed_on IS NOT NULL
 RETURNING id
 """
 
-# Reminders never escalate; a requirement escalates to the town, then the county, after the days of its
-# county's rule set counted from the day the flag opened.
 # Flags opened or closed in one run beyond which the flag table is analysed before it is read again.
 ANALYZE_AFTER_CHANGES = 10_000
 
+# Reminders never escalate; a requirement escalates to the town, then the county, after the days of its
+# county's rule set counted from the day the flag opened.
 _ESCALATION_LEVEL = """CASE WHEN %(as_of)s - f.opened_on >= s.escalate_county_after_days THEN 2
                             WHEN %(as_of)s - f.opened_on >= s.escalate_town_after_days THEN 1
                             ELSE 0 END"""
@@ -358,6 +357,11 @@ SELECT (SELECT count(*) FROM households_household h WHERE h.status = 'active' {h
 """
 
 
+def _anniversary_on(md: int, day: date) -> bool:
+    """Whether a death on month-day ``md`` (month * 100 + day) has its anniversary on ``day``."""
+    return periods.anniversary(date(2000, md // 100, md % 100), day.year) == day  # 2000: every md exists
+
+
 def _anniversary_days(rps: list[RulePeriod], *, as_of: date) -> dict[str, list[Any]]:
     """For each anniversary rule, the days ``d`` whose window (d − before … d + after + grace) runs on
     ``as_of``, with the month and day a death must fall on to have its anniversary on ``d``: its own, and on
@@ -368,10 +372,9 @@ def _anniversary_days(rps: list[RulePeriod], *, as_of: date) -> dict[str, list[A
             continue
         day = as_of - timedelta(days=r.after + r.grace)
         while day <= as_of + timedelta(days=r.before):
-            matches = [day.month * 100 + day.day]
-            if (day.month, day.day) == (2, 28) and not calendar.isleap(day.year):
-                matches.append(229)
-            for md in matches:
+            # The deaths whose anniversary (periods.anniversary: the one rule for 29 February) falls on `day`.
+            candidates = {day.month * 100 + day.day, 229}
+            for md in sorted(md for md in candidates if _anniversary_on(md, day)):
                 days["ad_rule"].append(r.rule_id)
                 days["ad_md"].append(md)
                 days["ad_y"].append(day.year)
