@@ -1,4 +1,4 @@
-"""Session and password policy, and no caching of pages with personal data (SECURITY.md)."""
+"""Session and password policy, and no caching of pages with personal data (docs/SECURITY.md §Identity and sessions)."""
 
 from __future__ import annotations
 
@@ -92,7 +92,7 @@ class NoStoreMiddleware:
 class PortalLocaleMiddleware:
     """Simplified Chinese unless the user chose another language with the switch (the language cookie that
     Django's set_language view writes). The browser's Accept-Language is not consulted: offices often run
-    English-language browsers, and the portal's working language is Chinese (DEVELOPERS.md "Language")."""
+    English-language browsers, and the portal's working language is Chinese (README.md "Languages")."""
 
     def __init__(self, get_response):
         self.get_response = get_response

@@ -18,7 +18,7 @@ class Capability:
     MANAGE_USERS = "manage_users"
     READ_AUDIT = "read_audit"
     VIEW_REGIONS = "view_regions"
-    # The household archive. A leader reads dashboards and reports only (SECURITY.md), so has none of these.
+    # The household archive. A leader reads dashboards and reports only (docs/SECURITY.md §Roles), so has none of these.
     VIEW_HOUSEHOLDS = "view_households"
     EDIT_HOUSEHOLDS = "edit_households"
     REVEAL_PERSONAL = "reveal_personal"  # show one full ID number or phone, logged

@@ -1,4 +1,4 @@
-"""The one area-scope mechanism (SECURITY.md "Access").
+"""The one area-scope mechanism (docs/SECURITY.md §Access).
 
 Every list, detail, form, export, import, report, search, admin page and task reaches data through:
 

@@ -143,5 +143,5 @@ def user_reset_password(*, manager: User, user: User, password: str) -> User:
 
 
 def user_end_all_sessions(*, user: User) -> None:
-    """Logout ends every session of the user, not only this browser's (SECURITY.md)."""
+    """Logout ends every session of the user, not only this browser's (docs/SECURITY.md §Identity and sessions)."""
     User.objects.filter(pk=user.pk).update(session_token=_new_session_token())

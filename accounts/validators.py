@@ -1,4 +1,4 @@
-"""Password rule of SECURITY.md / MLPS 2.0: at least three of four character classes."""
+"""Password rule of docs/SECURITY.md §Identity and sessions (MLPS 2.0): at least three of four character classes."""
 
 import string
 

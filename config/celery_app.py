@@ -1,4 +1,4 @@
-"""The Celery app. Tasks are thin: they take ids or a date and call one service (STYLE.md)."""
+"""The Celery app. Tasks are thin: they take ids or a date and call one service."""
 
 import os
 

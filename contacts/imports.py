@@ -1,6 +1,6 @@
 """Import and export of the people who serve (django-import-export, contacts.resources).
 
-An upload is checked before it is parsed (SECURITY.md "Uploads": size, a real xlsx without macros, declared
+An upload is checked before it is parsed (docs/SECURITY.md §Uploads: size, a real xlsx without macros, declared
 uncompressed size), then imported as a dry run; only a file without a single error is written, in one
 transaction. The resource is scoped to the importing user.
 """

@@ -1,4 +1,4 @@
-"""Four-on-one contacts (联系人制度, DOMAIN.md "Four-on-one contacts").
+"""Four-on-one contacts (联系人制度, docs/DOMAIN.md §Four-on-one contacts).
 
 * :class:`ServicePerson` — a person who serves the families (联系人): town leader cadre, village cadre,
   contracted family doctor, association member or volunteer.

@@ -1,6 +1,6 @@
 """django-import-export column mapping for the people who serve, scoped to the importing/exporting user.
 
-Scope (SECURITY.md): ``get_queryset`` is the user's area, so an ``id`` from another area is unknown — and an
+Scope (docs/SECURITY.md §Access): ``get_queryset`` is the user's area: an ``id`` from another area is unknown — and an
 unknown ``id`` is an error, never a new row (a model saved with a given pk would overwrite that row). Regions
 and logins resolve only inside the area. Text cells a spreadsheet would run are written with a leading ``'``.
 """

@@ -23,7 +23,7 @@ from households.archive import difficulties_text
 from households.models import Household, Member
 from households.privacy import mask_id_number, mask_phone
 
-# SECURITY.md: a text cell starting with one of these is a formula (or DDE) to a spreadsheet program.
+# docs/SECURITY.md §Exports: a text cell starting with one of these is a formula (or DDE) to a spreadsheet program.
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -50,7 +50,7 @@ def _member_values(member: Member, *, full_values: bool, today: date) -> list[An
 
 
 def household_list_xlsx(*, households: Iterable[Household], full_values: bool, today: date) -> bytes:
-    """One row per member (the layout counties keep, ROSTER.md layout 1), household columns repeated."""
+    """One row per member (the layout counties keep, docs/ROSTER.md §Layouts, 1), household columns repeated."""
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(_("Households"))
     header = [

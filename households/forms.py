@@ -28,7 +28,7 @@ class DateInput(forms.DateInput):
 
 
 class RosterDateField(forms.DateField):
-    """A date in any format of ROSTER.md (the browser's date picker sends 1965-03-02); not in the future."""
+    """A date in any format of docs/ROSTER.md §Values (the date picker sends 1965-03-02); not in the future."""
 
     widget = DateInput
 

@@ -1,6 +1,6 @@
 """The household archive (电子帮扶档案 / 建档立卡): special families, their members and the child.
 
-DOMAIN.md "The household record". Values are validated by households.validation (one implementation
+docs/DOMAIN.md §The household record. Values are validated by households.validation (one implementation
 shared with the forms and the roster import); the database holds the rules that can be constraints.
 """
 

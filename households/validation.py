@@ -1,4 +1,4 @@
-"""The one implementation of the value rules of ROSTER.md and SECURITY.md ("Bad input").
+"""The one implementation of the value rules of docs/ROSTER.md and docs/SECURITY.md §Bad input.
 
 Pure functions, no database: forms, services, model ``clean()`` and the roster import all call these.
 Each parser takes a raw value (a form string or an Excel cell: ``str``, ``int``, ``float``, ``date`` or
@@ -168,7 +168,7 @@ def _same_birth_date(given: date, of_number: date) -> bool:
 
 
 def id_number_check_consistency(info: IdNumber, *, sex: str = "", birth_date: date | None = None) -> None:
-    """Sex and birth date given beside an ID number must agree with it (ROSTER.md: an error, not a fix).
+    """Sex and birth date given beside an ID number must agree with it (docs/ROSTER.md §Values: an error, not a fix).
 
     A birth date written without its day (``MonthDate``: 1965.3 in a 出生年月 column) agrees with the
     number when the year and the month do; 1965.1 from a number cell (``ShortenedMonthDate``) when the
@@ -362,12 +362,12 @@ def date_check_order(earlier: date | None, later: date | None, *, message: str |
 
 
 # ---------------------------------------------------------------------------------------------------
-# Roster words (ROSTER.md "Values"): map to the choice values of households.models
+# Roster words (docs/ROSTER.md §Values): map to the choice values of households.models
 # ---------------------------------------------------------------------------------------------------
 
 _YES = {"是", "有", "Y", "YES", "√", "✓", "✔", "TRUE", "1"}
 _NO = {"否", "无", "N", "NO", "FALSE", "0", "", "×", "✗", "✘"}
-# ROSTER.md's words, and those a 人员状态 (person's status) column uses: 正常 (alive), 已死亡, 亡故, 离世 ….
+# docs/ROSTER.md §Values, with the words a 人员状态 (person's status) column uses: 正常 (alive), 已死亡, 亡故, 离世 ….
 _ALIVE = {
     **dict.fromkeys(("是", "健在", "在世", "正常", "存活"), True),
     **dict.fromkeys(("否", "已故", "死亡", "去世", "已死亡", "已去世", "亡故", "离世", "过世"), False),
@@ -420,7 +420,7 @@ def family_type_parse(value: Any) -> str:
     return _lookup(_FAMILY_TYPE, value, _("Unknown family type %(value)s: expected %(choices)s."))
 
 
-# 户主 (head of the household) and 配偶 (spouse) name one of the couple without saying which: ROSTER.md maps
+# 户主 (head of the household) and 配偶 (spouse) name one of the couple without saying which: docs/ROSTER.md maps
 # 户主 (male) to the husband and 配偶 (female) to the wife, so the person's sex decides.
 ROLE_BY_SEX = frozenset({"户主", "配偶"})
 

@@ -1,4 +1,4 @@
-"""Loading the administrative tree from the CSV of ROSTER.md: code,name,level,parent_code."""
+"""Loading the administrative tree from the CSV of docs/ROSTER.md §Regions: code,name,level,parent_code."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Personas and the area fixture of SECURITY.md, shared by every test.
+"""Personas and the area fixture of docs/SECURITY.md §Access, shared by every test.
 
 County C with towns T1 (villages V1a, V1b) and T2 (village V2a); a sibling county C2 (town T3, village V3a).
 Personas: county staff of C, T1 cadre, V1a cadre, leader of C, staff of C2, a user with no area, and a

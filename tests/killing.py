@@ -1,4 +1,4 @@
-"""Killing a process mid-transaction, for the fault tests of SECURITY.md "Faults" (tests/*/test_killed_worker.py).
+"""Killing a process mid-transaction, for the fault tests of docs/SECURITY.md §Faults (tests/*/test_killed_worker.py).
 
 A child process (a management command, a Celery worker) works on the test database, so the tests that use
 these helpers are ``django_db(transaction=True)``: what they seed is committed and the child sees it. Before

@@ -416,7 +416,7 @@ def engine_lock() -> None:
 
 
 def ruleset_ensure_defaults() -> None:
-    """Every county with households has a rule set (the defaults of DOMAIN.md). Two queries when done."""
+    """Every county with households has a rule set (the defaults of docs/RULES.md). Two queries when done."""
     from households.models import Household
     from visits.services import ruleset_create_default
 

@@ -1,6 +1,6 @@
 """Visits and contacts (走访/联系), the rules they must keep, the overdue flags and the inbox.
 
-DOMAIN.md "Four-on-one contacts" and "Visits and activities". The meaning of every rule's period is
+docs/DOMAIN.md §Four-on-one contacts and §Visits. The meaning of every rule's period is
 defined once, in visits.periods; the engine that opens and closes flags is visits.engine.
 """
 

@@ -3,7 +3,7 @@
 The engine (visits.engine), the worklist (visits.selectors) and the dashboard (reports.selectors) all take
 their dates from here; docs/RULES.md and the rules page explain the same definitions in words.
 
-Definitions (DOMAIN.md "Four-on-one contacts"; seed 003):
+Definitions (docs/DOMAIN.md §Four-on-one contacts; seed 003):
 
 * A **period** is a closed date range ``[start, end]``: a calendar month, a calendar quarter, an ISO week
   (Monday to Sunday), or a window around a date (a festival, a death anniversary, Qingming).

@@ -34,7 +34,7 @@ M = Visit.Method
 CONTACT_METHODS = [M.HOME, M.PHONE, M.ONLINE]
 ALL_METHODS = [M.HOME, M.PHONE, M.ONLINE, M.OTHER]
 
-# The defaults of DOMAIN.md "Four-on-one contacts" (seed 003). A county edits its own copy.
+# The defaults of docs/DOMAIN.md §Four-on-one contacts (seed 003). A county edits its own copy.
 DEFAULT_RULES: list[dict[str, Any]] = [
     {
         "code": "monthly_contact",

@@ -190,7 +190,7 @@ CELERY_TASK_TIME_LIMIT = 20 * 60
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BROKER_CONNECTION_TIMEOUT = 3
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-# Queuing must answer in bounded time when Redis is down (SECURITY.md "Faults").
+# Queuing must answer in bounded time when Redis is down (docs/SECURITY.md §Faults).
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.5}
 CELERY_BEAT_SCHEDULE = {
     "clear-expired-sessions": {

@@ -1,4 +1,4 @@
-"""Policy numbers a county may change (SECURITY.md marks them "policy"). One place for all of them."""
+"""Policy numbers a county may change (docs/SECURITY.md marks them "policy"). One place for all of them."""
 
 from datetime import timedelta
 
@@ -12,7 +12,7 @@ PASSWORD_MAX_AGE_DAYS = 90
 # Cybersecurity Law art. 21: logs kept at least six months. The application never deletes audit rows.
 AUDIT_RETENTION_DAYS = 180
 
-# Roster import (ROSTER.md, SECURITY.md "Uploads"). A county roster of 50,000 persons is about 4 MB.
+# Roster import (docs/ROSTER.md, docs/SECURITY.md §Uploads). A county roster of 50,000 persons is about 4 MB.
 ROSTER_MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 # Zip-bomb guard, checked on the sizes the archive declares before anything is decompressed.
 ROSTER_MAX_UNCOMPRESSED_BYTES = 300 * 1024 * 1024

@@ -1,4 +1,4 @@
-"""The roster (花名册) import and export: ../shared/ROSTER.md is the contract.
+"""The roster (花名册) import and export: docs/ROSTER.md is the contract.
 
 reader (safe opening, calamine) → headers (header row, layout) → validate (whole file, errors and warnings)
 → plan (the diff against the database) → apply (set-based writes). workbook writes the template, the marked

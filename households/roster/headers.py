@@ -1,4 +1,4 @@
-"""Finding the header row of a sheet and recognising its columns (ROSTER.md "Layouts" and "Headers").
+"""Finding the header row of a sheet and recognising its columns (docs/ROSTER.md §Layouts and §Headers).
 
 The header may sit below a title or a unit row, or span two rows (a merged 男方 above 姓名, 身份证号 …).
 Header names are matched after normalising: NFKC (full-width to half-width), no whitespace, one style of

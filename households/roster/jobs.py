@@ -4,7 +4,7 @@ Each step that reads the file runs in a Celery task that takes the job id and ca
 A job is queued after commit; when the broker is down the row simply stays queued and
 ``roster_jobs_requeue`` (beat, and the job page) sends it again later. When the worker process running a step
 dies, the broker sends the task again (``acks_late``, ``reject_on_worker_lost``) and the step runs again from
-the start: the job's lock tells a dead worker from a live one (SECURITY.md "Faults").
+the start: the job's lock tells a dead worker from a live one (docs/SECURITY.md §Faults).
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""A roster import in the browser is a job row: the file, its status, progress and outcome (STYLE.md)."""
+"""A roster import in the browser is a job row: the file, its status, progress and outcome."""
 
 from __future__ import annotations
 

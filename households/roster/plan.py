@@ -1,11 +1,11 @@
 """The diff of a validated roster against the archive: what an import would create, update, leave alone,
-and which households of the importer's area the roster no longer lists (ROSTER.md "Outcome").
+and which households of the importer's area the roster no longer lists (docs/ROSTER.md §Outcome).
 
 A person is identified by the ID number; a household by its number in the county, or else by its persons —
 and a number is taken as the archive's household of that number only when one of the file's persons is among
 its members (a town's roster numbered from 1 would otherwise rewrite another town's household 1).
 A blank cell never erases a value of the archive. Households outside the importer's area are never
-touched: a row that would is an error (SECURITY.md "Access").
+touched: a row that would is an error (docs/SECURITY.md §Access).
 """
 
 from __future__ import annotations

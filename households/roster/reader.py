@@ -1,4 +1,4 @@
-"""Opening an uploaded roster safely (SECURITY.md "Uploads") and reading its cells fast.
+"""Opening an uploaded roster safely (docs/SECURITY.md §Uploads) and reading its cells fast.
 
 Every check runs on the raw bytes and the zip directory before any XML is parsed: size, what kind of file
 it really is (an old .xls, a password-protected workbook, a CSV or an image renamed), the declared

@@ -1,4 +1,4 @@
-"""Whole-file validation of a roster: every sheet, every row, every error (ROSTER.md "Values", "Outcome").
+"""Whole-file validation of a roster: every sheet, every row, every error (docs/ROSTER.md §Values, §Outcome).
 
 Nothing here touches the archive: the result is the households and members the file holds, already
 cleaned (through households.validation, the one implementation of the value rules), with every error and

@@ -24,7 +24,7 @@ from households.roster.headers import FIELD_HEADERS
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 SHEET = "花名册"
-# The persons layout as the template and the export write it (canonical header names of ROSTER.md).
+# The persons layout as the template and the export write it (canonical header names of docs/ROSTER.md).
 EXPORT_FIELDS = (
     "household_number",
     "town",
@@ -50,7 +50,7 @@ EXPORT_FIELDS = (
 HEADERS = ["序号", *(FIELD_HEADERS[f][0] for f in EXPORT_FIELDS)]
 TEXT_FIELDS = ("household_number", "id_number", "phone", "certificate_number")
 DATE_FIELDS = ("birth_date", "child_event_date")
-# Roster words for the stored values (ROSTER.md "Values"): the first word each parser accepts.
+# Roster words for the stored values (docs/ROSTER.md §Values): the first word each parser accepts.
 WORDS: dict[str, dict[Any, str]] = {
     "sex": {"M": "男", "F": "女"},
     "role": {"husband": "丈夫", "wife": "妻子", "grandchild": "孙子女", "other": "其他"},

@@ -1,4 +1,4 @@
-"""SECURITY.md "Identity and sessions": lockout, idle/absolute expiry, sessions ended, password rules."""
+"""docs/SECURITY.md §Identity and sessions: lockout, idle/absolute expiry, sessions ended, password rules."""
 
 import os
 import time

@@ -1,4 +1,4 @@
-"""The area-scope and role matrix for every URL of the foundation (SECURITY.md "Access").
+"""The area-scope and role matrix for every URL of the foundation (docs/SECURITY.md §Access).
 
 For each URL that takes an id, a persona outside the area gets 404 on GET and POST and the database is
 unchanged; roles without the function get 403; anonymous users are sent to the login page.

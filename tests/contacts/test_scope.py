@@ -1,4 +1,4 @@
-"""The area-scope and role matrix for every contacts URL (SECURITY.md "Access").
+"""The area-scope and role matrix for every contacts URL (docs/SECURITY.md §Access).
 
 Pages without an id: roles without the function get 403. URLs with an id: a persona outside the area gets 404
 on GET and on POST, and the database (and the audit log) is unchanged.

@@ -1,4 +1,4 @@
-"""The area-scope matrix for every household URL that takes an id (SECURITY.md "Access")."""
+"""The area-scope matrix for every household URL that takes an id (docs/SECURITY.md §Access)."""
 
 import pytest
 from django.urls import reverse

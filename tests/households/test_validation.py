@@ -1,4 +1,4 @@
-"""The value rules of ROSTER.md / SECURITY.md: ID numbers, phones, dates and roster words (pure functions)."""
+"""Value rules (docs/ROSTER.md §Values, docs/SECURITY.md §Bad input): ID numbers, phones, dates, words (pure)."""
 
 from datetime import date, datetime
 

@@ -1,4 +1,4 @@
-"""The backup and its restore drill run for real against the test database (SECURITY.md "Deployment")."""
+"""The backup and its restore drill run for real against the test database (docs/SECURITY.md §Deployment)."""
 
 import pytest
 from django.core.management import call_command

@@ -1,4 +1,4 @@
-"""load_regions: the CSV of ROSTER.md, idempotent, all-or-nothing with line numbers."""
+"""load_regions: the CSV of docs/ROSTER.md §Regions, idempotent, all-or-nothing with line numbers."""
 
 from pathlib import Path
 

@@ -1,4 +1,4 @@
-"""Faults (SECURITY.md): a roster import killed mid-write leaves nothing of itself, and the file is imported once.
+"""docs/SECURITY.md §Faults: a roster import killed mid-write leaves nothing of itself, and the file is imported once.
 
 `manage.py import_roster`, then a real Celery worker running the import job of the browser flow, is killed
 with SIGKILL inside the import's one transaction, after it has written the households, the members and the

@@ -1,4 +1,4 @@
-"""Rosters the importer has never seen, built in the test by every rule of ROSTER.md (see ``unseen.py``).
+"""Rosters the importer has never seen, built in the test by every rule of docs/ROSTER.md (see ``unseen.py``).
 
 Each test states the outcome exactly: valid or not, the counts, every error as (sheet, Excel row, field),
 the rows that carry a warning; and for a valid file that a real import stores the normalised values and
@@ -266,7 +266,7 @@ def test_the_generator_is_deterministic():
 # Headers
 # ---------------------------------------------------------------------------------------------------
 
-# Every name of ROSTER.md's table (the canonical ones are in every other test), and the same names written
+# Every name of docs/ROSTER.md's table (the canonical ones are in every other test), and the same names written
 # with full-width parentheses, other bracket styles, spaces, line breaks and the ideographic space.
 ALIASES = [(name, alias) for name, names in HEADERS.items() if name != "seq" for alias in names[1:]]
 SPELLINGS = [
@@ -979,7 +979,8 @@ def test_role_words(sample_county, husband, wife, grandchild):
 
 
 def test_head_and_spouse_words_are_the_husband_or_the_wife_by_sex(sample_county):
-    """ROSTER.md: 户主 (male) → husband, 配偶 (female) → wife; a woman 户主 is the wife, a man 配偶 the husband."""
+    """docs/ROSTER.md §Values: 户主 (male) → husband, 配偶 (female) → wife; a woman 户主 is the wife, a man 配偶
+    the husband."""
     items = families(2)
     items[0].husband.role, items[0].wife.role = "配偶", "户主"
     items[1].husband.role, items[1].wife.role = "户主", "配偶"

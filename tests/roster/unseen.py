@@ -1,13 +1,13 @@
-"""Rosters the importer has never seen, written by the rules of ROSTER.md (deterministic, no binary fixtures).
+"""Rosters the importer has never seen, written by the rules of docs/ROSTER.md (deterministic, no binary fixtures).
 
 The tests of ``test_unseen_rosters.py`` build their workbooks with these helpers. Run as a script, it writes a
-few complete workbooks with the ``*.expected.json`` beside each, in the format of ``/work/shared/samples``::
+few complete workbooks with the ``*.expected.json`` beside each, in the format of docs/ROSTER.md §Samples::
 
     python -m tests.roster.unseen OUTDIR
 
 Everything here is independent of the importer: the header names, the value words and the ID check digit
-are written out again from ROSTER.md, so that a mistake in the importer's tables is not copied into the test.
-The people live in the sample county (``samples/regions_sample.csv``, 城中区 630103).
+are written out again from docs/ROSTER.md, so that a mistake in the importer's tables is not copied into the test.
+The people live in the sample county (``tests/roster/samples/regions_sample.csv``, 城中区 630103).
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ PLACES = {
     "总寨镇": ("总南村", "总北村", "谢家寨村", "新庄村", "塘马坊村"),
 }
 
-# ROSTER.md "Headers": field → names in use, the canonical one first. "seq" is the 序号 column.
+# docs/ROSTER.md §Headers: field → names in use, the canonical one first. "seq" is the 序号 column.
 HEADERS: dict[str, tuple[str, ...]] = {
     "seq": ("序号", "编号"),
     "household_number": ("户编号", "家庭编号", "户号"),
@@ -56,7 +56,7 @@ HEADERS: dict[str, tuple[str, ...]] = {
     "difficulties": ("主要困难", "困难诉求"),
     "remarks": ("备注",),
 }
-# The spouse fields of the couple layout (ROSTER.md "In the couple layout …").
+# The spouse fields of the couple layout (docs/ROSTER.md §Headers).
 SPOUSE_FIELDS = ("name", "id_number", "phone", "birth_date", "alive")
 
 PERSON_COLUMNS = (
@@ -106,7 +106,7 @@ COUPLE_COLUMNS = (
     "remarks",
 )
 
-# ROSTER.md "Values" written out again: roster word → the stored value.
+# docs/ROSTER.md §Values written out again: roster word → the stored value.
 FAMILY_TYPES = {
     "独生子女死亡": "death",
     "失独": "death",

@@ -1,4 +1,4 @@
-"""Faults (SECURITY.md): two runs at once, and logging a visit with the broker down."""
+"""docs/SECURITY.md §Faults: two runs at once, and logging a visit with the broker down."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Faults (SECURITY.md): the overdue engine killed mid-run leaves the previous flags and worklist, and catches up.
+"""docs/SECURITY.md §Faults: the overdue engine killed mid-run leaves the previous flags and worklist, and catches up.
 
 `manage.py flag_overdue` runs in a child process and is killed with SIGKILL inside its one transaction, after
 it has closed flags and while it waits to write the worklist (visits.engine: the flags first, then

@@ -1,7 +1,7 @@
 """Django's createsuperuser, with the password rules applied in --noinput mode too.
 
 Django validates the password only when it prompts for it; DJANGO_SUPERUSER_PASSWORD would skip every
-rule. SECURITY.md: validators in every path that sets a password. Prefer `manage.py create_user`, which
+rule; docs/SECURITY.md asks for validators in every path that sets a password. Prefer `manage.py create_user`, which
 also binds the account to a role and an area.
 """
 
