@@ -1,14 +1,13 @@
 """Import and export of the people who serve (django-import-export, contacts.resources).
 
-An upload is checked before it is parsed (docs/SECURITY.md §Uploads: size, a real xlsx without macros, declared
-uncompressed size), then imported as a dry run; only a file without a single error is written, in one
-transaction. The resource is scoped to the importing user.
+An upload is checked before it is parsed by the one upload checker (core.xlsx; docs/SECURITY.md §Uploads: size, a
+real xlsx without macros, declared uncompressed sizes and ratios) and must hold no formula; then it is imported as
+a dry run; only a file without a single error is written, in one transaction. The resource is scoped to the
+importing user.
 """
 
 from __future__ import annotations
 
-import io
-import zipfile
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,9 +18,11 @@ from django.utils.translation import gettext as _
 from import_export.formats.base_formats import XLSX
 
 from contacts.resources import ServicePersonResource
+from core.xlsx import xlsx_formula_cells, xlsx_open, xlsx_sheet_paths
 
 MAX_UPLOAD_BYTES = 2 * 2**20
 MAX_UNCOMPRESSED_BYTES = 20 * 2**20
+MAX_COMPRESSION_RATIO = 100
 MAX_ROWS = 5000
 
 
@@ -32,19 +33,18 @@ def upload_read(upload: Any) -> bytes:
 
 
 def _xlsx_check(data: bytes) -> None:
-    if not data.startswith(b"PK\x03\x04"):
-        raise ValidationError(_("This is not an Excel workbook (.xlsx)."))
-    try:
-        infos = zipfile.ZipFile(io.BytesIO(data)).infolist()
-    except (zipfile.BadZipFile, ValueError, OSError) as exc:
-        raise ValidationError(_("The file is damaged. Open it in Excel, save it again and upload the copy.")) from exc
-    names = {info.filename for info in infos}
-    if "xl/workbook.xml" not in names:
-        raise ValidationError(_("This is a zip file but not an Excel workbook."))
-    if any(name.lower().endswith("vbaproject.bin") for name in names):
-        raise ValidationError(_("The workbook contains macros. Save it as a plain Excel Workbook (*.xlsx)."))
-    if sum(info.file_size for info in infos) > MAX_UNCOMPRESSED_BYTES:
-        raise ValidationError(_("The workbook unpacks to far more data than a list of people holds."))
+    """The one upload check (core.xlsx), then no formula: a list of people is typed, never computed."""
+    archive = xlsx_open(
+        data,
+        max_bytes=MAX_UPLOAD_BYTES,
+        max_uncompressed_bytes=MAX_UNCOMPRESSED_BYTES,
+        max_ratio=MAX_COMPRESSION_RATIO,
+    )
+    if any(xlsx_formula_cells(archive, path) for path in xlsx_sheet_paths(archive).values()):
+        raise ValidationError(
+            _("The workbook contains formulas. Copy the cells and paste them as values, then upload the file."),
+            code="formulas",
+        )
 
 
 def _dataset(name: str, data: bytes) -> tablib.Dataset:
