@@ -23,7 +23,7 @@ class SessionExpiryMiddleware:
 
     Idle: the stored session expires SESSION_COOKIE_AGE after it was last saved (the database backend reads
     only unexpired rows). Each save pushes the expiry forward. Saving on every request
-    (SESSION_SAVE_EVERY_REQUEST) cost every page a row UPDATE and a second, synchronous commit; instead the
+    (SESSION_SAVE_EVERY_REQUEST) would cost every page a row UPDATE and a second, synchronous commit; instead the
     session is marked modified, so that SessionMiddleware saves it, only when its last save is
     SESSION_IDLE_REFRESH_SECONDS old or more (or when the request changed it anyway). The idle limit is
     therefore between SESSION_COOKIE_AGE − SESSION_IDLE_REFRESH_SECONDS and SESSION_COOKIE_AGE after the last

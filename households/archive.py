@@ -184,7 +184,7 @@ class ListRow:
     """One household of the list page, its words already in the user's language.
 
     The page shows 25 of these. Written by the template, ``get_…_display`` and ``{% blocktranslate %}``
-    cost about a third of the page's Python time (``_get_FIELD_display`` hashes the field's choices on every
+    are a large share of the page's Python time (``_get_FIELD_display`` hashes the field's choices on every
     call); here each label is translated once per page.
     """
 

@@ -155,7 +155,7 @@ def search_household_ids(text: str) -> list[int] | None:
         matches = matches.union(Member.objects.filter(phone=phone).order_by().values_list("household_id", flat=True))
     if not re.fullmatch(r"[-0-9()\s]+", text):
         # Names: a substring LIKE (Chinese has no case, so no ILIKE). No trigram index: the embedded
-        # PostgreSQL of dev/test ships no contrib extensions (pg_trgm); see docs/PERFORMANCE.md.
+        # PostgreSQL of dev/test ships no contrib extensions (pg_trgm).
         matches = matches.union(
             Member.objects.filter(name__contains=text).order_by().values_list("household_id", flat=True)
         )
@@ -197,8 +197,8 @@ def household_page(queryset: QuerySet[Household], *, number: Any, per_page: int,
     regions and members (two queries).
 
     ``read_once``: the list's primary keys are read once, in order, and counted and sliced in Python. For a
-    filter on members (HouseholdFilters.on_members) the count and the page each probed every household of
-    the area for a matching member; one read halves that work."""
+    filter on members (HouseholdFilters.on_members) the count and the page would each probe every household
+    of the area for a matching member; one read halves that work."""
     if tuple(queryset.query.order_by) == SORTS["village"]:
         pks_in_order: Any = VillageOrderedPks(queryset)
     elif read_once:
@@ -217,8 +217,8 @@ class VillageOrderedPks:
     """The primary keys of a household list in the "village" order of SORTS (villages in tree order, then
     number and id; households without a village last), sliced without sorting the whole list.
 
-    Ordering the list by the region path sorted every household of the area (a join and a sort on disk:
-    about 170 ms for a county of 50,000 at a deep page). Instead: one query counts the households of each
+    Ordering the list by the region path would sort every household of the area (a join and a sort on
+    disk). Instead: one query counts the households of each
     village, ordered by the village's path (an index-only scan of household_scope, then one lookup per
     village); a page then reads only the villages it spans, in (number, id) order from the index
     household_village_order. What Paginator needs: count() and slicing.

@@ -438,7 +438,7 @@ def overdue_refresh(*, as_of: date, household_ids: list[int] | None = None) -> R
     with transaction.atomic(), connection.cursor() as cursor:
         engine_lock()
         # The evaluation sorts and hashes a few rows per household: in memory, not in temporary files. JIT off:
-        # on these statements its compilation alone took 0.1–2.5 s of the nightly run (docs/PERFORMANCE.md).
+        # on these statements its compilation costs more than it saves.
         cursor.execute("SELECT set_config('work_mem', '256MB', true), set_config('jit', 'off', true)")
         rules = active_rules()
         params = _params(rule_periods(as_of=as_of, rules=rules), as_of=as_of)
@@ -470,7 +470,7 @@ def overdue_refresh(*, as_of: date, household_ids: list[int] | None = None) -> R
         if result.opened + result.closed > ANALYZE_AFTER_CHANGES:
             # The flags' statistics would still describe the table before this run (the first run on an
             # empty table, the first day of a month): the statements below would plan nested loops over
-            # hundreds of thousands of rows they believe are not there (6 minutes instead of 10 s).
+            # hundreds of thousands of rows they believe are not there, many times slower.
             cursor.execute("ANALYZE visits_overdueflag")
         cursor.execute(ESCALATE_SQL.format(**filters), params)
         result.escalated_ids = [row[0] for row in cursor.fetchall()]

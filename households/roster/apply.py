@@ -5,7 +5,7 @@ Runs inside the caller's transaction (all or nothing).
 Row history stays complete, but is written set-based. pghistory's row triggers cost a plpgsql call with two
 exception blocks (two subtransactions) per row, and their per-row upsert of the context row gives each
 subtransaction its own transaction id: past a few thousand rows PostgreSQL's subtransaction cache overflows
-and an import of 75,000 rows took over a minute. So for the import's own statements the insert and update
+and every further row is slower. So for the import's own statements the insert and update
 triggers are told to step aside (pgtrigger's documented ``pgtrigger.ignore`` setting, local to the
 transaction), and the same event rows — every tracked column, the label, the object id and the pghistory
 context of the import — are written by one ``INSERT … SELECT`` per table after the rows.
@@ -146,7 +146,7 @@ def _insert(
     if not count:
         return []
     table = model._meta.db_table
-    # The sequence looked up once (inside nextval() it was looked up again for every row), and the ids as
+    # The sequence looked up once (inside nextval() it would be looked up again for every row), and the ids as
     # one text value rather than 50,000 result rows (psycopg2 builds a tuple per row).
     cursor.execute("SELECT pg_get_serial_sequence(%s, 'id')", [table])
     sequence = cursor.fetchone()[0]

@@ -1,7 +1,7 @@
 """Opening an uploaded roster safely (docs/SECURITY.md §Uploads) and reading its cells fast.
 
 The file is checked by the one upload checker, core.xlsx (size, real xlsx, zip bombs, macros by content), before
-any worksheet is parsed. Cells are read with python-calamine (about 15× faster than openpyxl's read-only mode);
+any worksheet is parsed. Cells are read with python-calamine (much faster than openpyxl's read-only mode);
 formulas, which calamine turns into their cached values, are found by a streaming scan of the sheet XML
 (core.xlsx.xlsx_formula_cells), in a second thread while calamine parses (it releases the GIL).
 """

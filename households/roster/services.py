@@ -52,8 +52,8 @@ def _cyclic_gc_paused() -> Iterator[None]:
     """No cyclic garbage collection while a roster runs.
 
     A 50,000-row roster allocates millions of objects that live until the end (the sheet's rows, the
-    values of every row); each time the collector's counters run over it walks all of them again, which
-    cost a quarter of the whole import. Reference counting still frees what is not kept; cycles wait for
+    values of every row); each time the collector's counters run over it walks all of them again, a large
+    share of the import's time. Reference counting still frees what is not kept; cycles wait for
     the next collection after the import.
     """
     enabled = gc.isenabled()
