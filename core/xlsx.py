@@ -149,7 +149,7 @@ def _has_formula(archive: zipfile.ZipFile, path: str) -> bool:
     with archive.open(path) as stream:
         while chunk := stream.read(1 << 20):
             text = tail + chunk
-            # Every match of the pattern holds "<f" or ":f"; the plain search is 3× cheaper than the regex.
+            # Every match of the pattern holds "<f" or ":f"; the plain search is cheaper than the regex.
             if (b"<f" in text or b":f" in text) and _FORMULA_TAG.search(text):
                 return True
             tail = chunk[-16:]
