@@ -13,6 +13,7 @@ import io
 from collections.abc import Iterable
 from datetime import date
 from typing import Any
+from xml.sax.saxutils import escape
 
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
@@ -108,6 +109,47 @@ def household_list_xlsx(*, households: Iterable[Household], full_values: bool, t
 
 
 _FONT = "STSong-Light"
+# A cell of a many-column table longer than this is printed below its table as a numbered note at full width: in
+# a narrow column a long text (a visit's needs) would run over dozens of pages, one sliver per page.
+LONG_CELL_CHARS = 300
+# Long texts are laid out in pieces of about this many characters: a paragraph is re-wrapped whole each time it
+# is split at a page end, so one 20,000-character paragraph would cost that many characters per page.
+_PIECE_CHARS = 1500
+
+
+def _long_cells_as_notes(
+    rows: list[list[Any]], *, header: list[str] | None
+) -> tuple[list[list[Any]], list[tuple[str, str]]]:
+    """The rows with each long cell replaced by a pointer, and the notes (title, text) it points to. A note is
+    titled by the cell's column and the row's first cell, or, in a key/value table (no header), by the key."""
+    cells: list[list[Any]] = []
+    notes: list[tuple[str, str]] = []
+    for row in rows:
+        shown = []
+        for column, value in enumerate(row):
+            text = str(value if value is not None else "")
+            if len(text) <= LONG_CELL_CHARS:
+                shown.append(value)
+                continue
+            number = len(notes) + 1
+            shown.append(_("See note %(n)d below the table.") % {"n": number})
+            if header is None:
+                title = _("Note %(n)d: %(column)s") % {"n": number, "column": row[0]}
+            else:
+                column_title = header[column] if column < len(header) else ""
+                title = _("Note %(n)d: %(column)s, %(row)s") % {"n": number, "column": column_title, "row": row[0]}
+            notes.append((title, text))
+        cells.append(shown)
+    return cells, notes
+
+
+def _pieces(text: str) -> list[str]:
+    """A long text as its lines, each line longer than a piece cut into pieces, blank lines dropped. A cut falls
+    between two characters and starts a new paragraph; CJK text wraps anywhere, so only the line ends move."""
+    pieces: list[str] = []
+    for line in text.splitlines():
+        pieces.extend(line[i : i + _PIECE_CHARS] for i in range(0, len(line), _PIECE_CHARS))
+    return pieces
 
 
 def _register_font() -> None:
@@ -141,11 +183,17 @@ def household_archive_pdf(
     small = ParagraphStyle("small", parent=base, fontSize=8, leading=11)
     heading = ParagraphStyle("heading", parent=base, fontSize=13, leading=18, spaceBefore=8, spaceAfter=4)
     title_style = ParagraphStyle("title", parent=base, fontSize=16, leading=22, spaceAfter=6)
+    note_heading = ParagraphStyle("note", parent=base, fontSize=9, leading=13, spaceBefore=4, textColor="#555555")
 
     def p(text: Any, style: ParagraphStyle = base) -> Paragraph:
-        from xml.sax.saxutils import escape
-
         return Paragraph(escape(str(text if text not in (None, "") else "—")).replace("\n", "<br/>"), style)
+
+    def notes_flowables(notes: list[tuple[str, str]]) -> list[Any]:
+        flowables = []
+        for note_title, text in notes:
+            flowables.append(p(note_title, note_heading))
+            flowables.extend(Paragraph(escape(piece), base) for piece in _pieces(text))
+        return flowables
 
     story: list[Any] = [p(title, title_style)]
     grid = TableStyle(
@@ -157,9 +205,12 @@ def household_archive_pdf(
     )
     for section_title, rows in sections:
         story.append(p(section_title, heading))
-        table = Table([[p(k), p(v)] for k, v in rows], colWidths=[45 * mm, 135 * mm])
+        cells, notes = _long_cells_as_notes([list(row) for row in rows], header=None)
+        # splitInRow: a value taller than what is left of the page continues on the next one.
+        table = Table([[p(k), p(v)] for k, v in cells], colWidths=[45 * mm, 135 * mm], splitInRow=1)
         table.setStyle(grid)
         story.append(table)
+        story.extend(notes_flowables(notes))
     header_grid = TableStyle(
         [
             ("GRID", (0, 0), (-1, -1), 0.4, colors.grey),
@@ -173,9 +224,16 @@ def household_archive_pdf(
         story.append(p(table_title, heading))
         if len(rows) > 1:
             col_widths = [180 * mm * w / sum(widths) for w in widths] if widths else None
-            table = Table([[p(cell, small) for cell in row] for row in rows], colWidths=col_widths, repeatRows=1)
+            body, notes = _long_cells_as_notes(rows[1:], header=rows[0])
+            table = Table(
+                [[p(cell, small) for cell in row] for row in [rows[0], *body]],
+                colWidths=col_widths,
+                repeatRows=1,
+                splitInRow=1,
+            )
             table.setStyle(header_grid)
             story.append(table)
+            story.extend(notes_flowables(notes))
         else:
             story.append(p(empty, small))
     story.append(Spacer(1, 6 * mm))
