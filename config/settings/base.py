@@ -136,7 +136,10 @@ AXES_FAILURE_LIMIT = LOGIN_FAILURE_LIMIT  # noqa: F405
 AXES_COOLOFF_TIME = LOGIN_LOCKOUT_COOLOFF  # noqa: F405
 AXES_LOCKOUT_PARAMETERS = ["username", ["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
-AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
+# The account lockout above plus a throttle per address across usernames (accounts/throttle.py), and one lockout
+# page that says which of the two refused the login.
+AXES_HANDLER = "accounts.throttle.PortalAxesHandler"
+AXES_LOCKOUT_CALLABLE = "accounts.throttle.login_lockout_response"
 AXES_USERNAME_FORM_FIELD = "username"
 AXES_ENABLE_ACCESS_FAILURE_LOG = True
 

@@ -4,6 +4,13 @@ from datetime import timedelta
 
 LOGIN_FAILURE_LIMIT = 5
 LOGIN_LOCKOUT_COOLOFF = timedelta(minutes=30)
+# Per network address, across usernames (accounts/throttle.py): this many failed logins within the window pause
+# logins from the address until the window holds fewer (at most one window; refused attempts are not counted).
+# A county office works behind one NAT address: 30 is far above what its staff mistype in a quarter of an hour,
+# and a burst of failures pauses the office for 15 minutes at most, while guesses from one address are capped at
+# about 3,000 a day (they were unlimited). The account lockout above still holds for every username.
+LOGIN_ADDRESS_FAILURE_LIMIT = 30
+LOGIN_ADDRESS_WINDOW = timedelta(minutes=15)
 SESSION_IDLE_TIMEOUT_SECONDS = 30 * 60
 SESSION_ABSOLUTE_TIMEOUT_SECONDS = 12 * 60 * 60
 PASSWORD_MIN_LENGTH = 8
