@@ -41,17 +41,16 @@ def _person(rng: random.Random, role: str, region: Region, unit: str = "", activ
     return ServicePerson(name=_name(rng), phone=_phone(rng), role_type=role, region=region, unit=unit, active=active)
 
 
-def seed_contacts(*, seed: int, county: Region, today: date) -> ContactsSeeded:
-    """People and assignments for the county's households. Safe to run again: a county that already has
-    people who serve is left as it is."""
-    if ServicePerson.objects.filter(region__path__startswith=county.path).exists():
-        return ContactsSeeded(people=0, assignments=0)
-    rng = random.Random(seed * 7919 + 5)
-    towns = list(county.children.order_by("code"))
-    villages = {town.pk: list(town.children.order_by("code")) for town in towns}
-    people: list[ServicePerson] = []
-    by_town: dict[int, dict[str, list[ServicePerson]]] = {}
-    by_village: dict[int, dict[str, list[ServicePerson]]] = {}
+PeopleBySlot = dict[int, dict[str, list[ServicePerson]]]  # region id → role (or "former_leader") → people
+
+
+def _people_build(
+    rng: random.Random, towns: list[Region], villages: dict[int, list[Region]]
+) -> tuple[PeopleBySlot, PeopleBySlot]:
+    """The people who serve (unsaved): per town a leader (and a former one), two family doctors and an
+    association member; per village two cadres and two volunteers."""
+    by_town: PeopleBySlot = {}
+    by_village: PeopleBySlot = {}
     for town in towns:
         unit = f"{town.name}卫生院"
         by_town[town.pk] = {
@@ -65,6 +64,19 @@ def seed_contacts(*, seed: int, county: Region, today: date) -> ContactsSeeded:
                 RT.VILLAGE_CADRE: [_person(rng, RT.VILLAGE_CADRE, village, unit=village.name) for _ in range(2)],
                 RT.VOLUNTEER: [_person(rng, RT.VOLUNTEER, village) for _ in range(2)],
             }
+    return by_town, by_village
+
+
+def seed_contacts(*, seed: int, county: Region, today: date) -> ContactsSeeded:
+    """People and assignments for the county's households. Safe to run again: a county that already has
+    people who serve is left as it is."""
+    if ServicePerson.objects.filter(region__path__startswith=county.path).exists():
+        return ContactsSeeded(people=0, assignments=0)
+    rng = random.Random(seed * 7919 + 5)
+    towns = list(county.children.order_by("code"))
+    villages = {town.pk: list(town.children.order_by("code")) for town in towns}
+    by_town, by_village = _people_build(rng, towns, villages)
+    people: list[ServicePerson] = []
     for group in [*by_town.values(), *by_village.values()]:
         for persons in group.values():
             people.extend(persons)

@@ -7,7 +7,7 @@
 from __future__ import annotations
 
 import random
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -111,6 +111,45 @@ def _phone(rng: random.Random) -> str:
     return ""
 
 
+def _parent(
+    rng: random.Random,
+    role: str,
+    sex: str,
+    born: date,
+    name: str,
+    *,
+    registered: date,
+    today: date,
+    new_id: Callable[[date, str], str],
+) -> Member:
+    """A father or mother (unsaved): alive or deceased by age, self-care by age, diseases, most with a phone."""
+    age = _age(born, today)
+    deceased = rng.random() < max(0.0, (age - 60) * 0.012)
+    death = _random_date(rng, registered, today) if deceased else None
+    self_care = ""
+    if not deceased:
+        roll = rng.random()
+        if age >= 75:
+            self_care = Member.SelfCare.DISABLED if roll < 0.1 else Member.SelfCare.SEMI if roll < 0.3 else "self_care"
+        else:
+            self_care = Member.SelfCare.SEMI if roll < 0.05 else Member.SelfCare.SELF_CARE
+    has_id = rng.random() > 0.01  # a few without a recorded ID number: the data-quality page lists them
+    return Member(
+        name=name,
+        id_number=new_id(born, sex) if has_id else None,
+        sex=sex,
+        birth_date=born,
+        phone="" if deceased else _phone(rng),
+        role=role,
+        alive=not deceased,
+        death_date=death,
+        self_care=self_care,
+        chronic_diseases="、".join(rng.sample(DISEASES, k=rng.choice([0, 0, 1, 1, 2]))),
+        major_diseases=rng.choice(MAJOR) if rng.random() < 0.06 else "",
+        health_notes="",
+    )
+
+
 def households_generate(
     *,
     seed: int,
@@ -162,36 +201,10 @@ def households_generate(
             (Member.Role.HUSBAND, "M", husband_born, rng.choice(MEN)),
             (Member.Role.WIFE, "F", wife_born, rng.choice(WOMEN)),
         ):
-            age = _age(born, today)
-            deceased = rng.random() < max(0.0, (age - 60) * 0.012)
-            death = _random_date(rng, registered, today) if deceased else None
-            self_care = ""
-            if not deceased:
-                alive_count += 1
-                roll = rng.random()
-                if age >= 75:
-                    self_care = (
-                        Member.SelfCare.DISABLED if roll < 0.1 else Member.SelfCare.SEMI if roll < 0.3 else "self_care"
-                    )
-                else:
-                    self_care = Member.SelfCare.SEMI if roll < 0.05 else Member.SelfCare.SELF_CARE
-            has_id = rng.random() > 0.01  # a few without a recorded ID number: the data-quality page lists them
-            members.append(
-                Member(
-                    name=(surname if role == Member.Role.HUSBAND else wife_surname) + given,
-                    id_number=new_id(born, sex) if has_id else None,
-                    sex=sex,
-                    birth_date=born,
-                    phone="" if deceased else _phone(rng),
-                    role=role,
-                    alive=not deceased,
-                    death_date=death,
-                    self_care=self_care,
-                    chronic_diseases="、".join(rng.sample(DISEASES, k=rng.choice([0, 0, 1, 1, 2]))),
-                    major_diseases=rng.choice(MAJOR) if rng.random() < 0.06 else "",
-                    health_notes="",
-                )
-            )
+            name = (surname if role == Member.Role.HUSBAND else wife_surname) + given
+            parent = _parent(rng, role, sex, born, name, registered=registered, today=today, new_id=new_id)
+            alive_count += parent.alive
+            members.append(parent)
         grandchild = rng.random() < 0.08 and family_type == Household.FamilyType.DEATH
         if grandchild:
             born = _random_date(rng, date(2003, 1, 1), date(2016, 12, 31))

@@ -73,32 +73,42 @@ def _household_visits(rng: random.Random, household: Household, *, start: date, 
     first = max(start, household.registered_on)
     month = periods.month_of(first)
     while month.start <= today:
-        # A run of forgotten months now and then.
-        if rng.random() < care:
-            day = min(month.start + timedelta(days=rng.randrange(0, 28)), today)
-            if day >= first:
-                method = rng.choices([M.PHONE, M.HOME, M.ONLINE, M.OTHER], weights=[55, 30, 12, 3])[0]
-                visits.append(_visit(rng, household, day, method, P.ROUTINE, _who(rng, ROUTINE)))
-        if rng.random() < care * 0.35:  # the home visit of the quarter
-            day = min(month.start + timedelta(days=rng.randrange(0, 28)), today)
-            if day >= first:
-                visits.append(_visit(rng, household, day, M.HOME, P.ROUTINE, _who(rng, ROUTINE)))
-        if rng.random() < care * 0.5:  # the family doctor
-            day = min(month.start + timedelta(days=rng.randrange(0, 28)), today)
-            if day >= first:
-                method = M.HOME if rng.random() < 0.6 else M.PHONE
-                visits.append(_visit(rng, household, day, method, P.ROUTINE, R.FAMILY_DOCTOR))
-        if rng.random() < 0.01:
-            day = min(month.start + timedelta(days=rng.randrange(0, 28)), today)
-            purpose = rng.choice([P.HOSPITAL, P.EMERGENCY, P.BIRTHDAY])
-            if day >= first:
-                visits.append(_visit(rng, household, day, M.HOME, purpose, R.VILLAGE_CADRE))
+        visits.extend(_month_visits(rng, household, month, care=care, first=first, today=today))
         month = periods.month_of(month.end + timedelta(days=1))
     for year in range(start.year, today.year + 1):
         for festival in (periods.spring_festival(year), periods.mid_autumn(year)):
             day = festival + timedelta(days=rng.randrange(-6, 3))
             if first <= day <= today and rng.random() < 0.6 + care * 0.35:
                 visits.append(_visit(rng, household, day, M.HOME, P.FESTIVAL, _who(rng, FESTIVAL)))
+    return visits
+
+
+def _month_visits(
+    rng: random.Random, household: Household, month: periods.Period, *, care: float, first: date, today: date
+) -> list[Visit]:
+    """One month of a household's visits: the routine contact, the quarter's home visit, the family doctor and,
+    rarely, a hospital, emergency or birthday visit; a careless month forgets them (a run of forgotten months
+    now and then)."""
+    visits: list[Visit] = []
+    if rng.random() < care:
+        day = min(month.start + timedelta(days=rng.randrange(0, 28)), today)
+        if day >= first:
+            method = rng.choices([M.PHONE, M.HOME, M.ONLINE, M.OTHER], weights=[55, 30, 12, 3])[0]
+            visits.append(_visit(rng, household, day, method, P.ROUTINE, _who(rng, ROUTINE)))
+    if rng.random() < care * 0.35:  # the home visit of the quarter
+        day = min(month.start + timedelta(days=rng.randrange(0, 28)), today)
+        if day >= first:
+            visits.append(_visit(rng, household, day, M.HOME, P.ROUTINE, _who(rng, ROUTINE)))
+    if rng.random() < care * 0.5:  # the family doctor
+        day = min(month.start + timedelta(days=rng.randrange(0, 28)), today)
+        if day >= first:
+            method = M.HOME if rng.random() < 0.6 else M.PHONE
+            visits.append(_visit(rng, household, day, method, P.ROUTINE, R.FAMILY_DOCTOR))
+    if rng.random() < 0.01:
+        day = min(month.start + timedelta(days=rng.randrange(0, 28)), today)
+        purpose = rng.choice([P.HOSPITAL, P.EMERGENCY, P.BIRTHDAY])
+        if day >= first:
+            visits.append(_visit(rng, household, day, M.HOME, purpose, R.VILLAGE_CADRE))
     return visits
 
 

@@ -320,26 +320,37 @@ class Member(models.Model):
         super().clean()
         errors: dict[str, list] = {}
         today = timezone.localdate()
-        if self.id_number == "":
-            self.id_number = None
-        if self.id_number:
-            try:
-                info = validation.id_number_parse(self.id_number, today=today)
-            except ValidationError as exc:
-                errors.setdefault("id_number", []).append(exc)
-            else:
-                try:
-                    validation.id_number_check_consistency(info, sex=self.sex, birth_date=self.birth_date)
-                except ValidationError as exc:
-                    for field, messages in exc.error_dict.items():
-                        errors.setdefault(field, []).extend(messages)
-                else:
-                    self.id_number, self.sex, self.birth_date = info.number, info.sex, info.birth_date
+        self._clean_id_number(errors, today=today)
         if self.phone:
             try:
                 self.phone = validation.phone_normalize(self.phone)
             except ValidationError as exc:
                 errors.setdefault("phone", []).append(exc)
+        self._clean_dates(errors, today=today)
+        if errors:
+            raise ValidationError(errors)
+
+    def _clean_id_number(self, errors: dict[str, list], *, today: date) -> None:
+        """The ID number checked, and the sex and birth date taken from it (an error when they differ)."""
+        if self.id_number == "":
+            self.id_number = None
+        if not self.id_number:
+            return
+        try:
+            info = validation.id_number_parse(self.id_number, today=today)
+        except ValidationError as exc:
+            errors.setdefault("id_number", []).append(exc)
+            return
+        try:
+            validation.id_number_check_consistency(info, sex=self.sex, birth_date=self.birth_date)
+        except ValidationError as exc:
+            for field, messages in exc.error_dict.items():
+                errors.setdefault(field, []).extend(messages)
+        else:
+            self.id_number, self.sex, self.birth_date = info.number, info.sex, info.birth_date
+
+    def _clean_dates(self, errors: dict[str, list], *, today: date) -> None:
+        """Birth and death not in the future, in order, and no death for the living."""
         for field in ("birth_date", "death_date"):
             try:
                 validation.date_check_not_future(getattr(self, field), today=today)
@@ -353,8 +364,6 @@ class Member(models.Model):
             )
         except ValidationError as exc:
             errors.setdefault("death_date", []).append(exc)
-        if errors:
-            raise ValidationError(errors)
 
     def age(self, *, on: date) -> int | None:
         if self.birth_date is None:

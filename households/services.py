@@ -163,16 +163,7 @@ def _apply_members(
             if change.pk is not None:
                 to_delete.append(existing[change.pk])
             continue
-        member = existing[change.pk] if change.pk is not None else Member(household=household)
-        for name, value in change.data.items():
-            setattr(member, name, value)
-        if member.id_number == "":
-            member.id_number = None
-        try:
-            member.full_clean(exclude=["household"], validate_constraints=False, validate_unique=False)
-        except ValidationError as exc:
-            for name, messages in exc.message_dict.items():
-                errors.setdefault(f"members.{change.index}.{name}", []).extend(messages)
+        member = _member_build(household=household, change=change, existing=existing, errors=errors)
         roles[member.role] += 1
         to_save.append(member)
     for role in (Member.Role.HUSBAND, Member.Role.WIFE):
@@ -183,6 +174,23 @@ def _apply_members(
     if not to_save:
         errors.setdefault("__all__", []).append(_("A household has at least one member."))
     return to_save, to_delete, errors
+
+
+def _member_build(
+    *, household: Household, change: MemberChange, existing: dict[int, Member], errors: dict[str, list]
+) -> Member:
+    """The member the change makes (not saved), validated: its errors go into `errors` under its form index."""
+    member = existing[change.pk] if change.pk is not None else Member(household=household)
+    for name, value in change.data.items():
+        setattr(member, name, value)
+    if member.id_number == "":
+        member.id_number = None
+    try:
+        member.full_clean(exclude=["household"], validate_constraints=False, validate_unique=False)
+    except ValidationError as exc:
+        for name, messages in exc.message_dict.items():
+            errors.setdefault(f"members.{change.index}.{name}", []).extend(messages)
+    return member
 
 
 def _write(*, actor: Any, household: Household, data: dict[str, Any], members: list[MemberChange]) -> Household:

@@ -16,11 +16,12 @@ whatever the number of households; a village's household list is read live.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from django.db.models import Case, IntegerField, Value, When
+from django.db.models import Case, IntegerField, QuerySet, Value, When
 
 from accounts.scope import get_visible_or_404, user_scope_path
 from households.models import Household
@@ -30,6 +31,9 @@ from reports.models import ContactSnapshot, CoverageSnapshot, FlagSnapshot
 from visits import periods
 from visits.models import OverdueFlag, Rule, RuleSet
 from visits.selectors import last_visit_dates
+
+if TYPE_CHECKING:
+    from accounts.models import User
 
 AGE_BUCKETS = ((0, 13), (14, 29), (30, None))  # days open; 14 and 30 are the default escalation days
 
@@ -55,6 +59,26 @@ class Figures:
     def add(self, other: Figures) -> None:
         for name in self.__dataclass_fields__:
             setattr(self, name, getattr(self, name) + getattr(other, name))
+
+    def add_festival(self, other: Figures) -> None:
+        self.festival_households += other.festival_households
+        self.festival_met += other.festival_met
+        self.festival_persons += other.festival_persons
+        self.festival_persons_met += other.festival_persons_met
+
+    def add_period(self, kind: str, households: int, met: int, persons: int, persons_met: int) -> None:
+        """One snapshot row of a due period ("month", "quarter" or "festival"; persons count for a festival)."""
+        if kind == "month":
+            self.month_households += households
+            self.month_met += met
+        elif kind == "quarter":
+            self.quarter_households += households
+            self.quarter_met += met
+        elif kind == "festival":
+            self.festival_households += households
+            self.festival_met += met
+            self.festival_persons += persons
+            self.festival_persons_met += persons_met
 
     @property
     def contacts_share(self) -> float | None:
@@ -130,23 +154,59 @@ def _county_of(region: Region) -> Region | None:
     return Region.objects.filter(path=region.path.split("/", 1)[0] + "/").first()
 
 
-def coverage_dashboard(*, user: Any, region: Region, as_of: date) -> Dashboard:
-    """The dashboard of `region` (already checked to be in the user's area)."""
-    from contacts.selectors import contact_scheme_for_path, households_with_contact_status
+@dataclass
+class _DuePeriods:
+    """The periods the dashboard reports, with the county's rule for each: the latest due month and quarter
+    (the engine's definitions, visits.periods) and the festival whose window started last."""
 
+    month_rule: Rule | None
+    month: periods.Period | None
+    quarter_rule: Rule | None
+    quarter: periods.Period | None
+    festival_rule: Rule | None
+    festival: periods.Period | None
+
+    @classmethod
+    def of(cls, rules: dict[str, Rule], *, as_of: date) -> _DuePeriods:
+        month_rule, quarter_rule = rules.get("monthly_contact"), rules.get("quarterly_home_visit")
+        festival_rule, festival = _latest_festival(rules, as_of=as_of)
+        return cls(
+            month_rule=month_rule,
+            month=_last_due(month_rule, period="month", as_of=as_of),
+            quarter_rule=quarter_rule,
+            quarter=_last_due(quarter_rule, period="quarter", as_of=as_of),
+            festival_rule=festival_rule,
+            festival=festival,
+        )
+
+    def kinds(self) -> dict[tuple[int, str], str]:
+        """(rule id, period key) → "month", "quarter" or "festival": the snapshot rows of the due periods."""
+        kinds = {}
+        for kind, rule, period in (
+            ("month", self.month_rule, self.month),
+            ("quarter", self.quarter_rule, self.quarter),
+            ("festival", self.festival_rule, self.festival),
+        ):
+            if rule and period:
+                kinds[(rule.pk, period.key)] = kind
+        return kinds
+
+
+def _last_due(rule: Rule | None, *, period: str, as_of: date) -> periods.Period | None:
+    return periods.last_due_period(period=period, as_of=as_of, grace_days=rule.grace_days) if rule else None
+
+
+def _county_rules(region: Region) -> dict[str, Rule]:
+    """The rules of the region's county by code (none when the county has no rule set)."""
     county = _county_of(region)
     rule_set = RuleSet.objects.filter(county=county).first() if county else None
-    rules = {r.code: r for r in Rule.objects.filter(rule_set=rule_set)} if rule_set else {}
-    month_rule, quarter_rule = rules.get("monthly_contact"), rules.get("quarterly_home_visit")
-    month = (
-        periods.last_due_period(period="month", as_of=as_of, grace_days=month_rule.grace_days) if month_rule else None
-    )
-    quarter = (
-        periods.last_due_period(period="quarter", as_of=as_of, grace_days=quarter_rule.grace_days)
-        if quarter_rule
-        else None
-    )
-    festival_rule, festival = _latest_festival(rules, as_of=as_of)
+    return {r.code: r for r in Rule.objects.filter(rule_set=rule_set)} if rule_set else {}
+
+
+def coverage_dashboard(*, user: User, region: Region, as_of: date) -> Dashboard:
+    """The dashboard of `region` (already checked to be in the user's area)."""
+    rules = _county_rules(region)
+    due = _DuePeriods.of(rules, as_of=as_of)
 
     child_level = {"county": "town", "town": "village"}.get(region.level, "household")
     villages = dict(
@@ -159,109 +219,23 @@ def coverage_dashboard(*, user: Any, region: Region, as_of: date) -> Dashboard:
         return village_id
 
     groups: dict[Any, Figures] = defaultdict(Figures)
-    households = Household.objects.filter(village_id__in=list(villages)).active()
-    computed_on = None
-    if child_level != "household":
-        # Households and contact coverage per village, as of the latest snapshot (nightly, and for a village
-        # after each visit there): contacts' households_with_contact_status, one query for the whole area.
-        for village_id, n, covered, on in ContactSnapshot.objects.filter(village_id__in=list(villages)).values_list(
-            "village_id", "households", "covered", "computed_on"
-        ):
-            groups[group_of(village_id)].households += n
-            groups[group_of(village_id)].contacts_covered += covered
-            computed_on = on if computed_on is None else min(computed_on, on)
-    # Snapshot figures (per village, summed into the groups).
-    wanted = {
-        (month_rule.pk, month.key) if month_rule and month else None: "month",
-        (quarter_rule.pk, quarter.key) if quarter_rule and quarter else None: "quarter",
-        (festival_rule.pk, festival.key) if festival_rule and festival else None: "festival",
-    }
-    wanted.pop(None, None)
-    trend_rows: dict[str, list[int]] = defaultdict(lambda: [0, 0])
-    snapshots = CoverageSnapshot.objects.filter(village_id__in=list(villages), rule__in=list(rules.values()))
-    trend_from = as_of - timedelta(days=400)
-    for village_id, rule_id, key, start, n, met, persons, persons_met in snapshots.filter(
-        period_start__gte=trend_from
-    ).values_list("village_id", "rule_id", "period_key", "period_start", "households", "met", "persons", "persons_met"):
-        kind = wanted.get((rule_id, key))
-        # At village level the month and quarter come per household (below); the festival per village.
-        g = groups[group_of(village_id)] if child_level != "household" or kind == "festival" else None
-        if kind == "month" and g is not None:
-            g.month_households += n
-            g.month_met += met
-        elif kind == "quarter" and g is not None:
-            g.quarter_households += n
-            g.quarter_met += met
-        elif kind == "festival" and g is not None:
-            g.festival_households += n
-            g.festival_met += met
-            g.festival_persons += persons
-            g.festival_persons_met += persons_met
-        if month_rule and rule_id == month_rule.pk and month and start <= month.start:
-            trend_rows[key][0] += n
-            trend_rows[key][1] += met
-    trend = [(key, n, met) for key, (n, met) in sorted(trend_rows.items())][-12:]
+    per_household = child_level == "household"
+    computed_on = None if per_household else _add_contact_snapshots(groups, group_of, village_ids=list(villages))
+    trend = _add_coverage_snapshots(
+        groups, group_of, village_ids=list(villages), rules=rules, due=due, per_household=per_household, as_of=as_of
+    )
+    flags_by_rule = _add_flag_snapshots(
+        None if per_household else groups, group_of, village_ids=list(villages), rules=rules
+    )
 
-    # Open flags, by group and by rule and age (the snapshot written with the engine's runs).
-    by_rule: dict[int, list[int]] = defaultdict(lambda: [0, 0, 0])
-    for village_id, rule_id, bucket, n in FlagSnapshot.objects.filter(village_id__in=list(villages)).values_list(
-        "village_id", "rule_id", "age", "flags"
-    ):
-        by_rule[rule_id][bucket] += n
-        if child_level != "household":
-            groups[group_of(village_id)].open_flags += n
-    flags_by_rule = [FlagAges(rule=r, buckets=by_rule[r.pk]) for r in rules.values() if r.pk in by_rule]
-
-    rows: list[Row] = []
-    total = Figures()
-    if child_level != "household":
-        children = Region.objects.filter(parent=region).order_by("code")
-        for child in children:
-            figures = groups.get(child.pk, Figures())
-            rows.append(Row(key=child.pk, label=child.name, figures=figures, region=child))
-            total.add(figures)
-    else:
-        scheme = contact_scheme_for_path(path=region.path)
-        household_rows = list(
-            households_with_contact_status(households=households, on=as_of, scheme=scheme).order_by("number", "id")
-        )
-        last_visits = last_visit_dates(household_ids=[h.pk for h in household_rows], on=as_of)
-        # The county's overdue rules are known: no join to the rules (the planner, expecting one rule, read the
-        # village's flags once per rule), the households' ids as one array literal.
-        overdue_rules = {r.pk: r.name for r in rules.values() if r.mode == Rule.Mode.OVERDUE}
-        open_by_household: dict[int, list[str]] = defaultdict(list)
-        for household_id, rule_id in (
-            OverdueFlag.objects.open()
-            .filter(pk_among([h.pk for h in household_rows], field="household_id"), rule_id__in=list(overdue_rules))
-            .values_list("household_id", "rule_id")
-        ):
-            open_by_household[household_id].append(overdue_rules[rule_id])
-        snap = _village_household_figures(households, month_rule, month, quarter_rule, quarter, as_of=as_of)
-        for h in household_rows:
-            figures = Figures(
-                households=1,
-                contacts_covered=int(h.contacts_complete),
-                open_flags=len(open_by_household.get(h.pk, [])),
-                **snap.get(h.pk, {}),
-            )
-            rows.append(
-                Row(
-                    key=h.pk,
-                    label=h.number,
-                    figures=figures,
-                    household=h,
-                    flag_names=open_by_household.get(h.pk, []),
-                    last_visit=last_visits.get(h.pk),
-                    contacts_complete=h.contacts_complete,
-                )
-            )
-            total.add(figures)
+    if per_household:
+        households = Household.objects.filter(village_id__in=list(villages)).active()
+        rows, total = _household_rows(region, households, rules=rules, due=due, as_of=as_of)
         # A village's festival coverage is its snapshot (per village, not per household).
         for g in groups.values():
-            total.festival_households += g.festival_households
-            total.festival_met += g.festival_met
-            total.festival_persons += g.festival_persons
-            total.festival_persons_met += g.festival_persons_met
+            total.add_festival(g)
+    else:
+        rows, total = _child_region_rows(region, groups)
     ancestors = list(Region.objects.filter(path__in=_ancestor_paths(region)).order_by("path"))
     return Dashboard(
         region=region,
@@ -269,15 +243,141 @@ def coverage_dashboard(*, user: Any, region: Region, as_of: date) -> Dashboard:
         child_level=child_level,
         rows=rows,
         total=total,
-        month=month,
-        quarter=quarter,
-        festival_rule=festival_rule,
-        festival=festival,
+        month=due.month,
+        quarter=due.quarter,
+        festival_rule=due.festival_rule,
+        festival=due.festival,
         flags_by_rule=flags_by_rule,
         trend=trend,
         ancestors=ancestors,
         computed_on=computed_on,
     )
+
+
+GroupOf = Callable[[int | None], int | None]
+
+
+def _add_contact_snapshots(groups: dict[Any, Figures], group_of: GroupOf, *, village_ids: list[int]) -> date | None:
+    """Households and contact coverage per village into the groups, as of the latest snapshot (nightly, and for
+    a village after each visit there: contacts' households_with_contact_status, one query for the whole area).
+    Returns the oldest snapshot's day."""
+    computed_on = None
+    for village_id, n, covered, on in ContactSnapshot.objects.filter(village_id__in=village_ids).values_list(
+        "village_id", "households", "covered", "computed_on"
+    ):
+        groups[group_of(village_id)].households += n
+        groups[group_of(village_id)].contacts_covered += covered
+        computed_on = on if computed_on is None else min(computed_on, on)
+    return computed_on
+
+
+def _add_coverage_snapshots(
+    groups: dict[Any, Figures],
+    group_of: GroupOf,
+    *,
+    village_ids: list[int],
+    rules: dict[str, Rule],
+    due: _DuePeriods,
+    per_household: bool,
+    as_of: date,
+) -> list[tuple[str, int, int]]:
+    """The due periods' coverage snapshots (per village) summed into the groups; returns the 12-month trend of
+    the monthly contact rule. Per household (a village) only the festival is summed: the month and quarter come
+    per household."""
+    kinds = due.kinds()
+    month_rule, month = due.month_rule, due.month
+    trend_rows: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    snapshots = CoverageSnapshot.objects.filter(village_id__in=village_ids, rule__in=list(rules.values()))
+    trend_from = as_of - timedelta(days=400)
+    for village_id, rule_id, key, start, n, met, persons, persons_met in snapshots.filter(
+        period_start__gte=trend_from
+    ).values_list("village_id", "rule_id", "period_key", "period_start", "households", "met", "persons", "persons_met"):
+        kind = kinds.get((rule_id, key))
+        if kind is not None and (not per_household or kind == "festival"):
+            groups[group_of(village_id)].add_period(kind, n, met, persons, persons_met)
+        if month_rule and rule_id == month_rule.pk and month and start <= month.start:
+            trend_rows[key][0] += n
+            trend_rows[key][1] += met
+    return [(key, n, met) for key, (n, met) in sorted(trend_rows.items())][-12:]
+
+
+def _add_flag_snapshots(
+    groups: dict[Any, Figures] | None, group_of: GroupOf, *, village_ids: list[int], rules: dict[str, Rule]
+) -> list[FlagAges]:
+    """Open flags by rule and age (the snapshot written with the engine's runs), and by group into `groups`
+    (None: per household, counted live)."""
+    by_rule: dict[int, list[int]] = defaultdict(lambda: [0, 0, 0])
+    for village_id, rule_id, bucket, n in FlagSnapshot.objects.filter(village_id__in=village_ids).values_list(
+        "village_id", "rule_id", "age", "flags"
+    ):
+        by_rule[rule_id][bucket] += n
+        if groups is not None:
+            groups[group_of(village_id)].open_flags += n
+    return [FlagAges(rule=r, buckets=by_rule[r.pk]) for r in rules.values() if r.pk in by_rule]
+
+
+def _child_region_rows(region: Region, groups: dict[Any, Figures]) -> tuple[list[Row], Figures]:
+    """One row per child region (towns of a county, villages of a town) and their total."""
+    rows: list[Row] = []
+    total = Figures()
+    for child in Region.objects.filter(parent=region).order_by("code"):
+        figures = groups.get(child.pk, Figures())
+        rows.append(Row(key=child.pk, label=child.name, figures=figures, region=child))
+        total.add(figures)
+    return rows, total
+
+
+def _household_rows(
+    region: Region, households: QuerySet[Household], *, rules: dict[str, Rule], due: _DuePeriods, as_of: date
+) -> tuple[list[Row], Figures]:
+    """One row per household of a village, read live, and their total (without the festival)."""
+    from contacts.selectors import contact_scheme_for_path, households_with_contact_status
+
+    scheme = contact_scheme_for_path(path=region.path)
+    household_rows = list(
+        households_with_contact_status(households=households, on=as_of, scheme=scheme).order_by("number", "id")
+    )
+    household_ids = [h.pk for h in household_rows]
+    last_visits = last_visit_dates(household_ids=household_ids, on=as_of)
+    open_by_household = _open_flag_names(household_ids, rules)
+    snap = _village_household_figures(households, due.month_rule, due.month, due.quarter_rule, due.quarter, as_of=as_of)
+    rows: list[Row] = []
+    total = Figures()
+    for h in household_rows:
+        figures = Figures(
+            households=1,
+            contacts_covered=int(h.contacts_complete),
+            open_flags=len(open_by_household.get(h.pk, [])),
+            **snap.get(h.pk, {}),
+        )
+        rows.append(
+            Row(
+                key=h.pk,
+                label=h.number,
+                figures=figures,
+                household=h,
+                flag_names=open_by_household.get(h.pk, []),
+                last_visit=last_visits.get(h.pk),
+                contacts_complete=h.contacts_complete,
+            )
+        )
+        total.add(figures)
+    return rows, total
+
+
+def _open_flag_names(household_ids: list[int], rules: dict[str, Rule]) -> dict[int, list[str]]:
+    """The names of the rules each household has an open overdue flag for."""
+    # The county's overdue rules are known: no join to the rules (the planner, expecting one rule, read the
+    # village's flags once per rule), the households' ids as one array literal.
+    overdue_rules = {r.pk: r.name for r in rules.values() if r.mode == Rule.Mode.OVERDUE}
+    open_by_household: dict[int, list[str]] = defaultdict(list)
+    for household_id, rule_id in (
+        OverdueFlag.objects.open()
+        .filter(pk_among(household_ids, field="household_id"), rule_id__in=list(overdue_rules))
+        .values_list("household_id", "rule_id")
+    ):
+        open_by_household[household_id].append(overdue_rules[rule_id])
+    return open_by_household
 
 
 def _ancestor_paths(region: Region) -> list[str]:

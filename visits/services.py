@@ -9,6 +9,7 @@ import logging
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -402,6 +403,47 @@ KIND_BY_LEVEL = {
 }
 
 
+@dataclass
+class _Recipients:
+    """Who hears of a flag at each level: the households' responsible contacts for a new flag (by slot), and
+    the active village cadres, town cadres and county staff of the flags' regions."""
+
+    responsible: dict[str, dict[int, list[User]]]  # slot → household id → users
+    regional: dict[int, list[User]]  # region id → users working there
+
+    @classmethod
+    def of(cls, flags: list[OverdueFlag], *, as_of: date) -> _Recipients:
+        from contacts.selectors import responsible_users_for_households
+
+        new_contact = [f for f in flags if f.notified_level is None]
+        responsible: dict[str, dict[int, list[User]]] = {}
+        for slot, doctor in (("family_doctor", True), ("village_cadre", False)):
+            ids = [f.household_id for f in new_contact if f.rule.by_family_doctor == doctor]
+            responsible[slot] = responsible_users_for_households(household_ids=ids, slot=slot, on=as_of) if ids else {}
+        villages = {f.household.village_id for f in flags if f.household.village_id}
+        towns = {f.household.village.parent_id for f in flags if f.household.village_id}
+        counties = {f.household.county_id for f in flags}
+        regional = _users_at(villages | towns | counties, [Role.VILLAGE_CADRE, Role.TOWN_CADRE, Role.COUNTY_STAFF])
+        return cls(responsible=responsible, regional=regional)
+
+    def at(self, region_id: int | None, role: str) -> list[User]:
+        return [u for u in self.regional.get(region_id, []) if u.role == role]
+
+    def for_level(self, flag: OverdueFlag, level: int) -> tuple[list[User], str]:
+        """The users told of the flag at this level, and the kind of their message."""
+        household = flag.household
+        if level == 0:
+            slot = "family_doctor" if flag.rule.by_family_doctor else "village_cadre"
+            users = self.responsible[slot].get(household.pk) or self.at(household.village_id, Role.VILLAGE_CADRE)
+            kind = Notification.Kind.REMINDER if flag.rule.mode == Rule.Mode.REMINDER else KIND_BY_LEVEL[0]
+            return users, kind
+        if level == 1:
+            return self.at(
+                household.village.parent_id if household.village_id else None, Role.TOWN_CADRE
+            ), KIND_BY_LEVEL[1]
+        return self.at(household.county_id, Role.COUNTY_STAFF), KIND_BY_LEVEL[2]
+
+
 @transaction.atomic
 def notifications_refresh(*, as_of: date) -> int:
     """Write the inbox messages the open flags call for and have not had yet; returns how many.
@@ -411,7 +453,6 @@ def notifications_refresh(*, as_of: date) -> int:
     vacant); level 1 to the town's cadres; level 2 to the county's staff. Unique keys make a second run
     write nothing; a constant number of queries.
     """
-    from contacts.selectors import responsible_users_for_households
     from visits.engine import engine_lock
 
     engine_lock()  # never beside a run of the engine: the levels read here stay true until the commit
@@ -422,57 +463,45 @@ def notifications_refresh(*, as_of: date) -> int:
     )
     if not flags:
         return 0
-    new_contact = [f for f in flags if f.notified_level is None]
-    responsible: dict[str, dict[int, list[User]]] = {}
-    for slot, doctor in (("family_doctor", True), ("village_cadre", False)):
-        ids = [f.household_id for f in new_contact if f.rule.by_family_doctor == doctor]
-        responsible[slot] = responsible_users_for_households(household_ids=ids, slot=slot, on=as_of) if ids else {}
-    villages = {f.household.village_id for f in flags if f.household.village_id}
-    towns = {f.household.village.parent_id for f in flags if f.household.village_id}
-    counties = {f.household.county_id for f in flags}
-    regional = _users_at(villages | towns | counties, [Role.VILLAGE_CADRE, Role.TOWN_CADRE, Role.COUNTY_STAFF])
+    notes = _flag_notifications(flags, _Recipients.of(flags, as_of=as_of))
+    existing = set(Notification.objects.filter(flag__in=[f.pk for f in flags]).values_list("user_id", "key"))
+    notes = [n for n in notes if (n.user.pk, n.key) not in existing]
+    # The unique key still guards against a run beside this one.
+    Notification.objects.bulk_create(notes, ignore_conflicts=True, batch_size=2000)
+    _flags_mark_notified(flags)
+    return len(notes)
 
-    def at(region_id: int | None, role: str) -> list[User]:
-        return [u for u in regional.get(region_id, []) if u.role == role]
 
+def _flag_notifications(flags: list[OverdueFlag], recipients: _Recipients) -> list[Notification]:
+    """The messages of every level each flag has reached since it was last notified (unsaved)."""
     notes: list[Notification] = []
     with translation.override(settings.LANGUAGE_CODE):
         for flag in flags:
             start = -1 if flag.notified_level is None else flag.notified_level
             for level in range(start + 1, flag.escalation_level + 1):
-                household = flag.household
-                if level == 0:
-                    slot = "family_doctor" if flag.rule.by_family_doctor else "village_cadre"
-                    users = responsible[slot].get(household.pk) or at(household.village_id, Role.VILLAGE_CADRE)
-                    kind = Notification.Kind.REMINDER if flag.rule.mode == Rule.Mode.REMINDER else KIND_BY_LEVEL[0]
-                elif level == 1:
-                    users = at(household.village.parent_id if household.village_id else None, Role.TOWN_CADRE)
-                    kind = KIND_BY_LEVEL[1]
-                else:
-                    users = at(household.county_id, Role.COUNTY_STAFF)
-                    kind = KIND_BY_LEVEL[2]
+                users, kind = recipients.for_level(flag, level)
                 message = _flag_message(flag, level)[:300]
                 notes.extend(
                     Notification(
                         user=user,
                         kind=kind,
                         key=f"flag:{flag.pk}:{level}",
-                        household=household,
+                        household=flag.household,
                         flag=flag,
                         message=message,
                     )
                     for user in users
                 )
-    existing = set(Notification.objects.filter(flag__in=[f.pk for f in flags]).values_list("user_id", "key"))
-    notes = [n for n in notes if (n.user.pk, n.key) not in existing]
-    # The unique key still guards against a run beside this one.
-    Notification.objects.bulk_create(notes, ignore_conflicts=True, batch_size=2000)
+    return notes
+
+
+def _flags_mark_notified(flags: list[OverdueFlag]) -> None:
+    """Each flag notified up to its escalation level (one update per level)."""
     by_level: dict[int, list[int]] = defaultdict(list)
     for flag in flags:
         by_level[flag.escalation_level].append(flag.pk)
     for level, ids in by_level.items():
         OverdueFlag.objects.filter(pk__in=ids).update(notified_level=level)
-    return len(notes)
 
 
 def emergency_notify(*, visit: Visit) -> int:

@@ -115,9 +115,18 @@ def _next_numbers(county: Region) -> int:
     return max((int(n.rsplit("-", 1)[1]) for n in numbers.order_by("-number")[:1]), default=0)
 
 
-def roster_plan(*, roster: Roster, county: Region, area_path: str, today: date) -> Plan:
-    """Compare the roster with the archive. Errors found here (area, identity) are added to the roster."""
-    plan = Plan()
+@dataclass
+class _Archive:
+    """What the archive holds of the roster's households and persons, read once for the whole roster."""
+
+    by_number: dict[str, dict[str, Any]]  # the county's households the roster names by number
+    members: dict[str, dict[str, Any]]  # ID number → the archive's person
+    member_households: dict[int, dict[str, Any]]  # pk → the household of one of those persons
+    people: dict[int, tuple[set[str], set[str]]]  # pk of a household in by_number → its ID numbers and names
+    village_names: dict[int, str]
+
+
+def _archive_read(roster: Roster, county: Region) -> _Archive:
     numbers = {h.number for h in roster.households if h.number}
     ids = {m.values["id_number"] for h in roster.households for m in h.members if m.values.get("id_number")}
     by_number = {
@@ -139,88 +148,151 @@ def roster_plan(*, roster: Roster, county: Region, area_path: str, today: date) 
         .filter(listed=True)
         .values(*HOUSEHOLD_VALUES, "county__path")
     }
-    people = _people_of({h["id"] for h in by_number.values()})
+    return _Archive(
+        by_number=by_number,
+        members=members,
+        member_households=member_households,
+        people=_people_of({h["id"] for h in by_number.values()}),
+        village_names=dict(Region.objects.filter(path__startswith=county.path).values_list("pk", "name")),
+    )
+
+
+def roster_plan(*, roster: Roster, county: Region, area_path: str, today: date) -> Plan:
+    """Compare the roster with the archive. Errors found here (area, identity) are added to the roster."""
+    plan = Plan()
+    archive = _archive_read(roster, county)
     last_number = _next_numbers(county)
     targets: dict[int, HouseholdRow] = {}
-    village_names = dict(Region.objects.filter(path__startswith=county.path).values_list("pk", "name"))
 
     for household in roster.households:
-        target = by_number.get(household.number) if household.number else None
-        if target is not None and not _in_area(target, area_path, county):
-            roster.error(
-                household.where,
-                "household_number",
-                _("Household number %(number)s belongs to a household outside your area.")
-                % {"number": household.number},
-            )
+        accepted, target = _household_target(roster, household, archive, targets, area_path=area_path, county=county)
+        if not accepted:
             continue
-        if target is not None and not _same_people(household, people.get(target["id"])):
-            roster.error(
-                household.where,
-                "household_number",
-                _(
-                    "Household number %(number)s already belongs to another household (in %(village)s): none of "
-                    "its members is among these persons. A household number stands for one household in the "
-                    "whole county: check the number (sheets that each number from 1 need numbers of their own)."
-                )
-                % {"number": household.number, "village": village_names.get(target["village_id"], "")},
-            )
-            continue
+        owner: int | HouseholdRow
         if target is None:
-            for member in household.members:
-                existing = members.get(member.values.get("id_number"))
-                if existing is not None:
-                    candidate = member_households[existing["household_id"]]
-                    if candidate["county_id"] == county.pk and _in_area(candidate, area_path, county):
-                        target = candidate
-                        break
-        if target is not None and target["id"] in targets:
-            roster.error(
-                household.where,
-                "household_number" if household.number else "id_number",
-                _("These persons belong to the same household as %(place)s.")
-                % {"place": place_of(targets[target["id"]].where, household.where)},
-            )
-            continue
-        if target is None:
-            if "family_type" not in household.given and not any(
-                e.row == household.where.row and e.field == "family_type" for e in roster.errors
-            ):
-                roster.error(household.where, "family_type", _("Enter the family type (独生子女死亡 or 独生子女伤残)."))
             number = household.number
             if not number:
                 last_number += 1
                 number = f"{county.code}-{last_number:05d}"
-            plan.household_creates.append((household, number))
-            plan.households.created += 1
-            _check_grade(roster, household, household.values.get("family_type"))
-            owner: int | HouseholdRow = household
+            _plan_household_create(plan, roster, household, number)
+            owner = household
         else:
             targets[target["id"]] = household
-            _warn_new_id_of_a_known_name(roster, household, people.get(target["id"]), members)
-            changed = _household_diff(household, target)
-            family_type = changed.get("family_type", target["family_type"])
-            _check_grade(
-                roster, household, family_type, changed.get("child_disability_grade", target["child_disability_grade"])
-            )
-            if changed:
-                plan.household_updates[target["id"]] = changed
-                plan.households.updated += 1
-                _preview(
-                    plan,
-                    "household",
-                    target["number"],
-                    "",
-                    {k: (target.get(k), v) for k, v in changed.items()},
-                    village_names,
-                )
-            else:
-                plan.households.unchanged += 1
+            _plan_household_update(plan, roster, household, target, archive)
             owner = target["id"]
         for member in household.members:
-            _plan_member(plan, roster, member, owner, members, member_households, area_path, county, household, target)
+            _plan_member(
+                plan,
+                roster,
+                member,
+                owner,
+                archive.members,
+                archive.member_households,
+                area_path,
+                county,
+                household,
+                target,
+            )
 
-    matched = set(targets)
+    _plan_missing(plan, roster, county=county, area_path=area_path, matched=set(targets))
+    return plan
+
+
+def _household_target(
+    roster: Roster,
+    household: HouseholdRow,
+    archive: _Archive,
+    targets: dict[int, HouseholdRow],
+    *,
+    area_path: str,
+    county: Region,
+) -> tuple[bool, dict[str, Any] | None]:
+    """The archive's household the roster's household is — by its number, else by one of its persons' ID
+    numbers — or None for a new one. (False, None) when the roster's household is refused: the error is added
+    to the roster (outside the area, another household's number, the same household twice in the file)."""
+    target = archive.by_number.get(household.number) if household.number else None
+    if target is not None and not _in_area(target, area_path, county):
+        roster.error(
+            household.where,
+            "household_number",
+            _("Household number %(number)s belongs to a household outside your area.") % {"number": household.number},
+        )
+        return False, None
+    if target is not None and not _same_people(household, archive.people.get(target["id"])):
+        roster.error(
+            household.where,
+            "household_number",
+            _(
+                "Household number %(number)s already belongs to another household (in %(village)s): none of "
+                "its members is among these persons. A household number stands for one household in the "
+                "whole county: check the number (sheets that each number from 1 need numbers of their own)."
+            )
+            % {"number": household.number, "village": archive.village_names.get(target["village_id"], "")},
+        )
+        return False, None
+    if target is None:
+        target = _household_of_a_member(household, archive, area_path=area_path, county=county)
+    if target is not None and target["id"] in targets:
+        roster.error(
+            household.where,
+            "household_number" if household.number else "id_number",
+            _("These persons belong to the same household as %(place)s.")
+            % {"place": place_of(targets[target["id"]].where, household.where)},
+        )
+        return False, None
+    return True, target
+
+
+def _household_of_a_member(
+    household: HouseholdRow, archive: _Archive, *, area_path: str, county: Region
+) -> dict[str, Any] | None:
+    """The archive's household (of the county, in the area) of the first of the roster household's persons
+    the archive knows by ID number."""
+    for member in household.members:
+        existing = archive.members.get(member.values.get("id_number"))
+        if existing is not None:
+            candidate = archive.member_households[existing["household_id"]]
+            if candidate["county_id"] == county.pk and _in_area(candidate, area_path, county):
+                return candidate
+    return None
+
+
+def _plan_household_create(plan: Plan, roster: Roster, household: HouseholdRow, number: str) -> None:
+    if "family_type" not in household.given and not any(
+        e.row == household.where.row and e.field == "family_type" for e in roster.errors
+    ):
+        roster.error(household.where, "family_type", _("Enter the family type (独生子女死亡 or 独生子女伤残)."))
+    plan.household_creates.append((household, number))
+    plan.households.created += 1
+    _check_grade(roster, household, household.values.get("family_type"))
+
+
+def _plan_household_update(
+    plan: Plan, roster: Roster, household: HouseholdRow, target: dict[str, Any], archive: _Archive
+) -> None:
+    _warn_new_id_of_a_known_name(roster, household, archive.people.get(target["id"]), archive.members)
+    changed = _household_diff(household, target)
+    family_type = changed.get("family_type", target["family_type"])
+    _check_grade(
+        roster, household, family_type, changed.get("child_disability_grade", target["child_disability_grade"])
+    )
+    if changed:
+        plan.household_updates[target["id"]] = changed
+        plan.households.updated += 1
+        _preview(
+            plan,
+            "household",
+            target["number"],
+            "",
+            {k: (target.get(k), v) for k, v in changed.items()},
+            archive.village_names,
+        )
+    else:
+        plan.households.unchanged += 1
+
+
+def _plan_missing(plan: Plan, roster: Roster, *, county: Region, area_path: str, matched: set[int]) -> None:
+    """The active households of the importer's area (of the roster's towns, when it names them) it does not list."""
     area = Household.objects.filter(county=county, status=Household.Status.ACTIVE)
     if area_path != county.path:  # the whole county needs no path match (household_scope_q's OR plans badly)
         area = area.filter(household_scope_q(area_path))
@@ -234,7 +306,6 @@ def roster_plan(*, roster: Roster, county: Region, area_path: str, today: date) 
     )
     plan.missing_count = len(missing)
     plan.missing = [{"number": number, "village": village} for number, village in missing[:PREVIEW_LIMIT]]
-    return plan
 
 
 def _people_of(household_ids: set[int]) -> dict[int, tuple[set[str], set[str]]]:

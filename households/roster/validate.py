@@ -24,6 +24,7 @@ from households.roster.headers import (
     MEMBER_FIELDS,
     PERSONS,
     SPOUSE_FIELDS,
+    Column,
     Header,
     header_find,
     header_normalize,
@@ -393,6 +394,20 @@ def _fill_merged_data_cells(sheet: Sheet, *, first_row: int) -> None:
                     row[column] = value
 
 
+def _data_rows(rows: list[list[Any]], header: Header) -> list[int]:
+    """The indexes of the rows below the header that hold a person: not blank, not a totals row, not the header
+    repeated (a roster printed page by page)."""
+    name_column = header.column("name") or header.column("name", "M")
+    sequence = frozenset(c.index for c in header.columns if not c.field)
+    indexes = []
+    for index in range(header.first_data_row, len(rows)):
+        row = rows[index]
+        if _skip(row, sequence) or (name_column and _cell(row, name_column.index) in REPEATED_HEADER):
+            continue
+        indexes.append(index)
+    return indexes
+
+
 class SheetReader:
     def __init__(self, *, roster: Roster, regions: RegionIndex, convert: Converter) -> None:
         self.roster = roster
@@ -401,6 +416,26 @@ class SheetReader:
         self.by_number: dict[str, HouseholdRow] = {}
 
     def read(self, sheet: Sheet) -> None:
+        header = self._header(sheet)
+        if header is None:
+            return
+        _fill_merged_data_cells(sheet, first_row=header.first_data_row)
+        self._warn_ignored_columns(sheet.name, header)
+        indexes = _data_rows(sheet.rows, header)
+        keys, columns, checked = self._converted_columns(sheet, header, indexes)
+        by_key = {(c.field, c.side): c for c in header.columns}
+        row_of = self._person if header.layout == PERSONS else self._couple
+        name = sheet.name
+        for position, (index, values) in enumerate(zip(indexes, zip(*columns, strict=True), strict=True)):
+            where = Cell(name, index + 1, header)
+            raw = dict(zip(keys, values, strict=True))
+            if position in checked:
+                self._drop_bad_cells(where, raw, keys, index=index, formulas=sheet.formulas, by_key=by_key)
+            row_of(where, raw)
+
+    def _header(self, sheet: Sheet) -> Header | None:
+        """The sheet's roster header; None, with a warning or an unusable-file issue, when it has none or one
+        without a required column."""
         header = header_find(sheet.rows, sheet.merged)
         if header is None:
             if any(not _blank(v) for row in sheet.rows for v in row):
@@ -411,7 +446,7 @@ class SheetReader:
                         _("Sheet %(sheet)s has no roster header and was skipped.") % {"sheet": sheet.name},
                     )
                 )
-            return
+            return None
         missing = _required_missing(header)
         if missing:
             self.roster.unusable.append(
@@ -424,49 +459,50 @@ class SheetReader:
                     % {"sheet": sheet.name, "columns": "、".join(missing)},
                 )
             )
-            return
-        _fill_merged_data_cells(sheet, first_row=header.first_data_row)
+            return None
+        return header
+
+    def _warn_ignored_columns(self, sheet_name: str, header: Header) -> None:
+        """Warnings for the columns read from no cell: unknown, twice, the remarks, one spouse's in a couple roster."""
         for _index, text in header.unknown:
             self.roster.warnings.append(
                 Note(
-                    sheet.name, None, _("Column %(column)s is not a roster column and was ignored.") % {"column": text}
+                    sheet_name, None, _("Column %(column)s is not a roster column and was ignored.") % {"column": text}
                 )
             )
         for _index, text in header.duplicates:
             self.roster.warnings.append(
                 Note(
-                    sheet.name,
+                    sheet_name,
                     None,
                     _("Column %(column)s appears twice; the second one was ignored.") % {"column": text},
                 )
             )
         if header.has("remarks"):
             self.roster.warnings.append(
-                Note(sheet.name, None, _("The remarks column (备注) is not kept in the archive."))
+                Note(sheet_name, None, _("The remarks column (备注) is not kept in the archive."))
             )
         if header.layout == COUPLES:
             extra = [c.header for c in header.columns if c.field in MEMBER_FIELDS and not c.side and c.field != "phone"]
             if extra:
                 self.roster.warnings.append(
                     Note(
-                        sheet.name,
+                        sheet_name,
                         None,
                         _("In a couple roster %(columns)s cannot be given to one spouse and was ignored.")
                         % {"columns": "、".join(extra)},
                     )
                 )
-        name_column = header.column("name") or header.column("name", "M")
-        sequence = frozenset(c.index for c in header.columns if not c.field)
+
+    def _converted_columns(
+        self, sheet: Sheet, header: Header, indexes: list[int]
+    ) -> tuple[list[tuple[str, str]], list[Sequence[Any]], set[int]]:
+        """The used columns of the data rows, converted column by column (each converter runs once per distinct
+        value: types, dates, names repeat): their (field, side) keys, their values, and the positions of the
+        rows with a bad value or a formula, to be checked cell by cell."""
         rows = sheet.rows
-        indexes = []
-        for index in range(header.first_data_row, len(rows)):
-            row = rows[index]
-            if _skip(row, sequence) or (name_column and _cell(row, name_column.index) in REPEATED_HEADER):
-                continue
-            indexes.append(index)
         used = [c for c in header.columns if c.field and c.field != "remarks"]
         selected = [rows[index] for index in indexes]
-        # Column by column: each converter runs once per distinct value (types, dates, names repeat).
         if selected and min(map(len, selected)) > max((c.index for c in used), default=-1):
             transposed = list(zip(*selected, strict=False))  # every row is long enough (calamine's are)
             cells_of = {c.index: transposed[c.index] for c in used}
@@ -476,7 +512,7 @@ class SheetReader:
         del selected
         keys: list[tuple[str, str]] = []
         columns: list[Sequence[Any]] = []
-        checked: set[int] = set()  # positions of rows with a bad value or a formula: checked cell by cell
+        checked: set[int] = set()
         for column in used:
             cells = cells_of[column.index]
             if column.field not in RAW_FIELDS:
@@ -489,22 +525,27 @@ class SheetReader:
             position_of = {index: position for position, index in enumerate(indexes)}
             used_indexes = {c.index for c in used}
             checked.update(position_of[r] for r, c in formulas if c in used_indexes and r in position_of)
-        by_key = {(c.field, c.side): c for c in header.columns}
-        row_of = self._person if header.layout == PERSONS else self._couple
-        name = sheet.name
-        for position, (index, values) in enumerate(zip(indexes, zip(*columns, strict=True), strict=True)):
-            where = Cell(name, index + 1, header)
-            raw = dict(zip(keys, values, strict=True))
-            if position in checked:
-                for key, value in raw.items():
-                    if isinstance(value, ValidationError):
-                        self.roster.error(where, key[0], _message(value), key[1])
-                        raw[key] = None
-                for key in keys:
-                    if (index, by_key[key].index) in formulas:
-                        self.roster.error(where, key[0], _("The cell holds a formula; type the value itself."), key[1])
-                        raw[key] = None
-            row_of(where, raw)
+        return keys, columns, checked
+
+    def _drop_bad_cells(
+        self,
+        where: Cell,
+        raw: dict[tuple[str, str], Any],
+        keys: list[tuple[str, str]],
+        *,
+        index: int,
+        formulas: set[tuple[int, int]],
+        by_key: dict[tuple[str, str], Column],
+    ) -> None:
+        """An error for each cell of the row with a bad value or a formula; the cell is then read as blank."""
+        for key, value in raw.items():
+            if isinstance(value, ValidationError):
+                self.roster.error(where, key[0], _message(value), key[1])
+                raw[key] = None
+        for key in keys:
+            if (index, by_key[key].index) in formulas:
+                self.roster.error(where, key[0], _("The cell holds a formula; type the value itself."), key[1])
+                raw[key] = None
 
     def _village(self, where: Cell, raw: dict) -> Region | None:
         town, village = raw.get(("town", ""), ""), raw.get(("village", ""), "")
@@ -713,6 +754,22 @@ def roster_sort(roster: Roster, sheet_names: list[str]) -> None:
 
 
 def _check_members(roster: Roster) -> None:
+    """The cross-row rules: an ID number twice in the file, then each household's persons (sex and birth date
+    against the ID number, the roles)."""
+    _check_duplicate_ids(roster)
+    for household in roster.households:
+        if isinstance(household.values.get("child_event_date"), validation.ShortenedMonthDate):
+            roster.warnings.append(_shortened_month(household.where, household.values["child_event_date"]))
+        roles: Counter[str] = Counter()
+        for member in household.members:
+            role = _member_identity(roster, member)
+            roles[role] += 1
+            if role in ("husband", "wife") and roles[role] > 1:
+                roster.error(member.where, "role", _("A household has one husband and one wife."))
+
+
+def _check_duplicate_ids(roster: Roster) -> None:
+    """An error on every row of an ID number the file holds more than once."""
     members = [m for h in roster.households for m in h.members]
     counts = Counter(m.values["id_number"] for m in members if m.valid_id)
     rows: dict[str, list[MemberRow]] = defaultdict(list)
@@ -733,29 +790,27 @@ def _check_members(roster: Roster) -> None:
                 _side(member),
             )
             member.valid_id = False  # cannot be trusted: sex and birth date are not compared with it
-    for household in roster.households:
-        if isinstance(household.values.get("child_event_date"), validation.ShortenedMonthDate):
-            roster.warnings.append(_shortened_month(household.where, household.values["child_event_date"]))
-        roles = Counter()
-        for member in household.members:
-            values = member.values
-            info = values.pop("_info", None)
-            if member.valid_id and info is not None:
-                try:
-                    validation.id_number_check_consistency(
-                        info, sex=values.get("sex") or "", birth_date=values.get("birth_date")
-                    )
-                except ValidationError as exc:
-                    for field_name, errors in exc.error_dict.items():
-                        roster.error(member.where, field_name, " ".join(e.messages[0] for e in errors), _side(member))
-                values["sex"], values["birth_date"] = info.sex, info.birth_date
-            if values.get("role") in validation.ROLE_BY_SEX:  # 户主 / 配偶: the husband or the wife by sex
-                values["role"] = validation.role_parse(values["role"], sex=values.get("sex") or "")
-            if not values.get("role"):
-                values["role"] = {"M": "husband", "F": "wife"}.get(values.get("sex") or "", "other")
-            roles[values["role"]] += 1
-            if values["role"] in ("husband", "wife") and roles[values["role"]] > 1:
-                roster.error(member.where, "role", _("A household has one husband and one wife."))
+
+
+def _member_identity(roster: Roster, member: MemberRow) -> str:
+    """A person's sex and birth date from a trusted ID number (an error where the file says otherwise), and
+    their role (户主 / 配偶 by sex; blank: husband or wife by sex, else other); returns the role."""
+    values = member.values
+    info = values.pop("_info", None)
+    if member.valid_id and info is not None:
+        try:
+            validation.id_number_check_consistency(
+                info, sex=values.get("sex") or "", birth_date=values.get("birth_date")
+            )
+        except ValidationError as exc:
+            for field_name, errors in exc.error_dict.items():
+                roster.error(member.where, field_name, " ".join(e.messages[0] for e in errors), _side(member))
+        values["sex"], values["birth_date"] = info.sex, info.birth_date
+    if values.get("role") in validation.ROLE_BY_SEX:  # 户主 / 配偶: the husband or the wife by sex
+        values["role"] = validation.role_parse(values["role"], sex=values.get("sex") or "")
+    if not values.get("role"):
+        values["role"] = {"M": "husband", "F": "wife"}.get(values.get("sex") or "", "other")
+    return values["role"]
 
 
 def _shortened_month(where: Cell, value: date) -> Note:

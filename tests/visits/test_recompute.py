@@ -69,33 +69,45 @@ def expected_overdue(as_of: date) -> set[tuple[int, int]]:
     result = set()
     for h in Household.objects.filter(status="active"):
         for rule in rules:
-            if rule.rule_set.county_id != h.county_id:
+            if not concerns(rule, h, members.get(h.pk, [])):
                 continue
-            if rule.applies_to == "bereaved" and h.family_type != "death":
-                continue
-            if rule.applies_to == "care_dependent" and not any(
-                m.alive and m.self_care in ("semi", "disabled") for m in members.get(h.pk, [])
-            ):
-                continue
-            kw = {"before": rule.window_before_days, "after": rule.window_after_days}
-            if rule.period == "death_anniversary":
-                if h.family_type != "death" or h.child_event_date is None:
-                    continue
-                p = periods.anniversary_window(h.child_event_date, as_of=as_of, grace_days=rule.grace_days, **kw)
-            elif rule.mode == "reminder":
-                p = periods.current_window(period=rule.period, as_of=as_of, grace_days=rule.grace_days, **kw)
-            elif rule.period in ("month", "quarter", "week"):
-                p = periods.last_due_period(period=rule.period, as_of=as_of, grace_days=rule.grace_days)
-            else:
-                p = periods.last_due_period(period=rule.period, as_of=as_of, grace_days=rule.grace_days, **kw)
-                lapse = timedelta(days=rule.grace_days + rule.lapse_after_days)
-                if p is not None and as_of > p.end + lapse:
-                    p = None
+            p = expected_period(rule, h, as_of=as_of)
             if p is None or h.registered_on > p.start:
                 continue
             if not met(rule, p, visits.get(h.pk, []), as_of=as_of):
                 result.add((h.pk, rule.pk))
     return result
+
+
+def concerns(rule: Rule, h: Household, members: list[Member]) -> bool:
+    """The rule is the household's county's and its family (bereaved, care-dependent) is the rule's."""
+    if rule.rule_set.county_id != h.county_id:
+        return False
+    if rule.applies_to == "bereaved" and h.family_type != "death":
+        return False
+    return not (
+        rule.applies_to == "care_dependent"
+        and not any(m.alive and m.self_care in ("semi", "disabled") for m in members)
+    )
+
+
+def expected_period(rule: Rule, h: Household, *, as_of: date) -> periods.Period | None:
+    """The period the rule checks on as_of: the anniversary's window, the running reminder window, the last due
+    month/quarter/week, or the last due festival window until it lapses."""
+    kw = {"before": rule.window_before_days, "after": rule.window_after_days}
+    if rule.period == "death_anniversary":
+        if h.family_type != "death" or h.child_event_date is None:
+            return None
+        return periods.anniversary_window(h.child_event_date, as_of=as_of, grace_days=rule.grace_days, **kw)
+    if rule.mode == "reminder":
+        return periods.current_window(period=rule.period, as_of=as_of, grace_days=rule.grace_days, **kw)
+    if rule.period in ("month", "quarter", "week"):
+        return periods.last_due_period(period=rule.period, as_of=as_of, grace_days=rule.grace_days)
+    p = periods.last_due_period(period=rule.period, as_of=as_of, grace_days=rule.grace_days, **kw)
+    lapse = timedelta(days=rule.grace_days + rule.lapse_after_days)
+    if p is not None and as_of > p.end + lapse:
+        return None
+    return p
 
 
 def test_flags_equal_an_independent_recomputation_day_after_day(area, rules):
