@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import cast
+
 from django import forms
 from django.contrib.auth import password_validation
 from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm
@@ -47,11 +49,15 @@ class UserForm(forms.ModelForm):
 
     def __init__(self, *args, manager: User, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["role"].choices = [("", "---------"), *role_choices_for_manager(manager=manager)]
-        self.fields["region"].queryset = region_choices_for_user(user=manager)
-        self.fields["region"].required = True
+        role = cast(forms.ChoiceField, self.fields["role"])
+        region = cast(forms.ModelChoiceField, self.fields["region"])
+        role.choices = [("", "---------"), *role_choices_for_manager(manager=manager)]
+        region.queryset = region_choices_for_user(user=manager)
+        region.required = True
         indent = {"county": "", "town": "— ", "village": "— — "}
-        self.fields["region"].label_from_instance = lambda r: f"{indent[r.level]}{r.name}"
+        # A label for this form only, set on the field instance (Django's documented way; mypy refuses any
+        # assignment to a method).
+        region.label_from_instance = lambda obj: f"{indent[obj.level]}{obj.name}"  # type: ignore[method-assign]
         if self.instance.pk:
             del self.fields["password"]
             self.fields["username"].disabled = True

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import secrets
 from datetime import datetime, timedelta
+from typing import ClassVar
 
 import pghistory
 from django.conf import settings
@@ -13,14 +14,16 @@ from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 
 from accounts.roles import ROLE_CAPABILITIES, ROLE_LEVELS, Role
-from accounts.scope import ScopedQuerySet
+from regions.scope import ScopedQuerySet
 
 
-class UserQuerySet(ScopedQuerySet):
+class UserQuerySet(ScopedQuerySet["User"]):
     scope_path_lookup = "region__path"
 
 
-class ScopedUserManager(UserManager.from_queryset(UserQuerySet)):
+# A named subclass: migrations reconstruct managers by name (Manager.deconstruct). mypy cannot follow a base made
+# by a call, so the manager's methods are read as Any.
+class ScopedUserManager(UserManager.from_queryset(UserQuerySet)):  # type: ignore[misc]
     pass
 
 
@@ -54,7 +57,7 @@ class User(AbstractUser):
     # it ends all of them (see get_session_auth_hash).
     session_token = models.CharField(max_length=32, default=_new_session_token, editable=False)
 
-    objects = ScopedUserManager()
+    objects: ClassVar[ScopedUserManager] = ScopedUserManager()
 
     class Meta:
         verbose_name = _("user")
@@ -63,15 +66,16 @@ class User(AbstractUser):
 
     def clean(self) -> None:
         super().clean()
-        if self.region_id and self.role:
+        region = self.region if self.region_id else None
+        if region is not None and self.role:
             allowed = ROLE_LEVELS.get(self.role, frozenset())
-            if self.region.level not in allowed:
+            if region.level not in allowed:
                 raise ValidationError(
                     {
                         "region": _("A %(role)s works at a %(levels)s node.")
                         % {
                             "role": self.get_role_display(),
-                            "levels": " / ".join(str(self.region.Level(level).label) for level in sorted(allowed)),
+                            "levels": " / ".join(str(region.Level(level).label) for level in sorted(allowed)),
                         }
                     }
                 )

@@ -1,45 +1,25 @@
-"""Login, logout and failed logins are audit events.
+"""Login and logout stamp and end sessions.
 
 Django's auth signals are the one place that sees every login path (portal, admin, axes), so this is
-the exception to "no signals" in STYLE.md.
+the exception to "no signals" in docs/ARCHITECTURE.md. The audit app records the same events (audit/receivers.py).
 """
 
 import time
 
-from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
+from django.contrib.auth.signals import user_logged_in, user_logged_out
 from django.dispatch import receiver
 
 from accounts.middleware import SESSION_LOGIN_AT
-from accounts.models import User
 from accounts.services import user_end_all_sessions
-from audit.models import AccessEvent
-from audit.services import access_event_record
 
 
 @receiver(user_logged_in)
 def _on_login(sender, request, user, **kwargs) -> None:
     if request is not None and hasattr(request, "session"):
         request.session[SESSION_LOGIN_AT] = time.time()
-    access_event_record(actor=user, action=AccessEvent.Action.LOGIN, request=request)
 
 
 @receiver(user_logged_out)
 def _on_logout(sender, request, user, **kwargs) -> None:
-    if user is None:
-        return
-    user_end_all_sessions(user=user)
-    access_event_record(actor=user, action=AccessEvent.Action.LOGOUT, request=request)
-
-
-@receiver(user_login_failed)
-def _on_login_failed(sender, credentials, request=None, **kwargs) -> None:
-    # Only the username tried is kept; never the password. The event goes to that user's area.
-    username = str(credentials.get("username", ""))[:150]
-    region_path = User.objects.filter(username=username).values_list("region__path", flat=True).first() or ""
-    access_event_record(
-        actor=None,
-        actor_username=username,
-        action=AccessEvent.Action.LOGIN_FAILED,
-        region_path=region_path,
-        request=request,
-    )
+    if user is not None:
+        user_end_all_sessions(user=user)

@@ -1,74 +1,41 @@
-"""The one area-scope mechanism (docs/SECURITY.md §Access).
+"""Who may do what, inside the area (docs/SECURITY.md §Access).
 
-Every list, detail, form, export, import, report, search, admin page and task reaches data through:
-
-* ``Model.objects.visible_to(user)`` — a QuerySet method from :class:`ScopedQuerySet`;
-* ``get_visible_or_404(queryset, user, **lookup)`` — the gatekeeper for one object: outside the area
-  answers 404, the same as a missing object;
-* ``accounts.mixins.AreaScopedMixin`` — for class-based views, whose ``get_queryset`` goes through the first
-  (in its own module only because view mixins cannot be imported while models load).
-
-Fail closed: an anonymous or deactivated user, or a user with no region node, sees nothing.
+The area scope itself (``visible_to``, ``get_visible_or_404``, ``user_scope_path``) is ``regions.scope``. Here are
+the role checks: a service that acts for a user calls :func:`authorize` with the capability and, when it acts on
+rows of an area, that area's path — so a page, a task, a command and a future API all get the same answer.
+Views keep the 404-before-403 order: they fetch through ``get_visible_or_404`` first.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Self
+from typing import TYPE_CHECKING
 
 from django.core.exceptions import PermissionDenied
-from django.db import models
-from django.http import Http404
 from django.utils.translation import gettext as _
+
+from regions.paths import is_within
+from regions.scope import user_scope_path
 
 if TYPE_CHECKING:
     from accounts.models import User
 
 
-def user_scope_path(user: Any) -> str | None:
-    """The materialised region path a user may see, or None when they may see nothing."""
-    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
-        return None
-    region = getattr(user, "region", None)
-    if region is None or not region.path:
-        return None
-    return region.path
-
-
-class ScopedQuerySet(models.QuerySet):
-    """A QuerySet that knows how to reach the region path of its rows.
-
-    Subclasses set ``scope_path_lookup`` to the lookup of the row's region path, e.g. ``"path"`` for a
-    region, ``"region__path"`` for a user; rows whose area is reached another way (a household's village,
-    or its county when the village is missing) override :meth:`scope_q` instead of ``visible_to``.
-    """
-
-    scope_path_lookup: str = ""
-
-    def scope_q(self, path: str) -> models.Q | None:
-        """The condition for rows inside the area `path`; None means "no rule": nothing is visible."""
-        if not self.scope_path_lookup:
-            return None
-        return models.Q(**{f"{self.scope_path_lookup}__startswith": path})
-
-    def visible_to(self, user: User | Any) -> Self:
-        path = user_scope_path(user)
-        condition = None if path is None else self.scope_q(path)
-        if condition is None:
-            return self.none()
-        return self.filter(condition)
-
-
-def get_visible_or_404(queryset: models.QuerySet | type[models.Model], user: Any, **lookup: Any) -> Any:
-    """The gatekeeper: one object the user may see, or 404 (never 403, never a hint that it exists)."""
-    if isinstance(queryset, type):
-        queryset = queryset._default_manager.all()
-    try:
-        return queryset.visible_to(user).get(**lookup)
-    except (queryset.model.DoesNotExist, ValueError, TypeError) as exc:
-        raise Http404(_("Not found.")) from exc
-
-
-def require_capability(user: Any, capability: str) -> None:
+def require_capability(user: User, capability: str) -> None:
     """Roles limit functions inside the scope: refuse with 403 when the role lacks a capability."""
     if not getattr(user, "is_authenticated", False) or not user.has_capability(capability):
         raise PermissionDenied(_("Your role does not allow this."))
+
+
+def require_within(user: User, region_path: str) -> None:
+    """Refuse (403) an act on rows of an area outside the user's own."""
+    path = user_scope_path(user)
+    if path is None or not is_within(region_path, path):
+        raise PermissionDenied(_("This is outside your area."))
+
+
+def authorize(user: User, capability: str, *, within: str | None = None) -> None:
+    """The check every service that acts for a user makes: the role has ``capability`` and, when the act touches
+    an area (``within``: a region path), that area lies inside the user's."""
+    require_capability(user, capability)
+    if within is not None:
+        require_within(user, within)

@@ -10,12 +10,11 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.hooks import account_changed
 from accounts.models import User, _new_session_token
 from accounts.roles import ASSIGNABLE_ROLES
-from accounts.scope import user_scope_path
-from audit.models import AccessEvent
-from audit.services import access_event_record
 from regions.models import Region
+from regions.scope import user_scope_path
 
 
 def _check_manager_may_assign(*, manager: User | None, role: str, region: Region | None) -> None:
@@ -67,14 +66,7 @@ def user_create(
     user.full_clean()
     user.save()
     if manager is not None:
-        access_event_record(
-            actor=manager,
-            action=AccessEvent.Action.ACCOUNT,
-            target=user,
-            target_label=user.username,
-            region_path=region.path if region else "",
-            detail={"change": "created", "role": role},
-        )
+        account_changed.send(manager=manager, user=user, detail={"change": "created", "role": role})
     return user
 
 
@@ -94,14 +86,7 @@ def user_update(*, manager: User, user: User, data: dict[str, Any]) -> User:
         setattr(user, field, value)
     user.full_clean()
     user.save()
-    access_event_record(
-        actor=manager,
-        action=AccessEvent.Action.ACCOUNT,
-        target=user,
-        target_label=user.username,
-        region_path=user.region.path if user.region else "",
-        detail={"change": "updated", "fields": sorted(data)},
-    )
+    account_changed.send(manager=manager, user=user, detail={"change": "updated", "fields": sorted(data)})
     return user
 
 
@@ -114,14 +99,7 @@ def user_set_active(*, manager: User, user: User, active: bool) -> User:
     if not active:
         user.session_token = _new_session_token()
     user.save(update_fields=["is_active", "session_token"])
-    access_event_record(
-        actor=manager,
-        action=AccessEvent.Action.ACCOUNT,
-        target=user,
-        target_label=user.username,
-        region_path=user.region.path if user.region else "",
-        detail={"change": "activated" if active else "deactivated"},
-    )
+    account_changed.send(manager=manager, user=user, detail={"change": "activated" if active else "deactivated"})
     return user
 
 
@@ -131,14 +109,7 @@ def user_reset_password(*, manager: User, user: User, password: str) -> User:
     user_set_password(user=user, password=password)
     user.password_changed_at = None
     user.save(update_fields=["password", "password_changed_at", "session_token"])
-    access_event_record(
-        actor=manager,
-        action=AccessEvent.Action.ACCOUNT,
-        target=user,
-        target_label=user.username,
-        region_path=user.region.path if user.region else "",
-        detail={"change": "password reset"},
-    )
+    account_changed.send(manager=manager, user=user, detail={"change": "password reset"})
     return user
 
 

@@ -1,23 +1,28 @@
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
-from django.urls import reverse_lazy
-from django.utils import timezone
+from django.http import HttpResponse
+from django.shortcuts import redirect, render, resolve_url
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.forms import LoginForm, PasswordResetByManagerForm, PortalPasswordChangeForm, UserForm
+from accounts.http import AuthenticatedRequest
+from accounts.models import User
 from accounts.roles import Capability, Role
 from accounts.scope import require_capability
-from accounts.selectors import user_get_for_manager, user_list_for_manager
+from accounts.selectors import (
+    region_tree_for_user,
+    user_get_for_manager,
+    user_list_for_manager,
+)
 from accounts.services import user_create, user_reset_password, user_set_active, user_update
-from regions.selectors import region_summary_for_user
+from regions.selectors import region_ancestors, region_get_for_user
 
 
 class LoginView(auth_views.LoginView):
@@ -33,7 +38,9 @@ class LogoutView(auth_views.LogoutView):
 class PasswordChangeView(auth_views.PasswordChangeView):
     template_name = "accounts/password_change.html"
     form_class = PortalPasswordChangeForm
-    success_url = reverse_lazy("accounts:dashboard")
+
+    def get_success_url(self) -> str:
+        return resolve_url(settings.LOGIN_REDIRECT_URL)
 
     def form_valid(self, form):
         response = super().form_valid(form)
@@ -41,37 +48,13 @@ class PasswordChangeView(auth_views.PasswordChangeView):
         return response
 
 
-@login_required
-def dashboard(request: HttpRequest) -> HttpResponse:
-    """The landing page: what a user of this role needs first, inside their area."""
-    user = request.user
-    context = {
-        "summary": region_summary_for_user(user=user),
-        "is_manager": user.has_capability(Capability.MANAGE_USERS),
-        "is_leader": user.role == Role.LEADER,
-    }
-    if user.has_capability(Capability.VIEW_HOUSEHOLDS):
-        from households.selectors import household_area_summary
-
-        context["households"] = household_area_summary(user=user)
-    if user.has_capability(Capability.LOG_VISITS):
-        from visits.selectors import my_work_summary
-
-        context["my_work"] = my_work_summary(user=user, on=timezone.localdate())
-    if user.has_capability(Capability.READ_AUDIT):
-        from audit.selectors import access_event_list_for_user
-
-        context["recent_events"] = access_event_list_for_user(user=user)[:8]
-    return render(request, "accounts/dashboard.html", context)
-
-
-def _manager(request: HttpRequest):
+def _manager(request: AuthenticatedRequest) -> User:
     require_capability(request.user, Capability.MANAGE_USERS)
     return request.user
 
 
 @login_required
-def user_list(request: HttpRequest) -> HttpResponse:
+def user_list(request: AuthenticatedRequest) -> HttpResponse:
     manager = _manager(request)
     search = request.GET.get("q", "").strip()[:50]
     role = request.GET.get("role", "")
@@ -81,7 +64,7 @@ def user_list(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def user_create_view(request: HttpRequest) -> HttpResponse:
+def user_create_view(request: AuthenticatedRequest) -> HttpResponse:
     manager = _manager(request)
     form = UserForm(request.POST or None, manager=manager)
     if request.method == "POST" and form.is_valid():
@@ -112,7 +95,7 @@ def _add_errors(form, exc: ValidationError) -> None:
 
 
 @login_required
-def user_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def user_edit(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     manager = _manager(request)
     user = user_get_for_manager(manager=manager, pk=pk)
     form = UserForm(request.POST or None, instance=user, manager=manager)
@@ -140,7 +123,7 @@ def user_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def user_toggle_active(request: HttpRequest, pk: int) -> HttpResponse:
+def user_toggle_active(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     manager = _manager(request)
     user = user_get_for_manager(manager=manager, pk=pk)
     try:
@@ -154,7 +137,7 @@ def user_toggle_active(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def user_password_reset(request: HttpRequest, pk: int) -> HttpResponse:
+def user_password_reset(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     manager = _manager(request)
     user = user_get_for_manager(manager=manager, pk=pk)
     form = PasswordResetByManagerForm(request.POST)
@@ -167,3 +150,28 @@ def user_password_reset(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, _("Password reset. The user must change it at the next login."))
     return redirect("accounts:user_edit", pk=pk)
+
+
+# ---- the administrative tree of the user's area -----------------------------------------------------
+
+
+@login_required
+def region_list(request: AuthenticatedRequest) -> HttpResponse:
+    require_capability(request.user, Capability.VIEW_REGIONS)
+    return render(request, "regions/region_list.html", {"regions": region_tree_for_user(user=request.user)})
+
+
+@login_required
+def region_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    require_capability(request.user, Capability.VIEW_REGIONS)
+    region = region_get_for_user(user=request.user, pk=pk)
+    children = region_tree_for_user(user=request.user).filter(parent=region)
+    return render(
+        request,
+        "regions/region_detail.html",
+        {
+            "region": region,
+            "ancestors": region_ancestors(region=region),
+            "children": children,
+        },
+    )

@@ -2,16 +2,18 @@
 
 from typing import Any
 
+from django.http import HttpRequest
 from pghistory.middleware import HistoryMiddleware
 
-from accounts.scope import user_scope_path
+from audit.history import history_context_metadata
 
 
 class AuditContextMiddleware(HistoryMiddleware):
-    def get_context(self, request) -> dict[str, Any]:
-        context = super().get_context(request)
+    """pghistory's middleware (which also follows a login that sets ``request.user`` during the request), with
+    the keys of ``audit.history``: the services the view calls add their name and reason."""
+
+    def get_context(self, request: HttpRequest) -> dict[str, Any]:
         user = getattr(request, "user", None)
-        context["username"] = user.get_username() if getattr(user, "is_authenticated", False) else ""
+        actor = user if getattr(user, "is_authenticated", False) else None
         # The audit page of an area shows the changes made by the users of that area.
-        context["region_path"] = user_scope_path(user) or ""
-        return context
+        return history_context_metadata(actor=actor, url=request.path)

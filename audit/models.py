@@ -5,7 +5,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from accounts.scope import ScopedQuerySet
+from regions.scope import ScopedQuerySet
 
 
 class AccessEventQuerySet(ScopedQuerySet):

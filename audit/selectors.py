@@ -2,18 +2,27 @@
 
 from __future__ import annotations
 
-from datetime import date
-from typing import Any
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import TYPE_CHECKING
 
-from django.db.models import QuerySet
+from django.apps import apps
+from django.db.models import Q, QuerySet
 from pghistory.models import Events
 
-from accounts.scope import user_scope_path
+from audit.diff import FieldChange, events_render
+from audit.history import HistoryContext, event_context
 from audit.models import AccessEvent
+from core.history import COMMAND, REGION_PATH, USERNAME
+from regions.scope import user_scope_path
+
+if TYPE_CHECKING:
+    from accounts.models import User
 
 
 def access_event_list_for_user(
-    *, user: Any, action: str = "", username: str = "", since: date | None = None, until: date | None = None
+    *, user: User, action: str = "", username: str = "", since: date | None = None, until: date | None = None
 ) -> QuerySet[AccessEvent]:
     qs = AccessEvent.objects.visible_to(user)
     if action:
@@ -28,21 +37,51 @@ def access_event_list_for_user(
 
 
 def change_event_list_for_user(
-    *, user: Any, username: str = "", since: date | None = None, until: date | None = None
+    *, user: User, username: str = "", since: date | None = None, until: date | None = None
 ) -> QuerySet[Events]:
-    """Row changes (pghistory events of every tracked model) made by users of the reader's area.
+    """Row changes (pghistory events of every tracked model) made inside the reader's area.
 
-    Each change carries the area of the user who made it in its context (audit.middleware); changes
-    made by server commands carry none and are read in the Django admin by the system administrator.
+    Each change carries its area in its history context (audit.history): the scope of the user who made it, or
+    the county a command or an import job worked on. Changes with no area (the regions tree, system commands)
+    are read in the Django admin by the system administrator. ``username`` finds a user's changes or a
+    command's.
     """
     path = user_scope_path(user)
     if path is None:
         return Events.objects.none()
-    qs = Events.objects.filter(pgh_context__region_path__startswith=path)
+    qs = Events.objects.filter(**{f"pgh_context__{REGION_PATH}__startswith": path})
     if username:
-        qs = qs.filter(pgh_context__username=username)
+        qs = qs.filter(Q(**{f"pgh_context__{USERNAME}": username}) | Q(**{f"pgh_context__{COMMAND}": username}))
     if since:
         qs = qs.filter(pgh_created_at__date__gte=since)
     if until:
         qs = qs.filter(pgh_created_at__date__lte=until)
     return qs.order_by("-pgh_created_at")
+
+
+@dataclass(frozen=True)
+class ChangeRow:
+    """One row change as the change log shows it."""
+
+    at: datetime
+    action: str  # "insert" / "update" / "delete"
+    record: str  # the kind of record in the reader's language, e.g. "member"
+    object_id: str
+    context: HistoryContext
+    changes: list[FieldChange]
+
+
+def change_rows(events: Iterable[Events]) -> list[ChangeRow]:
+    """The events of one page of the change log with their diffs rendered (audit.diff)."""
+    events = list(events)
+    return [
+        ChangeRow(
+            at=event.pgh_created_at,
+            action=event.pgh_label,
+            record=str(apps.get_model(event.pgh_obj_model)._meta.verbose_name),
+            object_id=event.pgh_obj_id or "",
+            context=event_context(event),
+            changes=changes,
+        )
+        for event, changes in zip(events, events_render(events), strict=True)
+    ]

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.http import HttpRequest
 
-from accounts.scope import user_scope_path
 from audit.models import AccessEvent
+from regions.scope import user_scope_path
+
+if TYPE_CHECKING:
+    from accounts.models import User
 
 
 def _client_ip(request: HttpRequest | None) -> str | None:
@@ -18,7 +21,7 @@ def _client_ip(request: HttpRequest | None) -> str | None:
 
 def access_event_record(
     *,
-    actor: Any,
+    actor: User | None,
     action: str,
     target: Any = None,
     target_label: str = "",
@@ -32,12 +35,12 @@ def access_event_record(
     ``region_path`` is the area of what was touched (so the audit page of that area shows it); it
     defaults to the actor's own area.
     """
-    is_user = getattr(actor, "is_authenticated", False)
+    user = actor if getattr(actor, "is_authenticated", False) else None
     if region_path is None:
         region_path = user_scope_path(actor) or ""
     return AccessEvent.objects.create(
-        actor=actor if is_user else None,
-        actor_username=actor.get_username() if is_user else actor_username[:150],
+        actor=user,
+        actor_username=user.get_username() if user is not None else actor_username[:150],
         action=action,
         target_type=target._meta.label_lower if target is not None else "",
         target_id=str(target.pk) if target is not None else "",

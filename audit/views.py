@@ -1,12 +1,15 @@
+from __future__ import annotations
+
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from accounts.http import AuthenticatedRequest
 from accounts.roles import Capability
 from accounts.scope import require_capability
 from audit.forms import AuditFilterForm
-from audit.selectors import access_event_list_for_user, change_event_list_for_user
+from audit.selectors import access_event_list_for_user, change_event_list_for_user, change_rows
 
 
 def _filters(request: HttpRequest) -> tuple[AuditFilterForm, dict]:
@@ -15,7 +18,7 @@ def _filters(request: HttpRequest) -> tuple[AuditFilterForm, dict]:
 
 
 @login_required
-def access_list(request: HttpRequest) -> HttpResponse:
+def access_list(request: AuthenticatedRequest) -> HttpResponse:
     require_capability(request.user, Capability.READ_AUDIT)
     form, data = _filters(request)
     events = access_event_list_for_user(
@@ -30,7 +33,7 @@ def access_list(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def change_list(request: HttpRequest) -> HttpResponse:
+def change_list(request: AuthenticatedRequest) -> HttpResponse:
     require_capability(request.user, Capability.READ_AUDIT)
     form, data = _filters(request)
     del form.fields["action"]
@@ -41,4 +44,5 @@ def change_list(request: HttpRequest) -> HttpResponse:
         until=data.get("until"),
     )
     page = Paginator(events, 50).get_page(request.GET.get("page"))
-    return render(request, "audit/change_list.html", {"form": form, "page": page, "tab": "changes"})
+    rows = change_rows(page.object_list)
+    return render(request, "audit/change_list.html", {"form": form, "page": page, "rows": rows, "tab": "changes"})

@@ -1,42 +1,31 @@
 from django.contrib import admin
-from import_export.admin import ImportExportModelAdmin
 
-from accounts.scope import user_scope_path
 from contacts.models import Assignment, ContactScheme, ServicePerson
-from contacts.resources import ServicePersonResource
-from contacts.selectors import county_path_of
+from regions.admin_scope import AreaScopedModelAdmin
+from regions.models import Region
 
 
 @admin.register(ServicePerson)
-class ServicePersonAdmin(ImportExportModelAdmin):
-    """Import/export through the scoped resource; every list is the administrator's area."""
+class ServicePersonAdmin(AreaScopedModelAdmin):
+    """Every list is the administrator's area. Import and export are the portal's (contacts:person_import and
+    contacts:person_export), where the role rules apply and an export is logged."""
 
-    resource_classes = [ServicePersonResource]
     list_display = ["name", "role_type", "region", "unit", "phone", "active"]
     list_filter = ["role_type", "active"]
     search_fields = ["name", "unit", "phone"]
-    raw_id_fields = ["region", "user"]
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).visible_to(request.user)
-
-    def get_resource_kwargs(self, request, *args, **kwargs):
-        return {**kwargs, "user": request.user}
+    autocomplete_fields = ["region", "user"]  # choices (and the chosen one's label) come from the scoped admins
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False  # people with a history are made inactive, never deleted
 
 
 @admin.register(Assignment)
-class AssignmentAdmin(admin.ModelAdmin):
+class AssignmentAdmin(AreaScopedModelAdmin):
     """Read only: assignments change through the portal's services, which keep the history."""
 
     list_display = ["household", "slot", "person", "start_date", "end_date", "substitute_for"]
     list_filter = ["slot"]
     list_select_related = ["household", "person"]
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).visible_to(request.user)
 
     def has_add_permission(self, request) -> bool:
         return False
@@ -49,10 +38,8 @@ class AssignmentAdmin(admin.ModelAdmin):
 
 
 @admin.register(ContactScheme)
-class ContactSchemeAdmin(admin.ModelAdmin):
+class ContactSchemeAdmin(AreaScopedModelAdmin):
     list_display = ["county", "kind", "volunteers_required"]
 
-    def get_queryset(self, request):
-        path = user_scope_path(request.user)
-        qs = super().get_queryset(request)
-        return qs.none() if path is None else qs.filter(county__path=county_path_of(path))
+    def scoped_queryset(self, request, queryset):
+        return queryset.filter(county__in=Region.objects.visible_to(request.user))

@@ -7,9 +7,7 @@ class ContactsConfig(AppConfig):
     verbose_name = _("Contacts")
 
     def ready(self) -> None:
-        # The case export of a household lists its contacts (a registry of providers, not a signal).
-        from contacts.case_export import contacts_case_tables
-        from households.archive import CASE_TABLE_PROVIDERS
+        from contacts.extension import ContactsArchive
+        from households.extensions import archive_extension_register
 
-        if contacts_case_tables not in CASE_TABLE_PROVIDERS:
-            CASE_TABLE_PROVIDERS.append(contacts_case_tables)
+        archive_extension_register(ContactsArchive())

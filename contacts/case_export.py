@@ -1,4 +1,4 @@
-"""The household's contacts in the case export (households.archive.CASE_TABLE_PROVIDERS)."""
+"""The household's contacts in the case export (through contacts.extension)."""
 
 from __future__ import annotations
 

@@ -24,15 +24,16 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from accounts.scope import ScopedQuerySet
 from households import validation
 from households.models import HouseholdScopedQuerySet
+from regions.paths import ancestor_paths, are_related
+from regions.scope import ScopedQuerySet
 
 # The stored form of a phone (households.validation.phone_normalize writes it).
 PHONE_STORED_RE = rf"^({validation.MOBILE_RE.pattern}|{validation.LANDLINE_RE.pattern})$"
 
 
-class ServicePersonQuerySet(ScopedQuerySet):
+class ServicePersonQuerySet(ScopedQuerySet["ServicePerson"]):
     scope_path_lookup = "region__path"
 
     def active(self) -> ServicePersonQuerySet:
@@ -40,10 +41,7 @@ class ServicePersonQuerySet(ScopedQuerySet):
 
     def serving(self, region_path: str) -> ServicePersonQuerySet:
         """People who may serve a household in the area `region_path` (their node contains it)."""
-        # Every ancestor path of "630101/630101001/630101001002/" is one of its prefixes.
-        parts = [p for p in region_path.split("/") if p]
-        prefixes = ["/".join(parts[: i + 1]) + "/" for i in range(len(parts))]
-        return self.filter(region__path__in=prefixes)
+        return self.filter(region__path__in=ancestor_paths(region_path))
 
 
 @pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent())
@@ -134,7 +132,7 @@ class ServicePerson(models.Model):
         if self.user_id and self.region_id and self.user.region_id:
             # The login must work inside the area the person serves (or above it), never elsewhere.
             user_path = self.user.region.path
-            if not (self.region.path.startswith(user_path) or user_path.startswith(self.region.path)):
+            if not are_related(self.region.path, user_path):
                 errors.setdefault("user", []).append(_("The login works in another area."))
         if errors:
             raise ValidationError(errors)
@@ -193,7 +191,7 @@ class ContactScheme(models.Model):
         }
 
 
-class AssignmentQuerySet(HouseholdScopedQuerySet):
+class AssignmentQuerySet(HouseholdScopedQuerySet["Assignment"]):
     household_prefix = "household__"
 
     def current(self, *, on: date) -> AssignmentQuerySet:
@@ -236,6 +234,8 @@ class Assignment(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = AssignmentQuerySet.as_manager()
+    # A holder's substitutes on a day, attached by contacts.selectors' household panel (not a field).
+    current_substitutes: list[Assignment]
 
     class Meta:
         verbose_name = _("assignment")

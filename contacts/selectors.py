@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, TypedDict, cast
 
 from django.db.models import (
     BooleanField,
@@ -34,10 +34,14 @@ from django.db.models.lookups import GreaterThanOrEqual
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from accounts.scope import get_visible_or_404, user_scope_path
 from contacts.models import Assignment, ContactScheme, ServicePerson
 from households.models import Household
 from regions.models import Region
+from regions.paths import county_path
+from regions.scope import get_visible_or_404, user_scope_path
+
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
 
 Slot = ServicePerson.RoleType
 
@@ -52,7 +56,7 @@ ENDING_SOON_DAYS = 30
 
 def county_path_of(path: str) -> str:
     """The county part of a region path ("630101/630101001/" → "630101/")."""
-    return path.split("/", 1)[0] + "/"
+    return county_path(path)
 
 
 def contact_scheme_for_county(*, county: Region) -> ContactScheme:
@@ -67,7 +71,7 @@ def contact_scheme_for_path(*, path: str) -> ContactScheme:
     return scheme or ContactScheme(kind=ContactScheme.Kind.FOUR_ON_ONE)
 
 
-def contact_scheme_for_user(*, user: Any) -> ContactScheme | None:
+def contact_scheme_for_user(*, user: User) -> ContactScheme | None:
     path = user_scope_path(user)
     return None if path is None else contact_scheme_for_path(path=path)
 
@@ -78,7 +82,7 @@ def contact_scheme_for_user(*, user: Any) -> ContactScheme | None:
 
 
 def service_person_list_for_user(
-    *, user: Any, search: str = "", role_type: str = "", region: Region | None = None, active: bool | None = None
+    *, user: User, search: str = "", role_type: str = "", region: Region | None = None, active: bool | None = None
 ) -> QuerySet[ServicePerson]:
     qs = (
         ServicePerson.objects.visible_to(user)
@@ -102,7 +106,7 @@ def service_person_list_for_user(
     return qs.order_by("region__path", "role_type", "name", "id")
 
 
-def service_person_get_for_user(*, user: Any, pk: int) -> ServicePerson:
+def service_person_get_for_user(*, user: User, pk: int) -> ServicePerson:
     return get_visible_or_404(ServicePerson.objects.select_related("region", "user"), user, pk=pk)
 
 
@@ -119,7 +123,11 @@ def service_persons_for_household(*, household: Household, slot: str = "") -> Qu
 # ---------------------------------------------------------------------------------------------------
 
 
-def current_assignments(*, on: date) -> QuerySet[Assignment]:
+class HolderAway(TypedDict):
+    holder_away: bool
+
+
+def current_assignments(*, on: date) -> QuerySet[WithAnnotations[Assignment, HolderAway]]:
     """Assignments whose term runs on `on` (start ≤ on < end), substitutes included.
 
     Each row has ``is_substitute`` (a property: it covers ``substitute_for``) and the annotation
@@ -127,7 +135,11 @@ def current_assignments(*, on: date) -> QuerySet[Assignment]:
     ``.visible_to(user)`` or filter by household.
     """
     covering = Assignment.objects.current(on=on).filter(substitute_for=OuterRef("pk"))
-    return Assignment.objects.current(on=on).annotate(holder_away=Exists(covering))
+    # The plugin names the annotation's TypedDict itself; the cast gives it the name callers can spell.
+    return cast(
+        "QuerySet[WithAnnotations[Assignment, HolderAway]]",
+        Assignment.objects.current(on=on).annotate(holder_away=Exists(covering)),
+    )
 
 
 def responsible_users_for_households(*, household_ids: list[int], slot: str, on: date) -> dict[int, list[User]]:
@@ -152,8 +164,9 @@ def responsible_users_for_households(*, household_ids: list[int], slot: str, on:
     )
     for assignment in rows:
         users = result.setdefault(assignment.household_id, [])
-        if assignment.person.user not in users:
-            users.append(assignment.person.user)
+        user = assignment.person.user
+        if user is not None and user not in users:  # never None: the query asks for a login
+            users.append(user)
     return result
 
 
@@ -183,9 +196,13 @@ def contacts_complete_condition(*, on: date, scheme: ContactScheme) -> Q:
     return condition
 
 
+class ContactStatus(TypedDict):
+    contacts_complete: bool
+
+
 def households_with_contact_status(
     *, households: QuerySet[Household], on: date, scheme: ContactScheme
-) -> QuerySet[Household]:
+) -> QuerySet[WithAnnotations[Household, ContactStatus]]:
     """`households` annotated with ``contacts_complete`` (every required slot filled on `on`)."""
     return households.annotate(
         contacts_complete=Case(
@@ -215,7 +232,7 @@ class CoverageRow:
 
 
 def contact_coverage(
-    *, user: Any, on: date, group_by: Literal["town", "village"] = "town", region: Region | None = None
+    *, user: User, on: date, group_by: Literal["town", "village"] = "town", region: Region | None = None
 ) -> list[CoverageRow]:
     """联系人全覆盖 (三个全覆盖 1): per town or village of the user's area, the households on the roster on `on`
     and those with every required contact slot filled on `on`.
@@ -306,7 +323,7 @@ class HouseholdContacts:
     @property
     def card_rows(self) -> list[tuple[str, Assignment]]:
         """(slot label, assignment) for the contact card: the substitute stands in for an away holder."""
-        rows = []
+        rows: list[tuple[str, Assignment]] = []
         for slot in self.slots:
             for holder in slot.holders:
                 rows.extend((slot.label, sub) for sub in holder.current_substitutes)
@@ -336,7 +353,7 @@ def _panel_from_rows(
     upcoming: list[Assignment] = []
     for row in rows:
         if row.is_current(on=on):
-            if row.is_substitute:
+            if row.substitute_for_id is not None:  # a substitute
                 substitutes[row.substitute_for_id].append(row)
             else:
                 holders[row.slot].append(row)
@@ -373,7 +390,7 @@ def household_contacts_for_village(*, village: Region, on: date) -> list[Househo
     return [_panel_from_rows(h, by_household.get(h.pk, []), on=on, scheme=scheme) for h in households]
 
 
-def assignment_get_for_user(*, user: Any, pk: int) -> Assignment:
+def assignment_get_for_user(*, user: User, pk: int) -> Assignment:
     return get_visible_or_404(Assignment.objects.select_related("household", "person"), user, pk=pk)
 
 
@@ -397,7 +414,7 @@ class Gap:
 
 
 def assignment_gaps(
-    user: Any, *, on: date, region: Region | None = None, ending_within: int = ENDING_SOON_DAYS
+    user: User, *, on: date, region: Region | None = None, ending_within: int = ENDING_SOON_DAYS
 ) -> list[Gap]:
     """Vacant required slots on `on` (with who held the slot last and when that term ended), and holders
     whose term ends within `ending_within` days with no successor yet. Two queries."""
@@ -441,7 +458,7 @@ def assignment_gaps(
     for household in rows:
         village = household.village
         for slot, needed in required.items():
-            common = {
+            common: dict[str, Any] = {
                 "household_id": household.pk,
                 "household_number": household.number,
                 "village_name": village.name if village else "",

@@ -1,42 +1,36 @@
 """Writes of the four-on-one contacts: keyword-only, transactional, validated; history is never overwritten.
 
-Every row change is recorded by pghistory's triggers (bulk writes included); ``_audited`` adds the actor and
-the service to the context of those records when the call does not come from a request.
+Every row change is recorded by pghistory's triggers (bulk writes included); ``audit.history.history_context``
+adds the actor, the area and the service to the context of those records.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pghistory
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils.translation import gettext as _
 
-from accounts.scope import user_scope_path
+from audit.history import history_context
 from contacts.models import Assignment, ContactScheme, ServicePerson
 from contacts.selectors import households_active_on
 from households.models import Household
 from regions.models import Region
+from regions.scope import user_scope_path
+
+if TYPE_CHECKING:
+    from accounts.models import User
 
 Slot = ServicePerson.RoleType
 
 PERSON_FIELDS = ("name", "phone", "role_type", "unit", "region", "user", "active", "note")
 
 
-@contextmanager
-def _audited(actor: Any, service: str) -> Iterator[None]:
-    username = actor.get_username() if getattr(actor, "is_authenticated", False) else ""
-    with pghistory.context(service=service, username=username, region_path=user_scope_path(actor) or ""):
-        yield
-
-
-def _require_within(actor: Any, path: str, *, field: str | None = None) -> None:
+def _require_within(actor: User, path: str, *, field: str | None = None) -> None:
     """A write names an area outside the actor's scope: an error (the views have already 404'd on ids)."""
     scope = user_scope_path(actor)
     if scope is None or not path.startswith(scope):
@@ -49,23 +43,23 @@ def _require_within(actor: Any, path: str, *, field: str | None = None) -> None:
 # ---------------------------------------------------------------------------------------------------
 
 
-def service_person_create(*, actor: Any, **data: Any) -> ServicePerson:
+def service_person_create(*, actor: User, **data: Any) -> ServicePerson:
     person = ServicePerson(**{k: v for k, v in data.items() if k in PERSON_FIELDS})
     if person.region_id:
         _require_within(actor, person.region.path, field="region")
     person.full_clean()
-    with _audited(actor, "service_person_create"):
+    with history_context(actor=actor, service="service_person_create"):
         person.save()
     return person
 
 
-def service_person_update(*, actor: Any, person: ServicePerson, data: dict[str, Any]) -> ServicePerson:
+def service_person_update(*, actor: User, person: ServicePerson, data: dict[str, Any]) -> ServicePerson:
     for key, value in data.items():
         if key in PERSON_FIELDS:
             setattr(person, key, value)
     _require_within(actor, person.region.path, field="region")
     person.full_clean()
-    with _audited(actor, "service_person_update"):
+    with history_context(actor=actor, service="service_person_update"):
         person.save()
     return person
 
@@ -75,14 +69,14 @@ def service_person_update(*, actor: Any, person: ServicePerson, data: dict[str, 
 # ---------------------------------------------------------------------------------------------------
 
 
-def contact_scheme_set(*, actor: Any, county: Region, kind: str, volunteers_required: int = 1) -> ContactScheme:
+def contact_scheme_set(*, actor: User, county: Region, kind: str, volunteers_required: int = 1) -> ContactScheme:
     if county.level != Region.Level.COUNTY:
         raise ValidationError(_("A contact scheme belongs to a county."))
     _require_within(actor, county.path)
     scheme = ContactScheme.objects.filter(county=county).first() or ContactScheme(county=county)
     scheme.kind, scheme.volunteers_required = kind, volunteers_required
     scheme.full_clean()
-    with _audited(actor, "contact_scheme_set"):
+    with history_context(actor=actor, service="contact_scheme_set"):
         scheme.save()
     return scheme
 
@@ -109,7 +103,7 @@ def _integrity(exc: IntegrityError) -> ValidationError:
 
 @transaction.atomic
 def assignment_set(
-    *, actor: Any, household: Household, slot: str, person: ServicePerson, start_date: date, note: str = ""
+    *, actor: User, household: Household, slot: str, person: ServicePerson, start_date: date, note: str = ""
 ) -> Assignment:
     """Put `person` in `slot` of `household` from `start_date`.
 
@@ -135,7 +129,7 @@ def assignment_set(
         raise ValidationError(
             {"start_date": _("A later term already starts after this date; end or correct it first.")}
         )
-    with _audited(actor, "assignment_set"):
+    with history_context(actor=actor, service="assignment_set"):
         for term in open_terms:
             _end(term, end_date=start_date)
         assignment = Assignment(
@@ -150,7 +144,7 @@ def assignment_set(
     return assignment
 
 
-def _user(actor: Any) -> Any:
+def _user(actor: User) -> Any:
     return actor if getattr(actor, "is_authenticated", False) else None
 
 
@@ -172,7 +166,7 @@ def _end(assignment: Assignment, *, end_date: date) -> None:
 
 
 @transaction.atomic
-def assignment_end(*, actor: Any, assignment: Assignment, end_date: date, note: str = "") -> Assignment:
+def assignment_end(*, actor: User, assignment: Assignment, end_date: date, note: str = "") -> Assignment:
     """End a term on `end_date` (the first day the person no longer serves). An ended term stays ended."""
     _require_within(actor, assignment.household.region_path)
     assignment = Assignment.objects.select_for_update().get(pk=assignment.pk)
@@ -180,7 +174,7 @@ def assignment_end(*, actor: Any, assignment: Assignment, end_date: date, note: 
         raise ValidationError(_("This term has already ended."))
     if end_date < assignment.start_date:
         raise ValidationError({"end_date": _("The end date is before the start date.")})
-    with _audited(actor, "assignment_end"):
+    with history_context(actor=actor, service="assignment_end"):
         if note:
             assignment.note = (f"{assignment.note} · {note}" if assignment.note else note)[:200]
             assignment.save(update_fields=["note"])
@@ -191,7 +185,7 @@ def assignment_end(*, actor: Any, assignment: Assignment, end_date: date, note: 
 @transaction.atomic
 def assignment_substitute(
     *,
-    actor: Any,
+    actor: User,
     assignment: Assignment,
     person: ServicePerson,
     start_date: date,
@@ -219,7 +213,7 @@ def assignment_substitute(
         overlapping = overlapping.filter(start_date__lt=end_date)
     if overlapping.exists():
         raise ValidationError(_("Another substitute already covers these dates."))
-    with _audited(actor, "assignment_substitute"):
+    with history_context(actor=actor, service="assignment_substitute"):
         substitute = Assignment(
             household=household,
             slot=assignment.slot,
@@ -250,7 +244,7 @@ class BulkResult:
 
 @transaction.atomic
 def assignments_assign_village(
-    *, actor: Any, village: Region, person: ServicePerson, slot: str, start: date
+    *, actor: User, village: Region, person: ServicePerson, slot: str, start: date
 ) -> BulkResult:
     """One person to `slot` of every household on the village roster, from `start`. Set-based: one UPDATE
     ends the current holders (and their substitutes), one INSERT starts the new terms."""
@@ -273,7 +267,7 @@ def assignments_assign_village(
     holds = {a.household_id for a in open_terms if a.person_id == person.pk and a.start_date <= start}
     later = {a.household_id: a.household.number for a in open_terms if a.start_date > start}
     targets = [pk for pk in household_ids if pk not in holds and pk not in later]
-    with _audited(actor, "assignments_assign_village"):
+    with history_context(actor=actor, service="assignments_assign_village"):
         target_set = set(targets)
         ended = _end_many([a.pk for a in open_terms if a.household_id in target_set], end_date=start)
         try:
@@ -296,7 +290,7 @@ def _end_many(assignment_ids: list[int], *, end_date: date) -> int:
 
 @transaction.atomic
 def assignments_handover(
-    *, actor: Any, from_person: ServicePerson, to_person: ServicePerson, on: date, deactivate: bool = False
+    *, actor: User, from_person: ServicePerson, to_person: ServicePerson, on: date, deactivate: bool = False
 ) -> BulkResult:
     """Hand every household a leaving person holds (or substitutes for) on `on` to a successor in one step.
 
@@ -337,11 +331,12 @@ def assignments_handover(
         .values_list("household_id", "slot")
     )
     original_end = {a.pk: a.end_date for a in terms}
-    with _audited(actor, "assignments_handover"):
+    with history_context(actor=actor, service="assignments_handover"):
         # Every term ends on `on`, or on its own start when it had not started yet (a term of no days: the
         # row stays in the history). The successor's term starts where the old one would have.
+        successor_start = {a.pk: max(on, a.start_date) for a in terms}
         for term in terms:
-            term.end_date, term.successor_start = max(on, term.start_date), max(on, term.start_date)
+            term.end_date = successor_start[term.pk]
         Assignment.objects.bulk_update(terms, ["end_date"])
         _end_substitutes_of([a.pk for a in terms], end_date=on)
         new = [
@@ -349,7 +344,7 @@ def assignments_handover(
                 household_id=a.household_id,
                 slot=a.slot,
                 person=to_person,
-                start_date=a.successor_start,
+                start_date=successor_start[a.pk],
                 end_date=original_end[a.pk],
                 substitute_for_id=a.substitute_for_id,
                 note=_("Handed over from %(name)s") % {"name": from_person.name},
@@ -357,7 +352,7 @@ def assignments_handover(
             )
             for a in terms
             if (a.substitute_for_id is None and (a.household_id, a.slot) not in already)
-            or (a.substitute_for_id is not None and a.substitute_for.person_id != to_person.pk)
+            or (a.substitute_for is not None and a.substitute_for.person_id != to_person.pk)
         ]
         try:
             with transaction.atomic():

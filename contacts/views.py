@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.roles import Capability
-from accounts.scope import get_visible_or_404, require_capability, user_scope_path
+from accounts.scope import require_capability
 from audit.models import AccessEvent
 from audit.services import access_event_record
 from contacts import imports, selectors, services
@@ -39,6 +39,7 @@ from contacts.models import ServicePerson
 from households.forms import apply_service_errors
 from households.models import Household
 from regions.models import Region
+from regions.scope import get_visible_or_404, user_scope_path
 
 PAGE_SIZE = 25
 

@@ -17,6 +17,7 @@ from regions.models import Region
 
 # Meets every password rule; printed by the run command. These accounts exist only in demo data.
 DEMO_PASSWORD = "Demo-2026-portal"
+DEMO_COUNTY_CODE = "630103"  # the sample county (demo/regions_sample.csv)
 
 
 @dataclass(frozen=True)
@@ -59,7 +60,7 @@ def demo_households_seed(*, seed: int, county: Region, count: int) -> int:
 
 
 @transaction.atomic
-def demo_seed(*, seed: int = 1, county_code: str = "630103", households: int = 0) -> list[DemoLogin]:
+def demo_seed(*, seed: int = 1, county_code: str = DEMO_COUNTY_CODE, households: int = 0) -> list[DemoLogin]:
     """The users of every role and `households` special families; deterministic for a seed."""
     county = Region.objects.get(code=county_code)
     logins = []

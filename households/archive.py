@@ -1,11 +1,9 @@
 """One household on one page: the content shared by the archive page, the print page and the PDF, and the
 timeline of everything that happened to the household.
 
-The timeline reads the audit trail (pghistory's HouseholdEvent and MemberEvent, two queries). Later apps
-(contacts, visits, benefits, medical) add their records by appending a provider to TIMELINE_PROVIDERS:
-a function ``(household) -> list[TimelineEntry]`` that runs a constant number of queries. In the same way
-they add tables to the case export (个案输出: the print page and the PDF) through CASE_TABLE_PROVIDERS:
-``(household, today) -> list[CaseTable]``, values already masked.
+The timeline reads the audit trail (pghistory's HouseholdEvent and MemberEvent, two queries). The apps above
+households (contacts, visits, later benefits and medical) add their panels, timeline entries and case-export tables
+(个案输出: the print page and the PDF) through the archive-extension seam (households.extensions).
 """
 
 from __future__ import annotations
@@ -13,15 +11,20 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.apps import apps
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext, pgettext
 
+from audit.diff import changes_render, event_pairs
+from audit.history import event_context
+from households.extensions import Panel, archive_extensions
 from households.models import Household, Member
 from households.privacy import mask_value
-from regions.models import Region
+
+if TYPE_CHECKING:
+    from accounts.models import User
 
 
 @dataclass
@@ -70,13 +73,19 @@ class CaseTable:
     widths: list[int] | None = None  # relative column widths in the PDF (None: equal)
 
 
-TIMELINE_PROVIDERS: list[Callable[[Household], list[TimelineEntry]]] = []
-CASE_TABLE_PROVIDERS: list[Callable[[Household, date], list[CaseTable]]] = []
+def case_tables(household: Household, *, user: User, today: date) -> list[CaseTable]:
+    """The tables the archive's extensions add to the case export, for ``user``, in the extensions' order."""
+    return [
+        table
+        for extension in archive_extensions()
+        for table in extension.case_tables(household=household, user=user, today=today)
+    ]
 
 
-def case_tables(household: Household, *, today: date) -> list[CaseTable]:
-    """The tables other apps add to the case export, in the order the apps are installed."""
-    return [table for provider in CASE_TABLE_PROVIDERS for table in provider(household, today)]
+def archive_panels(household: Household, *, user: User, today: date) -> list[Panel]:
+    """The cards the archive's extensions add to the household page for ``user``."""
+    panels = (extension.panel(household=household, user=user, today=today) for extension in archive_extensions())
+    return [panel for panel in panels if panel is not None]
 
 
 def difficulties_text(values: Iterable[str]) -> str:
@@ -283,8 +292,8 @@ def members_table(rows: list[MemberRow]) -> list[list[str]]:
 # Timeline
 # ---------------------------------------------------------------------------------------------------
 
-_HIDDEN_FIELDS = {"id", "created_at", "updated_at", "county", "household"}
-_MASKED_FIELDS = {"id_number", "phone"}
+# Beside audit.diff's bookkeeping columns: the household and county a row belongs to, which the page says already.
+_HIDDEN_FIELDS = {"county", "household"}
 _ACTION_TITLES = {
     "insert": gettext_lazy("created"),
     "update": gettext_lazy("changed"),
@@ -292,74 +301,30 @@ _ACTION_TITLES = {
 }
 
 
-def _display(model: type, field_name: str, value: Any, regions: dict[int, str]) -> str:
-    if value is None or value == "" or value == []:
-        return "—"
-    if field_name in _MASKED_FIELDS:
-        return mask_value(field_name, str(value))
-    model_field = model._meta.get_field(field_name)
-    if model_field.is_relation:
-        return regions.get(value, str(value))
-    if getattr(model_field, "choices", None):
-        return str(dict(model_field.flatchoices).get(value, value))
-    if field_name == "difficulties":
-        return difficulties_text(value)
-    if isinstance(value, bool):
-        return _yes_no(value)
-    if isinstance(value, date | datetime):
-        return value.isoformat()
-    return str(value)
-
-
-def _tracked_fields(model: type) -> list[str]:
-    return [f.name for f in model._meta.concrete_fields if f.name not in _HIDDEN_FIELDS]
-
-
 def _snapshot(event: Any, model: type) -> dict[str, Any]:
-    return {name: getattr(event, model._meta.get_field(name).attname) for name in _tracked_fields(model)}
+    return {f.name: getattr(event, f.attname) for f in model._meta.concrete_fields}
 
 
 def _entries(events: list[Any], model: type, title: Callable[[Any], str], kind: str) -> list[TimelineEntry]:
     """Turn pghistory events (in pgh_id order) into entries with before → after per changed field."""
     previous: dict[int, dict[str, Any]] = {}
-    raw: list[tuple[Any, list[tuple[str, Any, Any]]]] = []
-    region_ids: set[int] = set()
+    items = []
     for event in events:
         snapshot = _snapshot(event, model)
-        before = previous.get(event.pgh_obj_id, {})
-        if event.pgh_label == "insert":
-            changed = [(n, None, v) for n, v in snapshot.items() if v not in (None, "", [], False)]
-        elif event.pgh_label == "delete":
-            changed = []
-        else:
-            changed = [(n, before.get(n), v) for n, v in snapshot.items() if before.get(n) != v and before]
+        items.append((model, event_pairs(event.pgh_label, previous.get(event.pgh_obj_id), snapshot)))
         previous[event.pgh_obj_id] = snapshot
-        for name, old, new in changed:
-            if model._meta.get_field(name).is_relation:
-                region_ids.update(x for x in (old, new) if x)
-        raw.append((event, changed))
-    regions = dict(Region.objects.filter(pk__in=region_ids).values_list("pk", "name")) if region_ids else {}
-    result = []
-    for event, changed in raw:
-        context = event.pgh_context.metadata if event.pgh_context_id and event.pgh_context else {}
-        result.append(
-            TimelineEntry(
-                at=event.pgh_created_at,
-                kind=kind,
-                action=event.pgh_label,
-                title=f"{title(event)} {_ACTION_TITLES.get(event.pgh_label, event.pgh_label)}",
-                username=context.get("username") or context.get("command") or "",
-                changes=[
-                    Change(
-                        field=str(model._meta.get_field(n).verbose_name),
-                        before=_display(model, n, old, regions) if old is not None else "",
-                        after=_display(model, n, new, regions),
-                    )
-                    for n, old, new in changed
-                ],
-            )
+    rendered = changes_render(items, hidden=_HIDDEN_FIELDS)
+    return [
+        TimelineEntry(
+            at=event.pgh_created_at,
+            kind=kind,
+            action=event.pgh_label,
+            title=f"{title(event)} {_ACTION_TITLES.get(event.pgh_label, event.pgh_label)}",
+            username=event_context(event).who,
+            changes=[Change(field=c.field, before=c.before, after=c.after) for c in changes],
         )
-    return result
+        for event, changes in zip(events, rendered, strict=True)
+    ]
 
 
 def _event_model(model: type) -> Any:
@@ -367,7 +332,7 @@ def _event_model(model: type) -> Any:
     return apps.get_model(model._meta.app_label, f"{model.__name__}Event")
 
 
-def household_timeline(household: Household) -> list[TimelineEntry]:
+def household_timeline(household: Household, *, user: User) -> list[TimelineEntry]:
     """Everything that happened to the household, newest first."""
     household_events = list(
         _event_model(Household).objects.filter(pgh_obj_id=household.pk).select_related("pgh_context").order_by("pgh_id")
@@ -377,7 +342,7 @@ def household_timeline(household: Household) -> list[TimelineEntry]:
     )
     entries = _entries(household_events, Household, lambda e: _("Household"), "household")
     entries += _entries(member_events, Member, lambda e: _("Member %(name)s") % {"name": e.name}, "member")
-    for provider in TIMELINE_PROVIDERS:
-        entries += provider(household)
+    for extension in archive_extensions():
+        entries += extension.timeline(household=household, user=user)
     entries.sort(key=lambda e: e.at, reverse=True)
     return entries

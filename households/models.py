@@ -7,6 +7,7 @@ shared with the forms and the roster import); the database holds the rules that 
 from __future__ import annotations
 
 from datetime import date
+from typing import TypeVar
 
 import pghistory
 from django.conf import settings
@@ -18,9 +19,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from accounts.scope import ScopedQuerySet
 from households import validation
 from regions.models import Region
+from regions.scope import ScopedQuerySet
 
 
 def household_scope_q(path: str, prefix: str = "") -> Q:
@@ -36,7 +37,10 @@ def household_scope_q(path: str, prefix: str = "") -> Q:
     )
 
 
-class HouseholdScopedQuerySet(ScopedQuerySet):
+_M = TypeVar("_M", bound=models.Model)
+
+
+class HouseholdScopedQuerySet(ScopedQuerySet[_M]):
     """Households, and rows that belong to one: visible where the household is (household_scope_q).
 
     Subclasses name the way from their rows to the household in ``household_prefix``
@@ -49,7 +53,7 @@ class HouseholdScopedQuerySet(ScopedQuerySet):
         return household_scope_q(path, prefix=self.household_prefix)
 
 
-class HouseholdQuerySet(HouseholdScopedQuerySet):
+class HouseholdQuerySet(HouseholdScopedQuerySet["Household"]):
     def active(self) -> HouseholdQuerySet:
         return self.filter(status=Household.Status.ACTIVE)
 
@@ -151,6 +155,8 @@ class Household(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     objects = HouseholdQuerySet.as_manager()
+    # One page's members, attached by households.selectors.household_page_members (not a field).
+    member_list: list[Member]
 
     class Meta:
         verbose_name = _("household")
@@ -233,7 +239,7 @@ class Household(models.Model):
         return self.county.path
 
 
-class MemberQuerySet(HouseholdScopedQuerySet):
+class MemberQuerySet(HouseholdScopedQuerySet["Member"]):
     household_prefix = "household__"
 
     def alive(self) -> MemberQuerySet:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
@@ -19,12 +19,17 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
 from accounts.roles import Capability
+from audit.history import history_context
 from audit.models import AccessEvent
 from audit.services import access_event_record
 from households import validation
+from households.extensions import ChangeReason, household_changed
 from households.models import Household, Member, SavedFilter
 from households.privacy import REVEALABLE_FIELDS
 from regions.models import Region
+
+if TYPE_CHECKING:
+    from accounts.models import User
 
 HOUSEHOLD_EDITABLE = frozenset(
     {
@@ -77,12 +82,12 @@ class MemberChange:
     delete: bool = False
 
 
-def _require(actor: Any, capability: str) -> None:
+def _require(actor: User, capability: str) -> None:
     if not actor.has_capability(capability):
         raise PermissionDenied(_("Your role does not allow this."))
 
 
-def _village_in_area(*, actor: Any, village: Region | None) -> Region:
+def _village_in_area(*, actor: User, village: Region | None) -> Region:
     """The household's village must be a village inside the actor's area."""
     if village is None or not Region.objects.visible_to(actor).villages().filter(pk=village.pk).exists():
         raise ValidationError({"village": _("Choose a village or community inside your area.")})
@@ -90,7 +95,10 @@ def _village_in_area(*, actor: Any, village: Region | None) -> Region:
 
 
 def _county_of(village: Region) -> Region:
-    return Region.objects.get(path=village.path.split("/", 1)[0] + "/")
+    county = Region.objects.county_of(village.path)
+    if county is None:
+        raise Region.DoesNotExist(village.path)
+    return county
 
 
 def household_number_next(*, county: Region) -> str:
@@ -103,7 +111,7 @@ def household_number_next(*, county: Region) -> str:
     return f"{county.code}-{last + 1:05d}"
 
 
-def _id_conflicts(*, actor: Any, household: Household | None, changes: list[MemberChange]) -> dict[str, list]:
+def _id_conflicts(*, actor: User, household: Household | None, changes: list[MemberChange]) -> dict[str, list]:
     """ID numbers used twice in the form, or by a person of another household.
 
     A person of another household is named by its household number when that household is inside the
@@ -127,18 +135,20 @@ def _id_conflicts(*, actor: Any, household: Household | None, changes: list[Memb
     others = Member.objects.filter(id_number__in=set(numbers.values()))
     if household is not None and household.pk:
         others = others.exclude(household=household)
-    others = others.annotate(
-        in_area=Exists(Household.objects.visible_to(actor).filter(pk=OuterRef("household_id")))
-    ).select_related("household")
-    by_number = {m.id_number: m for m in others}
+    # Each other person's household number, and whether that household is inside the actor's area.
+    by_number = {
+        id_number: (in_area, household_number)
+        for id_number, in_area, household_number in others.annotate(
+            in_area=Exists(Household.objects.visible_to(actor).filter(pk=OuterRef("household_id")))
+        ).values_list("id_number", "in_area", "household__number")
+    }
     for index, number in numbers.items():
         other = by_number.get(number)
         if other is None:
             continue
-        if other.in_area:
-            message = _("This person is already registered in household %(number)s.") % {
-                "number": other.household.number
-            }
+        in_area, household_number = other
+        if in_area:
+            message = _("This person is already registered in household %(number)s.") % {"number": household_number}
         else:
             message = _("This person is already registered elsewhere.")
         errors.setdefault(f"members.{index}.id_number", []).append(message)
@@ -146,13 +156,13 @@ def _id_conflicts(*, actor: Any, household: Household | None, changes: list[Memb
 
 
 def _apply_members(
-    *, actor: Any, household: Household, changes: list[MemberChange], existing: dict[int, Member]
+    *, actor: User, household: Household, changes: list[MemberChange], existing: dict[int, Member]
 ) -> tuple[list[Member], list[Member], dict[str, list]]:
     """Build and validate the member rows; returns (to save, to delete, errors)."""
     errors = _id_conflicts(actor=actor, household=household, changes=changes)
     to_save: list[Member] = []
     to_delete: list[Member] = []
-    roles = Counter()
+    roles: Counter[str] = Counter()
     for change in changes:
         unknown = set(change.data) - MEMBER_EDITABLE
         if unknown:
@@ -193,8 +203,11 @@ def _member_build(
     return member
 
 
-def _write(*, actor: Any, household: Household, data: dict[str, Any], members: list[MemberChange]) -> Household:
+def _write(
+    *, actor: User, household: Household, data: dict[str, Any], members: list[MemberChange], service: str
+) -> Household:
     _require(actor, Capability.EDIT_HOUSEHOLDS)
+    reason = ChangeReason.EDITED if household.pk else ChangeReason.REGISTERED
     unknown = set(data) - HOUSEHOLD_EDITABLE
     if unknown:
         raise ValueError(f"not editable: {sorted(unknown)}")
@@ -218,7 +231,7 @@ def _write(*, actor: Any, household: Household, data: dict[str, Any], members: l
     if errors:
         raise ValidationError(errors)
     try:
-        with transaction.atomic():
+        with transaction.atomic(), history_context(actor=actor, service=service):
             household.save()
             for member in to_delete:
                 member.delete()
@@ -227,28 +240,28 @@ def _write(*, actor: Any, household: Household, data: dict[str, Any], members: l
                 member.save()
     except IntegrityError as exc:  # a concurrent write took the number or an ID number meanwhile
         raise ValidationError(_("Someone else changed these records at the same time. Please try again.")) from exc
-    _overdue_refresh_on_commit(household)
+    household_changed(household_ids=[household.pk], reason=reason)
     return household
 
 
 @transaction.atomic
-def household_create(*, actor: Any, data: dict[str, Any], members: list[MemberChange]) -> Household:
+def household_create(*, actor: User, data: dict[str, Any], members: list[MemberChange]) -> Household:
     """Register a family (建档立卡) with its members. A blank number gets the county's next one."""
-    return _write(actor=actor, household=Household(), data=data, members=members)
+    return _write(actor=actor, household=Household(), data=data, members=members, service="household_create")
 
 
 @transaction.atomic
 def household_update(
-    *, actor: Any, household: Household, data: dict[str, Any], members: list[MemberChange]
+    *, actor: User, household: Household, data: dict[str, Any], members: list[MemberChange]
 ) -> Household:
     """Change a household and its members (add, change, delete) in one unit of work."""
     if not household.is_active:
         raise ValidationError(_("This household is closed. Reopen it before changing it."))
-    return _write(actor=actor, household=household, data=data, members=members)
+    return _write(actor=actor, household=household, data=data, members=members, service="household_update")
 
 
 @transaction.atomic
-def household_close(*, actor: Any, household: Household, reason: str, closed_on: date, note: str = "") -> Household:
+def household_close(*, actor: User, household: Household, reason: str, closed_on: date, note: str = "") -> Household:
     """Close the file (both parents deceased, moved away, no longer eligible …). History is kept."""
     _require(actor, Capability.EDIT_HOUSEHOLDS)
     if not household.is_active:
@@ -260,13 +273,14 @@ def household_close(*, actor: Any, household: Household, reason: str, closed_on:
     household.closed_on = closed_on
     household.closed_note = note
     household.full_clean()
-    household.save()
-    _overdue_refresh_on_commit(household)
+    with history_context(actor=actor, service="household_close", reason=note):
+        household.save()
+    household_changed(household_ids=[household.pk], reason=ChangeReason.CLOSED)
     return household
 
 
 @transaction.atomic
-def household_reopen(*, actor: Any, household: Household, note: str) -> Household:
+def household_reopen(*, actor: User, household: Household, note: str) -> Household:
     """Reopen a closed file (closed by mistake, moved back). The reason is required and kept in history."""
     _require(actor, Capability.EDIT_HOUSEHOLDS)
     if household.is_active:
@@ -278,22 +292,14 @@ def household_reopen(*, actor: Any, household: Household, note: str) -> Househol
     household.closed_on = None
     household.closed_note = note.strip()
     household.full_clean()
-    household.save()
-    _overdue_refresh_on_commit(household)
+    with history_context(actor=actor, service="household_reopen", reason=note.strip()):
+        household.save()
+    household_changed(household_ids=[household.pk], reason=ChangeReason.REOPENED)
     return household
 
 
-def _overdue_refresh_on_commit(household: Household) -> None:
-    """The overdue engine re-evaluates the household after the commit: a new household takes its place in the
-    worklists, a closed one leaves them and its flags close, a death or a change of self-care changes which
-    rules apply — without waiting for the nightly run. (visits builds on households: imported here, late.)"""
-    from visits.services import household_refresh_on_commit
-
-    household_refresh_on_commit(household.pk)
-
-
 def household_access_record(
-    *, actor: Any, household: Household, action: str, request: HttpRequest | None = None, detail: dict | None = None
+    *, actor: User, household: Household, action: str, request: HttpRequest | None = None, detail: dict | None = None
 ) -> AccessEvent:
     """Log a view or an export of one household's archive (labelled by its number, never by a name)."""
     return access_event_record(
@@ -308,7 +314,7 @@ def household_access_record(
 
 
 def member_value_reveal(
-    *, actor: Any, household: Household, member: Member, field_name: str, request: HttpRequest | None = None
+    *, actor: User, household: Household, member: Member, field_name: str, request: HttpRequest | None = None
 ) -> str:
     """Show one full ID number or phone: a capability, an explicit action and a logged event."""
     _require(actor, Capability.REVEAL_PERSONAL)
@@ -327,7 +333,7 @@ def member_value_reveal(
 
 
 def household_list_export_record(
-    *, actor: Any, count: int, full_values: bool, filters: dict[str, str], request: HttpRequest | None = None
+    *, actor: User, count: int, full_values: bool, filters: dict[str, str], request: HttpRequest | None = None
 ) -> AccessEvent:
     """Log an export of the filtered list (the filters, never the search text)."""
     return access_event_record(
@@ -340,7 +346,7 @@ def household_list_export_record(
 
 
 @transaction.atomic
-def saved_filter_save(*, user: Any, name: str, params: dict[str, str]) -> SavedFilter:
+def saved_filter_save(*, user: User, name: str, params: dict[str, str]) -> SavedFilter:
     """Save (or replace) a named filter of the user's household list."""
     saved = SavedFilter.objects.filter(user=user, name=name.strip()).first() or SavedFilter(
         user=user, name=name.strip()

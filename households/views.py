@@ -255,7 +255,8 @@ def household_detail(request: HttpRequest, pk: int) -> HttpResponse:
         actor=request.user, household=household, action=AccessEvent.Action.VIEW, request=request
     )
     context = _archive_context(request, household)
-    timeline = archive.household_timeline(household)
+    context["panels"] = archive.archive_panels(household, user=request.user, today=context["today"])
+    timeline = archive.household_timeline(household, user=request.user)
     # Two years of monthly contacts make a long page: the newest entries first, the rest on request.
     show_all = request.GET.get("timeline") == "all"
     context["timeline"] = timeline if show_all else timeline[:TIMELINE_FIRST_ENTRIES]
@@ -277,7 +278,7 @@ def household_print(request: HttpRequest, pk: int) -> HttpResponse:
     )
     context = _archive_context(request, household)
     context["printed_at"] = timezone.localtime()
-    context["case_tables"] = archive.case_tables(household, today=context["today"])
+    context["case_tables"] = archive.case_tables(household, user=request.user, today=context["today"])
     return render(request, "households/print.html", context)
 
 
@@ -299,7 +300,10 @@ def household_pdf(request: HttpRequest, pk: int) -> HttpResponse:
         household=household,
         sections=[(s.title, s.rows) for s in archive.archive_sections(household)],
         members_table=archive.members_table(rows),
-        tables=[(t.title, [t.header, *t.rows], t.empty, t.widths) for t in archive.case_tables(household, today=today)],
+        tables=[
+            (t.title, [t.header, *t.rows], t.empty, t.widths)
+            for t in archive.case_tables(household, user=request.user, today=today)
+        ],
         title=_("Household archive %(number)s") % {"number": household.number},
         footer=_(
             "Printed by %(user)s on %(at)s. Confidential personal information of a special family: "

@@ -1,12 +1,13 @@
 from django.contrib import admin
 from import_export.admin import ExportMixin
 
+from regions.admin_scope import AreaScopedModelAdmin
 from regions.models import Region
 from regions.resources import RegionResource
 
 
 @admin.register(Region)
-class RegionAdmin(ExportMixin, admin.ModelAdmin):
+class RegionAdmin(ExportMixin, AreaScopedModelAdmin):
     """Regions are loaded with `manage.py load_regions` (checked whole, all or nothing); the admin exports
     them and shows them, scoped to the administrator's area."""
 
@@ -15,9 +16,6 @@ class RegionAdmin(ExportMixin, admin.ModelAdmin):
     list_filter = ["level"]
     search_fields = ["code", "name"]
     readonly_fields = ["code", "level", "parent", "path"]
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).visible_to(request.user)
 
     def has_add_permission(self, request) -> bool:
         return False

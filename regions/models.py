@@ -4,10 +4,11 @@ import pghistory
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from accounts.scope import ScopedQuerySet
+from regions.paths import ancestor_paths, county_path, is_within
+from regions.scope import ScopedQuerySet
 
 
-class RegionQuerySet(ScopedQuerySet):
+class RegionQuerySet(ScopedQuerySet["Region"]):
     scope_path_lookup = "path"
 
     def towns(self) -> RegionQuerySet:
@@ -18,6 +19,14 @@ class RegionQuerySet(ScopedQuerySet):
 
     def subtree_of(self, region: Region) -> RegionQuerySet:
         return self.filter(path__startswith=region.path)
+
+    def county_of(self, path: str) -> Region | None:
+        """The county the region path ``path`` lies in (regions.paths.county_path)."""
+        return self.filter(path=county_path(path), level=Region.Level.COUNTY).first()
+
+    def ancestors_of(self, region: Region) -> list[Region]:
+        """The nodes above ``region``, from the county down (one query)."""
+        return list(self.filter(path__in=ancestor_paths(region.path, include_self=False)).order_by("path"))
 
 
 @pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent())
@@ -34,7 +43,7 @@ class Region(models.Model):
         VILLAGE = "village", _("Village/community")
 
     # The level a child must have, by the parent's level.
-    CHILD_LEVEL = {Level.COUNTY: Level.TOWN, Level.TOWN: Level.VILLAGE}
+    CHILD_LEVEL: dict[str, str] = {Level.COUNTY: Level.TOWN, Level.TOWN: Level.VILLAGE}
 
     code = models.CharField(_("code"), max_length=12, unique=True)
     name = models.CharField(_("name"), max_length=100)
@@ -71,4 +80,4 @@ class Region(models.Model):
         return self.name
 
     def is_within(self, other: Region) -> bool:
-        return self.path.startswith(other.path)
+        return is_within(self.path, other.path)

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from regions.models import Region
 
 REQUIRED_COLUMNS = ("code", "name", "level", "parent_code")
-CODE_LENGTH = {Region.Level.COUNTY: 6, Region.Level.TOWN: 9, Region.Level.VILLAGE: 12}
+CODE_LENGTH: dict[str, int] = {Region.Level.COUNTY: 6, Region.Level.TOWN: 9, Region.Level.VILLAGE: 12}
 
 
 @dataclass
@@ -109,7 +109,7 @@ def regions_load_csv(*, text: str) -> RegionLoadResult:
 
     result = RegionLoadResult()
     by_code = dict(existing)
-    order = {Region.Level.COUNTY: 0, Region.Level.TOWN: 1, Region.Level.VILLAGE: 2}
+    order: dict[str, int] = {Region.Level.COUNTY: 0, Region.Level.TOWN: 1, Region.Level.VILLAGE: 2}
     for row in sorted(rows, key=lambda r: order[r.level]):
         parent = by_code.get(row.parent_code) if row.parent_code else None
         path = f"{parent.path if parent else ''}{row.code}/"

@@ -23,10 +23,10 @@ from typing import TYPE_CHECKING, Any
 
 from django.db.models import Case, IntegerField, QuerySet, Value, When
 
-from accounts.scope import get_visible_or_404, user_scope_path
+from core.db import pk_among
 from households.models import Household
-from households.selectors import pk_among
 from regions.models import Region
+from regions.scope import get_visible_or_404, user_scope_path
 from reports.models import ContactSnapshot, CoverageSnapshot, FlagSnapshot
 from visits import periods
 from visits.models import OverdueFlag, Rule, RuleSet
@@ -141,17 +141,17 @@ class Dashboard:
     computed_on: date | None = None  # the day of the snapshots the area figures come from
 
 
-def dashboard_region_for_user(*, user: Any, pk: int | None) -> Region:
+def dashboard_region_for_user(*, user: User, pk: int | None) -> Region:
     """The region the dashboard shows: one of the user's area (404 outside), by default the user's own."""
     if pk is None:
-        if user_scope_path(user) is None:
+        if user_scope_path(user) is None or user.region is None:
             return get_visible_or_404(Region.objects.none(), user, pk=0)
         return user.region
     return get_visible_or_404(Region.objects.all(), user, pk=pk)
 
 
 def _county_of(region: Region) -> Region | None:
-    return Region.objects.filter(path=region.path.split("/", 1)[0] + "/").first()
+    return Region.objects.county_of(region.path)
 
 
 @dataclass
@@ -215,7 +215,7 @@ def coverage_dashboard(*, user: User, region: Region, as_of: date) -> Dashboard:
 
     def group_of(village_id: int | None) -> int | None:
         if child_level == "town":
-            return villages.get(village_id)
+            return villages.get(village_id) if village_id is not None else None
         return village_id
 
     groups: dict[Any, Figures] = defaultdict(Figures)
@@ -236,7 +236,7 @@ def coverage_dashboard(*, user: User, region: Region, as_of: date) -> Dashboard:
             total.add_festival(g)
     else:
         rows, total = _child_region_rows(region, groups)
-    ancestors = list(Region.objects.filter(path__in=_ancestor_paths(region)).order_by("path"))
+    ancestors = Region.objects.ancestors_of(region)
     return Dashboard(
         region=region,
         as_of=as_of,
@@ -378,11 +378,6 @@ def _open_flag_names(household_ids: list[int], rules: dict[str, Rule]) -> dict[i
     ):
         open_by_household[household_id].append(overdue_rules[rule_id])
     return open_by_household
-
-
-def _ancestor_paths(region: Region) -> list[str]:
-    parts = [p for p in region.path.split("/") if p]
-    return ["/".join(parts[: i + 1]) + "/" for i in range(len(parts) - 1)]
 
 
 def _latest_festival(rules: dict[str, Rule], *, as_of: date) -> tuple[Rule | None, periods.Period | None]:

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, timedelta
+from typing import Any
 
 from django.db import connection, transaction
 
+from core.db import enqueue, pk_among
 from households.models import Household
 from visits import periods
 from visits.models import Rule
@@ -74,7 +77,7 @@ def coverage_snapshot_refresh(*, as_of: date, village_ids: list[int] | None = No
     for rule in Rule.objects.filter(active=True, code__in=SNAPSHOT_RULES).select_related("rule_set"):
         for p in snapshot_periods(rule, as_of=as_of):
             rows.append((rule, p, min(p.end + timedelta(days=rule.grace_days), as_of)))
-    params = {
+    params: dict[str, Any] = {
         "as_of": as_of,
         "idx": list(range(len(rows))),
         "rule_id": [r.pk for r, _, _ in rows],
@@ -85,7 +88,7 @@ def coverage_snapshot_refresh(*, as_of: date, village_ids: list[int] | None = No
         "villages": list(village_ids or []),
     }
     scoped = village_ids is not None
-    if scoped:
+    if village_ids is not None:
         # The households' ids first, so that the visits are read by the (household, date) index.
         params["households"] = list(Household.objects.filter(village_id__in=village_ids).values_list("pk", flat=True))
     visit_filter = "AND v.household_id = ANY (%(households)s)" if scoped else ""
@@ -154,3 +157,19 @@ def _contact_snapshot(*, as_of: date, village_ids: list[int] | None) -> None:
         for village_id, n, covered in counts.annotate(n=Count("id"), covered=Count("id", filter=complete)):
             rows.append(ContactSnapshot(village_id=village_id, households=n, covered=covered, computed_on=as_of))
     ContactSnapshot.objects.bulk_create(rows, batch_size=2000)
+
+
+def coverage_snapshot_after_flags(*, as_of: date, household_ids: Sequence[int] | None) -> None:
+    """Listener of visits.hooks.flags_refreshed: queue the snapshots of the villages of ``household_ids`` (every
+    village when None)."""
+    from reports.tasks import coverage_snapshot_refresh_task
+
+    if household_ids is None:
+        enqueue(coverage_snapshot_refresh_task, as_of.isoformat())
+        return
+    village_ids = sorted(
+        {v for v in Household.objects.filter(pk_among(household_ids)).values_list("village_id", flat=True) if v}
+    )
+    if village_ids:
+        enqueue(coverage_snapshot_refresh_task, as_of.isoformat(), village_ids)
+

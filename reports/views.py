@@ -13,7 +13,7 @@ from accounts.roles import Capability
 from accounts.scope import require_capability
 from audit.models import AccessEvent
 from audit.services import access_event_record
-from config.reversing import url_for_each
+from core.reversing import url_for_each
 from reports import charts, exports, selectors
 
 

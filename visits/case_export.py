@@ -1,4 +1,4 @@
-"""The household's visits in the case export (households.archive.CASE_TABLE_PROVIDERS)."""
+"""The household's visits in the case export (through visits.extension)."""
 
 from __future__ import annotations
 

@@ -32,6 +32,7 @@ from typing import Any
 from django.db import connection, transaction
 from django.db.models import Exists, OuterRef
 
+from core.db import advisory_xact_lock
 from regions.models import Region
 from visits import periods
 from visits.models import Rule
@@ -411,8 +412,7 @@ def _params(rps: list[RulePeriod], *, as_of: date) -> dict[str, Any]:
 
 def engine_lock() -> None:
     """Wait for, then hold until the transaction ends, the one lock of the engine."""
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [LOCK_KEY])
+    advisory_xact_lock(LOCK_KEY)
 
 
 def ruleset_ensure_defaults() -> None:

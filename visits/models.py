@@ -19,8 +19,8 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.roles import Capability, Role
-from accounts.scope import ScopedQuerySet
 from households.models import Household, HouseholdScopedQuerySet
+from regions.scope import ScopedQuerySet
 
 
 class _HouseholdScopedQuerySet(HouseholdScopedQuerySet):

@@ -4,16 +4,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import Count, F, Max, Prefetch, Q, QuerySet, Value
 from django.db.models.functions import Coalesce
 
 from accounts.roles import Role
-from accounts.scope import get_visible_or_404, user_scope_path
+from core.db import pk_among
 from households.models import Household, Member
-from households.selectors import pk_among
+from regions.scope import get_visible_or_404, user_scope_path
 from visits.models import FollowUp, HouseholdUrgency, Notification, OverdueFlag, Rule, RuleSet, Visit
+
+if TYPE_CHECKING:
+    from accounts.models import User
 
 
 def visit_list_for_household(*, household: Household, limit: int | None = None) -> QuerySet[Visit]:
@@ -61,7 +64,7 @@ class WorkItem:
         return shown + [("warn", flag.rule.code, flag.summary) for flag in self.reminders]
 
 
-def my_households_queryset(*, user: Any, on: date) -> QuerySet[Household]:
+def my_households_queryset(*, user: User, on: date) -> QuerySet[Household]:
     """The active households a user works for: those of their current four-on-one assignments, and for a
     village cadre every household of the village. Always inside the user's area."""
     from contacts.selectors import current_assignments
@@ -90,7 +93,7 @@ WORKLIST_ORDER = (
 )
 
 
-def my_households(*, user: Any, on: date) -> QuerySet[Household]:
+def my_households(*, user: User, on: date) -> QuerySet[Household]:
     """The worklist: the user's households, the most urgent first. Paginate it, then ``work_items`` on a page."""
     return my_households_queryset(user=user, on=on).select_related("village", "urgency").order_by(*WORKLIST_ORDER)
 
@@ -125,12 +128,12 @@ def last_visit_dates(*, household_ids: list[int], on: date) -> dict[int, date]:
     return dict(rows)
 
 
-def household_for_visit(*, user: Any, pk: int) -> Household:
+def household_for_visit(*, user: User, pk: int) -> Household:
     """The gatekeeper of the log form: a household in the user's area (404 outside)."""
     return get_visible_or_404(Household.objects.select_related("village"), user, pk=pk)
 
 
-def visit_get_for_user(*, user: Any, pk: int) -> Visit:
+def visit_get_for_user(*, user: User, pk: int) -> Visit:
     """The gatekeeper of the correction forms: a visit of a household in the user's area (404 outside)."""
     return get_visible_or_404(Visit.objects.select_related("household__village", "visitor", "recorded_by"), user, pk=pk)
 
@@ -189,7 +192,7 @@ def household_visit_status(*, household: Household, on: date) -> VisitStatus:
     )
 
 
-def follow_ups_for_user(*, user: Any, limit: int = 20) -> QuerySet[FollowUp]:
+def follow_ups_for_user(*, user: User, limit: int = 20) -> QuerySet[FollowUp]:
     """The open follow-up actions a user owns, inside their area, the soonest due first."""
     return (
         FollowUp.objects.visible_to(user)
@@ -199,19 +202,19 @@ def follow_ups_for_user(*, user: Any, limit: int = 20) -> QuerySet[FollowUp]:
     )
 
 
-def inbox_for_user(*, user: Any, limit: int = 100) -> QuerySet[Notification]:
+def inbox_for_user(*, user: User, limit: int = 100) -> QuerySet[Notification]:
     return Notification.objects.filter(user=user).select_related("household")[:limit]
 
 
-def unread_count(*, user: Any) -> int:
+def unread_count(*, user: User) -> int:
     return Notification.objects.filter(user=user).unread().count()
 
 
-def follow_up_get_for_user(*, user: Any, pk: int) -> FollowUp:
+def follow_up_get_for_user(*, user: User, pk: int) -> FollowUp:
     return get_visible_or_404(FollowUp.objects.select_related("visit", "visit__household"), user, pk=pk)
 
 
-def rule_set_for_user(*, user: Any) -> RuleSet | None:
+def rule_set_for_user(*, user: User) -> RuleSet | None:
     """The rule set of the user's county (created with the defaults on first sight)."""
     from regions.models import Region
     from visits.services import ruleset_create_default
@@ -219,13 +222,13 @@ def rule_set_for_user(*, user: Any) -> RuleSet | None:
     path = user_scope_path(user)
     if path is None:
         return None
-    county = Region.objects.filter(path=path.split("/", 1)[0] + "/", level=Region.Level.COUNTY).first()
+    county = Region.objects.county_of(path)
     if county is None:
         return None
     return ruleset_create_default(county=county)
 
 
-def rule_get_for_user(*, user: Any, pk: int) -> Rule:
+def rule_get_for_user(*, user: User, pk: int) -> Rule:
     """A rule of the user's own county, or 404 (another county's rules are outside the area)."""
     return get_visible_or_404(Rule.objects.select_related("rule_set__county"), user, pk=pk)
 
@@ -241,7 +244,7 @@ class MyWork:
     unread: int
 
 
-def my_work_summary(*, user: Any, on: date) -> MyWork:
+def my_work_summary(*, user: User, on: date) -> MyWork:
     """Counts for "my households", "my follow-ups" and the inbox (four queries)."""
     mine = my_households_queryset(user=user, on=on)
     counts = mine.aggregate(

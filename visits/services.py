@@ -7,13 +7,11 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-import pghistory
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -24,7 +22,8 @@ from django.utils.translation import gettext_noop
 
 from accounts.models import User
 from accounts.roles import Role
-from accounts.scope import user_scope_path
+from audit.history import history_context
+from core.db import enqueue, enqueue_on_commit
 from households.models import Household
 from regions.models import Region
 from visits.models import FollowUp, Notification, OverdueFlag, Rule, RuleSet, Visit
@@ -115,10 +114,11 @@ def ruleset_create_default(*, county: Region) -> RuleSet:
     """The county's rule set with the defaults (idempotent: an existing set is returned as it is)."""
     rule_set, created = RuleSet.objects.get_or_create(county=county)
     if created:
-        Rule.objects.bulk_create(
-            [Rule(rule_set=rule_set, position=i, **spec) for i, spec in enumerate(DEFAULT_RULES)],
-            ignore_conflicts=True,
-        )
+        with history_context(service="ruleset_create_default"):
+            Rule.objects.bulk_create(
+                [Rule(rule_set=rule_set, position=i, **spec) for i, spec in enumerate(DEFAULT_RULES)],
+                ignore_conflicts=True,
+            )
     return rule_set
 
 
@@ -126,7 +126,8 @@ def ruleset_update(*, rule_set: RuleSet, escalate_town_after_days: int, escalate
     rule_set.escalate_town_after_days = escalate_town_after_days
     rule_set.escalate_county_after_days = escalate_county_after_days
     rule_set.full_clean()
-    rule_set.save()
+    with history_context(service="ruleset_update"):
+        rule_set.save()
     return rule_set
 
 
@@ -134,33 +135,32 @@ def rule_update(*, rule: Rule, **fields: Any) -> Rule:
     for name, value in fields.items():
         setattr(rule, name, value)
     rule.full_clean()
-    rule.save()
+    with history_context(service="rule_update"):
+        rule.save()
     return rule
 
 
 # ---- visits -----------------------------------------------------------------------------------------
 
 
-def _queue(task: Any, *args: Any) -> None:
-    """Queue a task; with the broker down, log and carry on (the nightly run catches up)."""
-    try:
-        task.delay(*args)
-    except Exception:  # the broker's errors vary by transport (kombu, redis, socket)
-        logger.warning("Could not queue %s; the nightly run will catch up", task.name, exc_info=True)
+def _catch_up_tonight(task: Any) -> Callable[[], None]:
+    """What a visit's queued task says when the broker is down: the nightly run catches up."""
+    return lambda: logger.warning("Could not queue %s; the nightly run will catch up", task.name)
 
 
-def visitor_role_for(user: Any) -> str:
+def visitor_role_for(user: User) -> str:
     """The contact role a portal user visits in, from the user's role."""
-    return {
+    roles: dict[str, str] = {
         Role.TOWN_CADRE: Visit.VisitorRole.TOWN_LEADER,
         Role.VILLAGE_CADRE: Visit.VisitorRole.VILLAGE_CADRE,
         Role.FAMILY_DOCTOR: Visit.VisitorRole.FAMILY_DOCTOR,
         Role.MEMBER: Visit.VisitorRole.ASSOCIATION_MEMBER,
         Role.COUNTY_STAFF: Visit.VisitorRole.STAFF,
-    }.get(getattr(user, "role", ""), Visit.VisitorRole.OTHER)
+    }
+    return roles.get(user.role, Visit.VisitorRole.OTHER)
 
 
-def _visitor_fields(*, visitor: Any, user: Any, visitor_name: str = "") -> dict[str, Any]:
+def _visitor_fields(*, visitor: Any, user: User, visitor_name: str = "") -> dict[str, Any]:
     """Who visited: a contact (a contacts.ServicePerson), or by default the portal user."""
     if visitor is not None:
         return {
@@ -193,7 +193,9 @@ def household_refresh_on_commit(household_id: int) -> None:
     """
     from visits import tasks
 
-    transaction.on_commit(lambda: _queue(tasks.overdue_refresh_household, household_id))
+    enqueue_on_commit(
+        tasks.overdue_refresh_household, household_id, on_failure=_catch_up_tonight(tasks.overdue_refresh_household)
+    )
 
 
 def overdue_refresh_all_queue() -> None:
@@ -201,21 +203,13 @@ def overdue_refresh_all_queue() -> None:
     hundreds of households at once: set-based, seconds for a county. With the broker down, the night catches up."""
     from visits import tasks
 
-    _queue(tasks.overdue_refresh_nightly)
-
-
-@contextmanager
-def _audited(user: Any, service: str, **metadata: Any) -> Iterator[None]:
-    """Who, where and why, on the history rows the triggers write (joins the request's context if any)."""
-    username = user.get_username() if getattr(user, "is_authenticated", False) else ""
-    with pghistory.context(service=service, username=username, region_path=user_scope_path(user) or "", **metadata):
-        yield
+    enqueue(tasks.overdue_refresh_all, on_failure=_catch_up_tonight(tasks.overdue_refresh_all))
 
 
 @transaction.atomic
 def visit_record(
     *,
-    user: Any,
+    user: User,
     household: Household,
     date: date,
     method: str,
@@ -255,16 +249,17 @@ def visit_record(
         recorded_by=user,
     )
     _visit_validate(visit, today=today)
-    visit.save()
-    for spec in follow_ups:
-        followup_create(visit=visit, **spec)
+    with history_context(actor=user, service="visit_record"):
+        visit.save()
+        for spec in follow_ups:
+            followup_create(visit=visit, **spec)
     if visit.is_emergency:
         emergency_notify(visit=visit)
     household_refresh_on_commit(household.pk)
     return visit
 
 
-def _require_correctable(*, user: Any, visit: Visit, today: date) -> None:
+def _require_correctable(*, user: User, visit: Visit, today: date) -> None:
     """The correction policy (Visit.correctable_by) and the area, whoever calls: 403 otherwise."""
     in_area = Visit.objects.visible_to(user).filter(pk=visit.pk).exists()
     if not in_area or not visit.correctable_by(user, today=today):
@@ -274,7 +269,7 @@ def _require_correctable(*, user: Any, visit: Visit, today: date) -> None:
 @transaction.atomic
 def visit_update(
     *,
-    user: Any,
+    user: User,
     visit: Visit,
     date: date,
     method: str,
@@ -317,7 +312,7 @@ def visit_update(
     for name, value in fields.items():
         setattr(visit, name, value)
     _visit_validate(visit, today=today)
-    with _audited(user, "visit_update", reason=reason.strip()[:500]):
+    with history_context(actor=user, service="visit_update", reason=reason.strip()[:500]):
         visit.save()
     if visit.is_emergency and not was_emergency:
         emergency_notify(visit=visit)
@@ -326,7 +321,7 @@ def visit_update(
 
 
 @transaction.atomic
-def visit_delete(*, user: Any, visit: Visit, reason: str, today: date | None = None) -> None:
+def visit_delete(*, user: User, visit: Visit, reason: str, today: date | None = None) -> None:
     """Delete a visit logged by mistake, with the reason (docs/RULES.md "Correcting a visit").
 
     The row and its follow-ups go; their history rows (pghistory) keep what they were, who deleted them and
@@ -339,15 +334,16 @@ def visit_delete(*, user: Any, visit: Visit, reason: str, today: date | None = N
         raise ValidationError({"reason": _("Say why the visit is deleted.")})
     _require_correctable(user=user, visit=visit, today=today)
     household_id = visit.household_id
-    with _audited(user, "visit_delete", reason=reason[:500]):
+    with history_context(actor=user, service="visit_delete", reason=reason[:500]):
         visit.delete()
     household_refresh_on_commit(household_id)
 
 
-def followup_create(*, visit: Visit, action: str, due_on: date, owner: Any = None) -> FollowUp:
+def followup_create(*, visit: Visit, action: str, due_on: date, owner: User | None = None) -> FollowUp:
     follow_up = FollowUp(visit=visit, action=action, due_on=due_on, owner=owner)
     follow_up.full_clean()
-    follow_up.save()
+    with history_context(service="followup_create"):
+        follow_up.save()
     return follow_up
 
 
@@ -356,16 +352,17 @@ def followup_complete(*, follow_up: FollowUp, outcome: str, on: date) -> FollowU
     follow_up.outcome = outcome
     follow_up.done_on = on
     follow_up.full_clean()
-    follow_up.save()
+    with history_context(service="followup_complete"):
+        follow_up.save()
     return follow_up
 
 
 # ---- notifications ----------------------------------------------------------------------------------
 
 
-def _users_at(regions: set[int], roles: list[str]) -> dict[int, list[User]]:
+def _users_at(regions: set[int | None], roles: list[str]) -> dict[int | None, list[User]]:
     """Active users of `roles` working at each region node (one query)."""
-    result: dict[int, list[User]] = defaultdict(list)
+    result: dict[int | None, list[User]] = defaultdict(list)
     for user in User.objects.filter(region_id__in=regions, role__in=roles, is_active=True).order_by("id"):
         result[user.region_id].append(user)
     return result
@@ -373,7 +370,7 @@ def _users_at(regions: set[int], roles: list[str]) -> dict[int, list[User]]:
 
 def _flag_message(flag: OverdueFlag, level: int) -> str:
     household, rule = flag.household, flag.rule
-    place = household.village.name if household.village_id else ""
+    place = household.village.name if household.village is not None else ""
     if rule.mode == Rule.Mode.REMINDER:
         return _("Reminder: %(rule)s — household %(number)s (%(place)s), %(start)s to %(end)s.") % {
             "rule": _(rule.name),
@@ -409,7 +406,7 @@ class _Recipients:
     the active village cadres, town cadres and county staff of the flags' regions."""
 
     responsible: dict[str, dict[int, list[User]]]  # slot → household id → users
-    regional: dict[int, list[User]]  # region id → users working there
+    regional: dict[int | None, list[User]]  # region id → users working there
 
     @classmethod
     def of(cls, flags: list[OverdueFlag], *, as_of: date) -> _Recipients:
@@ -421,7 +418,7 @@ class _Recipients:
             ids = [f.household_id for f in new_contact if f.rule.by_family_doctor == doctor]
             responsible[slot] = responsible_users_for_households(household_ids=ids, slot=slot, on=as_of) if ids else {}
         villages = {f.household.village_id for f in flags if f.household.village_id}
-        towns = {f.household.village.parent_id for f in flags if f.household.village_id}
+        towns = {village.parent_id for f in flags if (village := f.household.village) is not None}
         counties = {f.household.county_id for f in flags}
         regional = _users_at(villages | towns | counties, [Role.VILLAGE_CADRE, Role.TOWN_CADRE, Role.COUNTY_STAFF])
         return cls(responsible=responsible, regional=regional)
@@ -439,7 +436,7 @@ class _Recipients:
             return users, kind
         if level == 1:
             return self.at(
-                household.village.parent_id if household.village_id else None, Role.TOWN_CADRE
+                household.village.parent_id if household.village is not None else None, Role.TOWN_CADRE
             ), KIND_BY_LEVEL[1]
         return self.at(household.county_id, Role.COUNTY_STAFF), KIND_BY_LEVEL[2]
 
@@ -508,7 +505,7 @@ def emergency_notify(*, visit: Visit) -> int:
     """突发事件 (seed 001 item 11): the village's cadres, the town's cadres and the county's staff at once."""
     household = visit.household
     village = household.village
-    regions = {household.county_id}
+    regions: set[int | None] = {household.county_id}
     if village is not None:
         regions |= {village.pk, village.parent_id}
     users = User.objects.filter(
@@ -542,11 +539,11 @@ def emergency_notify(*, visit: Visit) -> int:
     )
     from visits import tasks
 
-    transaction.on_commit(lambda: _queue(tasks.notifications_deliver))
+    enqueue_on_commit(tasks.notifications_deliver, on_failure=_catch_up_tonight(tasks.notifications_deliver))
     return len(created)
 
 
-def notification_mark_read(*, user: Any, notification_ids: list[int]) -> int:
+def notification_mark_read(*, user: User, notification_ids: list[int]) -> int:
     return Notification.objects.filter(user=user, pk__in=notification_ids, read_at__isnull=True).update(
         read_at=timezone.now()
     )

@@ -1,4 +1,7 @@
-"""Celery tasks of the visits app: thin, each takes ids or a date and calls one service; safe to run twice."""
+"""Celery tasks of the visits app: thin, each takes ids or a date and calls one service; safe to run twice.
+
+The nightly run (engine → notifications → coverage snapshots) is composed by portal.tasks.nightly_pipeline.
+"""
 
 from __future__ import annotations
 
@@ -7,9 +10,8 @@ from datetime import date
 from celery import shared_task
 from django.utils import timezone
 
-from households.models import Household
-from reports.tasks import coverage_snapshot_refresh_task
 from visits import engine, services
+from visits.hooks import flags_refreshed
 
 
 def _as_of(value: str | None) -> date:
@@ -17,23 +19,21 @@ def _as_of(value: str | None) -> date:
 
 
 @shared_task(autoretry_for=(Exception,), retry_backoff=60, max_retries=5)
-def overdue_refresh_nightly(as_of: str | None = None) -> dict:
-    """Beat, every night: the engine over every household, then the inbox messages and their delivery."""
+def overdue_refresh_all(as_of: str | None = None) -> dict:
+    """The engine over every household now (after a roster import changed many), then the inbox messages."""
     day = _as_of(as_of)
     result = engine.overdue_refresh(as_of=day)
     notifications_refresh.delay(day.isoformat())
-    coverage_snapshot_refresh_task.delay(day.isoformat())
+    flags_refreshed.send(as_of=day, household_ids=None)
     return result.as_dict()
 
 
 @shared_task(autoretry_for=(Exception,), retry_backoff=10, max_retries=5)
 def overdue_refresh_household(household_id: int, as_of: str | None = None) -> dict:
-    """After a visit is logged: the engine over that household only, then its village's coverage figures."""
+    """After a visit is logged or a household changed: the engine over that household only."""
     day = _as_of(as_of)
     result = engine.overdue_refresh(as_of=day, household_ids=[household_id])
-    village_id = Household.objects.filter(pk=household_id).values_list("village_id", flat=True).first()
-    if village_id:
-        coverage_snapshot_refresh_task.delay(day.isoformat(), [village_id])
+    flags_refreshed.send(as_of=day, household_ids=[household_id])
     return result.as_dict()
 
 

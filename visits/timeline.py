@@ -1,4 +1,4 @@
-"""The visits in the household archive's timeline (households.archive.TIMELINE_PROVIDERS): the visits as they
+"""The visits in the household archive's timeline (through visits.extension): the visits as they
 stand, and every correction and deletion of one, from the history pghistory's triggers keep (VisitEvent)."""
 
 from __future__ import annotations
@@ -10,6 +10,8 @@ from django.apps import apps
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from audit.diff import changes_render
+from audit.history import event_context
 from households.archive import Change, TimelineEntry
 from households.models import Household
 from visits.forms import VISIT_NOTES
@@ -49,15 +51,6 @@ def visit_timeline(household: Household) -> list[TimelineEntry]:
     return entries + visit_corrections(household)
 
 
-def _shown(name: str, value: Any) -> str:
-    field = Visit._meta.get_field(name)
-    if value in (None, ""):
-        return "—"
-    if field.choices:
-        return str(dict(field.flatchoices).get(value, value))
-    return value.isoformat() if hasattr(value, "isoformat") else str(value)
-
-
 def visit_corrections(household: Household) -> list[TimelineEntry]:
     """Each correction (what changed, before → after) and deletion (what the visit was, and why) of the
     household's visits, with who made it and when (one query)."""
@@ -75,30 +68,25 @@ def visit_corrections(household: Household) -> list[TimelineEntry]:
         previous[event.pgh_obj_id] = event
         if event.pgh_label == "insert":
             continue
-        context = event.pgh_context.metadata if event.pgh_context_id and event.pgh_context else {}
+        context = event_context(event)
         day = event.date.isoformat()
         if event.pgh_label == "delete":
             title = _("Visit of %(date)s deleted") % {"date": day}
-            changes = [
-                Change(
-                    field=_("The visit"),
-                    before="",
-                    after=" · ".join(_shown(n, getattr(event, n)) for n in ("method", "purpose", "visitor_name")),
-                )
-            ]
+            (what,) = changes_render(
+                [(Visit, [(n, None, getattr(event, n)) for n in ("method", "purpose", "visitor_name")])]
+            )
+            changes = [Change(field=_("The visit"), before="", after=" · ".join(c.after for c in what))]
         else:
             title = _("Visit of %(date)s corrected") % {"date": day}
-            changes = [
-                Change(
-                    field=str(Visit._meta.get_field(name).verbose_name),
-                    before=_shown(name, getattr(before, name)),
-                    after=_shown(name, getattr(event, name)),
-                )
+            pairs = [
+                (name, getattr(before, name), getattr(event, name))
                 for name in CORRECTED_FIELDS
                 if before is not None and getattr(before, name) != getattr(event, name)
             ]
-        if context.get("reason"):
-            changes.append(Change(field=_("Reason"), before="", after=context["reason"]))
+            (corrected,) = changes_render([(Visit, pairs)])
+            changes = [Change(field=c.field, before=c.before, after=c.after) for c in corrected]
+        if context.reason:
+            changes.append(Change(field=_("Reason"), before="", after=context.reason))
         elif not changes:
             continue  # a change of nothing the timeline shows (a bookkeeping column)
         entries.append(
@@ -107,7 +95,7 @@ def visit_corrections(household: Household) -> list[TimelineEntry]:
                 kind="visit",
                 action=event.pgh_label,
                 title=title,
-                username=context.get("username") or context.get("command") or "",
+                username=context.who,
                 changes=changes,
             )
         )

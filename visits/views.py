@@ -20,7 +20,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts.roles import Capability
 from accounts.scope import require_capability
-from config.reversing import url_for_each
+from core.reversing import url_for_each
 from visits import periods, selectors, services
 from visits.forms import VISIT_NOTES, RuleForm, RuleSetForm, VisitDeleteForm, VisitEditForm, VisitLogForm
 from visits.models import Rule, Visit

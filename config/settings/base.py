@@ -24,7 +24,7 @@ CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 INSTALLED_APPS = [
     # First, so that its createsuperuser (password rules in --noinput mode) overrides Django's.
     "accounts",
-    "django.contrib.admin",
+    "accounts.admin_site.PortalAdminConfig",  # django.contrib.admin for system administrators, inside their area
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -36,7 +36,6 @@ INSTALLED_APPS = [
     "import_export",
     "pgtrigger",
     "pghistory",
-    "pghistory.admin",
     "regions",
     "audit",
     "households",
@@ -46,6 +45,7 @@ INSTALLED_APPS = [
     "benefits",
     "medical",
     "reports",
+    "portal",
     "demo",
     "operations",
 ]
@@ -83,7 +83,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "accounts.context_processors.navigation",
+                "portal.navigation.navigation",
             ],
         },
     },
@@ -104,7 +104,7 @@ AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
 ]
 LOGIN_URL = "accounts:login"
-LOGIN_REDIRECT_URL = "accounts:dashboard"
+LOGIN_REDIRECT_URL = "portal:home"
 LOGOUT_REDIRECT_URL = "accounts:login"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -142,6 +142,7 @@ AXES_HANDLER = "accounts.throttle.PortalAxesHandler"
 AXES_LOCKOUT_CALLABLE = "accounts.throttle.login_lockout_response"
 AXES_USERNAME_FORM_FIELD = "username"
 AXES_ENABLE_ACCESS_FAILURE_LOG = True
+AXES_ENABLE_ADMIN = False  # audit/admin.py registers the login records, scoped to the administrator's area
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", _("Simplified Chinese")), ("en", _("English"))]
@@ -200,9 +201,9 @@ CELERY_BEAT_SCHEDULE = {
         "task": "accounts.tasks.sessions_clear_expired",
         "schedule": 60 * 60,
     },
-    # The overdue engine over every household, then the inbox (visits.tasks); at night, after the day's visits.
-    "visits-overdue-nightly": {
-        "task": "visits.tasks.overdue_refresh_nightly",
+    # The nightly pipeline (portal.tasks): overdue engine, inbox messages, coverage snapshots; after the day's visits.
+    "portal-nightly": {
+        "task": "portal.tasks.nightly_pipeline",
         "schedule": crontab(hour=1, minute=30),
     },
     # Email and SMS of the inbox messages not yet delivered (a failed delivery is tried again here).

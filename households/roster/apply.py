@@ -29,6 +29,7 @@ from django.db import connection, models
 from django.utils import timezone
 from psycopg2.extras import execute_values
 
+from core.db import array_literal
 from households.models import Household, Member
 from households.roster.plan import HOUSEHOLD_MAP, MEMBER_MAP, Plan
 from households.roster.validate import HouseholdRow
@@ -60,7 +61,7 @@ def _history_set_based(cursor: Any) -> Iterator[None]:
         for operation in ("insert", "update")
         for name in _trigger_names(cursor, model, operation)
     ]
-    cursor.execute("SELECT set_config('pgtrigger.ignore', %s, true)", ["{" + ",".join(names) + "}"])
+    cursor.execute("SELECT set_config('pgtrigger.ignore', %s, true)", [array_literal(names, cast="text")])
     try:
         yield
     finally:
@@ -80,7 +81,7 @@ def _history_record(cursor: Any, model: type[models.Model], pks: list[int], labe
         f'INSERT INTO "{event._meta.db_table}" ({names}, pgh_context_id, pgh_created_at, pgh_label, pgh_obj_id) '
         f'SELECT {names}, %s, NOW(), %s, id FROM "{model._meta.db_table}" '
         "WHERE id BETWEEN %s AND %s AND id = ANY(%s::bigint[])",
-        [context, label, min(pks), max(pks), "{" + ",".join(map(str, pks)) + "}"],
+        [context, label, min(pks), max(pks), array_literal(pks)],
     )
 
 
@@ -91,7 +92,7 @@ def _copy_text(value: Any) -> str:
     if isinstance(value, bool):
         return "t" if value else "f"
     if isinstance(value, list | tuple):
-        return "{" + ",".join('"' + str(v).replace("\\", "\\\\").replace('"', '\\"') + '"' for v in value) + "}"
+        return array_literal(value, cast="text")
     text = value.isoformat() if isinstance(value, date | datetime) else str(value)
     if "\\" in text or "\t" in text or "\n" in text or "\r" in text:
         text = text.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
@@ -207,7 +208,8 @@ def _member_columns(plan: Plan, household_pk: Callable[[int | HouseholdRow], int
     return columns
 
 
-def roster_apply(*, plan: Plan, county: Region, today: date) -> None:
+def roster_apply(*, plan: Plan, county: Region, today: date) -> list[int]:
+    """Write the plan; returns the ids of the households it created or changed."""
     now = timezone.now()
 
     with connection.cursor() as wrapper:
@@ -239,8 +241,11 @@ def roster_apply(*, plan: Plan, county: Region, today: date) -> None:
                 for pk, changed in plan.member_updates.items()
             }
             _update(cursor, Member, member_updates, now)
-            member_ids = _insert(cursor, Member, len(plan.member_creates), _member_columns(plan, household_pk), now)
+            member_columns = _member_columns(plan, household_pk)
+            member_ids = _insert(cursor, Member, len(plan.member_creates), member_columns, now)
         _history_record(cursor, Household, household_ids, "insert", context)
         _history_record(cursor, Household, list(plan.household_updates), "update", context)
         _history_record(cursor, Member, list(member_updates), "update", context)
         _history_record(cursor, Member, member_ids, "insert", context)
+    moved_to = (changed["household_id"] for changed in member_updates.values() if "household_id" in changed)
+    return sorted({*household_ids, *plan.household_updates, *member_columns["household_id"], *moved_to})

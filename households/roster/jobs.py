@@ -12,27 +12,28 @@ from __future__ import annotations
 import logging
 import secrets
 import zlib
-from collections.abc import Iterator
-from contextlib import contextmanager, suppress
 from datetime import datetime, timedelta
 from typing import Any
 
-import pghistory
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
-from django.db import DatabaseError, connection, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.roles import Capability
-from accounts.scope import require_capability, user_scope_path
+from accounts.scope import require_capability
+from audit.history import history_context
 from audit.models import AccessEvent
 from audit.services import access_event_record
+from core.db import advisory_lock, enqueue
+from households.extensions import ChangeReason, household_changed
 from households.roster.models import RosterImportJob
 from households.roster.reader import RosterFileError
 from households.roster.services import RosterResult, county_of, roster_run
+from regions.scope import user_scope_path
 
 logger = logging.getLogger(__name__)
 Status = RosterImportJob.Status
@@ -83,15 +84,14 @@ def roster_job_confirm(*, user: Any, job: RosterImportJob) -> RosterImportJob:
 
 
 def roster_job_enqueue(*, job_id: int) -> bool:
-    """Send the job's task. A broker that is down is logged, not raised: the job waits as a row."""
+    """Send the job's task. With the broker down the job waits as a row; ``roster_jobs_requeue`` sends it again."""
     from households.tasks import roster_job_process_task
 
-    try:
-        roster_job_process_task.delay(job_id)
-    except Exception:  # any broker failure (kombu, redis, socket) leaves the job queued
-        logger.warning("roster job %s could not be queued; it stays pending and will be sent again", job_id)
-        return False
-    return True
+    return enqueue(
+        roster_job_process_task,
+        job_id,
+        on_failure=lambda: logger.warning("roster job %s could not be queued; it stays pending", job_id),
+    )
 
 
 def roster_job_requeue_if_stale(*, job: RosterImportJob, now: datetime) -> None:
@@ -117,20 +117,6 @@ def roster_jobs_requeue(*, now: datetime) -> int:
     return len(stale)
 
 
-@contextmanager
-def _job_lock(job_id: int) -> Iterator[None]:
-    """Hold the job's lock while running it. A PostgreSQL session lock: a worker that dies loses it with its
-    connection, once the backend has rolled back what the worker had written. So a task delivered again waits
-    here until whoever ran the job before has finished, or is gone."""
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_advisory_lock(%s, %s)", [JOB_LOCK, job_id])
-    try:
-        yield
-    finally:
-        with suppress(DatabaseError), connection.cursor() as cursor:  # a lost connection has freed it already
-            cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [JOB_LOCK, job_id])
-
-
 def _claim(job_id: int) -> RosterImportJob | None:
     """Take a pending job, or a running one: the caller holds the job's lock, so whoever was running it died, and
     the task that ``acks_late`` and ``reject_on_worker_lost`` sent back runs the step again from the start.
@@ -148,7 +134,7 @@ def _claim(job_id: int) -> RosterImportJob | None:
 
 def roster_job_process(*, job_id: int) -> None:
     """Check (QUEUED) or import (CONFIRMED) the job's file. The body of the Celery task."""
-    with _job_lock(job_id):
+    with advisory_lock(JOB_LOCK, job_id):
         _process(job_id)
 
 
@@ -165,7 +151,10 @@ def _process(job_id: int) -> None:
         def progress(percent: int) -> None:
             RosterImportJob.objects.filter(pk=job.pk).update(progress=percent)
 
-        with pghistory.context(user=job.user_id, roster_job=job.pk, file=job.file_name):
+        # The importer's name and area on every history row (the worker has no request to take them from).
+        with history_context(
+            actor=job.user, service="roster_import", region_path=job.area_path, roster_job=job.pk, file=job.file_name
+        ):
             result = roster_run(
                 data=data,
                 county=job.county,
@@ -187,7 +176,7 @@ def _process(job_id: int) -> None:
     if importing and result.written:
         job.imported_at = timezone.now()
         _finish(job, status=Status.DONE)
-        _overdue_refresh_queue()
+        household_changed(household_ids=result.household_ids, reason=ChangeReason.IMPORTED)
         access_event_record(
             actor=job.user,
             action=AccessEvent.Action.IMPORT,
@@ -218,14 +207,6 @@ def _finish(job: RosterImportJob, *, status: str, failure: str = "") -> None:
     job.progress = 100
     job.finished_at = timezone.now()
     job.save()
-
-
-def _overdue_refresh_queue() -> None:
-    """New and changed households take their place in the worklists and flags now, not at night.
-    (visits builds on households: imported here, late.)"""
-    from visits.services import overdue_refresh_all_queue
-
-    overdue_refresh_all_queue()
 
 
 def roster_files_delete_expired(*, now: datetime) -> int:

@@ -10,7 +10,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from accounts.scope import user_scope_path
+from regions.scope import user_scope_path
 
 
 class RosterImportJobQuerySet(models.QuerySet):

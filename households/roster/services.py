@@ -30,6 +30,7 @@ class RosterResult:
     errors: list[Issue] = field(default_factory=list)
     warnings: list[Note] = field(default_factory=list)
     sheets: list[str] = field(default_factory=list)
+    household_ids: list[int] = field(default_factory=list)  # created or changed by the import
 
     def as_json(self) -> dict[str, Any]:
         """The command's ``--json`` object (issue 4)."""
@@ -44,7 +45,10 @@ class RosterResult:
 
 def county_of(region: Region) -> Region:
     """The county a region belongs to (the first node of its path)."""
-    return Region.objects.get(path=region.path.split("/", 1)[0] + "/")
+    county = Region.objects.county_of(region.path)
+    if county is None:
+        raise Region.DoesNotExist(region.path)
+    return county
 
 
 @contextmanager
@@ -102,10 +106,11 @@ def _roster_run(
         roster_sort(roster, [s.name for s in sheets])
         report(80)
         written = False
+        household_ids: list[int] = []
         if roster.valid and not dry_run:
             try:
                 with transaction.atomic():
-                    roster_apply(plan=plan, county=county, today=today)
+                    household_ids = roster_apply(plan=plan, county=county, today=today)
             except IntegrityError as exc:
                 raise RosterFileError(
                     _("Someone else changed these records at the same time. Please import the file again."),
@@ -117,6 +122,7 @@ def _roster_run(
         valid=roster.valid,
         written=written,
         plan=plan,
+        household_ids=household_ids,
         errors=roster.errors,
         warnings=roster.warnings,
         sheets=[s.name for s in sheets],

@@ -16,12 +16,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.roles import Capability
-from accounts.scope import get_visible_or_404, require_capability
+from accounts.scope import require_capability
 from households import services as household_services
 from households.roster import jobs, workbook
 from households.roster.forms import RosterUploadForm
 from households.roster.models import RosterImportJob
 from households.views import list_export_prepare
+from regions.scope import get_visible_or_404
 
 ERRORS_SHOWN = 2000
 

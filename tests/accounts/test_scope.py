@@ -4,8 +4,8 @@ import pytest
 from django.http import Http404
 
 from accounts.models import User
-from accounts.scope import get_visible_or_404
 from regions.models import Region
+from regions.scope import get_visible_or_404
 
 pytestmark = pytest.mark.django_db
 

@@ -21,7 +21,7 @@ from tests.factories import TEST_PASSWORD
 pytestmark = pytest.mark.django_db
 
 LOGIN = reverse("accounts:login")
-DASHBOARD = reverse("accounts:dashboard")
+DASHBOARD = reverse("portal:home")
 
 
 def login(client: Client, username: str, password: str, ip: str = "10.0.0.1"):

@@ -15,7 +15,7 @@ pytestmark = pytest.mark.django_db
 
 # URL name → capability holders (others get 403). Dashboard: every logged-in user.
 PAGES = {
-    "accounts:dashboard": {"county_staff", "town_cadre", "village_cadre", "leader", "admin", "no_area"},
+    "portal:home": {"county_staff", "town_cadre", "village_cadre", "leader", "admin", "no_area"},
     "regions:list": {"county_staff", "town_cadre", "village_cadre", "leader", "admin"},
     "accounts:user_list": {"county_staff", "admin"},
     "accounts:user_create": {"county_staff", "admin"},
@@ -45,15 +45,21 @@ def user_snapshot():
     )
 
 
-@pytest.mark.parametrize(
-    ("url_name", "method", "data"),
-    [
-        ("accounts:user_edit", "get", None),
-        ("accounts:user_edit", "post", {"first_name": "X", "role": "town_cadre", "region": "", "last_name": "Y"}),
-        ("accounts:user_toggle_active", "post", {}),
-        ("accounts:user_password_reset", "post", {"password": "Another-pass-2026"}),
-    ],
-)
+USER_ID_URLS = [
+    ("accounts:user_edit", "get", None),
+    ("accounts:user_edit", "post", {"first_name": "X", "role": "town_cadre", "region": "", "last_name": "Y"}),
+    ("accounts:user_toggle_active", "get", None),
+    ("accounts:user_toggle_active", "post", {}),
+    ("accounts:user_password_reset", "get", None),
+    ("accounts:user_password_reset", "post", {"password": "Another-pass-2026"}),
+]
+POST_ONLY = {"accounts:user_toggle_active", "accounts:user_password_reset"}  # GET is 405 for everybody
+
+# The URLs with an id this module checks (tests/accounts/test_url_inventory.py).
+MATRIX_URLS = {name for name, _, _ in USER_ID_URLS} | {"regions:detail"}
+
+
+@pytest.mark.parametrize(("url_name", "method", "data"), USER_ID_URLS)
 @pytest.mark.parametrize(
     ("actor", "target"),
     [
@@ -71,6 +77,8 @@ def test_user_urls_answer_404_outside_the_area_and_change_nothing(
     url = reverse(url_name, args=[target_user.pk])
     response = client.get(url) if method == "get" else client.post(url, data)
     expected = 403 if actor == "no_area" else 404  # no area: no capability at all
+    if method == "get" and url_name in POST_ONLY:
+        expected = 405
     assert response.status_code == expected
     assert user_snapshot() == before
 

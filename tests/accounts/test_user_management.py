@@ -117,5 +117,5 @@ def test_deactivated_user_cannot_log_in(personas):
 
 
 def test_user_with_no_area_sees_the_no_area_notice(personas, client_for):
-    html = client_for(personas.no_area).get(reverse("accounts:dashboard")).content.decode()
+    html = client_for(personas.no_area).get(reverse("portal:home")).content.decode()
     assert "data-no-area" in html

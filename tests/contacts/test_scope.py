@@ -70,6 +70,9 @@ ID_URLS = [
     ("contacts:village_cards", "village", {}),
 ]
 
+# The URLs with an id this module checks (tests/accounts/test_url_inventory.py).
+MATRIX_URLS = {name for name, _, _ in ID_URLS}
+
 
 @pytest.mark.parametrize(("url_name", "target", "data"), ID_URLS)
 @pytest.mark.parametrize("method", ["get", "post"])

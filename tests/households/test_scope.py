@@ -24,6 +24,9 @@ ID_URLS = [
     ("households:reveal", "get"),
 ]
 
+# The URLs with an id this module checks (tests/accounts/test_url_inventory.py).
+MATRIX_URLS = {name for name, _ in ID_URLS} | {"households:filter_delete"}
+
 
 def _url(name, household):
     if name == "households:reveal":
@@ -138,6 +141,7 @@ def test_saved_filter_of_another_user_is_404(client_for, personas, homes):
     before = db_state()
     response = client.post(reverse("households:filter_delete", args=[saved.pk]))
     assert response.status_code == 404
+    assert client.get(reverse("households:filter_delete", args=[saved.pk])).status_code == 405  # POST only
     assert db_state() == before
 
 

@@ -39,11 +39,11 @@ def test_every_string_is_translated_and_none_is_fuzzy():
 def test_chinese_is_the_default_and_english_is_available(personas, client_for):
     client = client_for(personas.county_staff)
     # An English-language browser still gets Chinese until the user switches.
-    html = client.get(reverse("accounts:dashboard"), HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()
+    html = client.get(reverse("portal:home"), HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()
     assert 'lang="zh-hans"' in html
     assert "工作台" in html
     client.post(reverse("set_language"), {"language": "en", "next": "/"})
-    html = client.get(reverse("accounts:dashboard")).content.decode()
+    html = client.get(reverse("portal:home")).content.decode()
     assert 'lang="en"' in html
     assert "Dashboard" in html
 

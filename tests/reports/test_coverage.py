@@ -105,6 +105,10 @@ def test_export_is_formula_safe_and_logged(county, personas, area, client_for):
     assert (event.actor, event.region_path) == (personas.county_staff, area.V1a.path)
 
 
+# The URLs with an id this module checks (tests/accounts/test_url_inventory.py).
+MATRIX_URLS = {"reports:coverage_region", "reports:coverage_region_export"}
+
+
 @pytest.mark.parametrize(
     ("persona", "region", "status"),
     [
@@ -123,7 +127,7 @@ def test_area_scope_matrix(county, personas, area, client_for, persona, region, 
     client = client_for(getattr(personas, persona))
     pk = getattr(area, region).pk
     events = AccessEvent.objects.count()
-    for name in ("reports:coverage_region", "reports:coverage_region_export"):
+    for name in sorted(MATRIX_URLS):
         assert client.get(reverse(name, args=[pk])).status_code == status, name
         assert client.post(reverse(name, args=[pk])).status_code in (405, 404), name
     if status == 404:

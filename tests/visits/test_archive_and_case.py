@@ -108,14 +108,14 @@ def test_my_households_names_the_living_members_and_lists_my_follow_ups(client_f
 
 
 def test_the_home_page_counts_my_work_and_my_areas_households(client_for, personas, behind):
-    cadre = client_for(personas.village_cadre).get(reverse("accounts:dashboard"))
+    cadre = client_for(personas.village_cadre).get(reverse("portal:home"))
     work = cadre.context["my_work"]
     assert (work.households, work.overdue, work.follow_ups, work.follow_ups_late) == (1, 1, 1, 1)
     assert cadre.context["households"].active == 1
 
-    leader = client_for(personas.leader).get(reverse("accounts:dashboard"))
+    leader = client_for(personas.leader).get(reverse("portal:home"))
     assert "my_work" not in leader.context
     assert "households" not in leader.context  # a leader reads dashboards and reports only
 
-    staff = client_for(personas.other_county_staff).get(reverse("accounts:dashboard"))
+    staff = client_for(personas.other_county_staff).get(reverse("portal:home"))
     assert staff.context["households"].active == 0  # another county's households are not counted

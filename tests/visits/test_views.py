@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
-from django.urls import reverse
+from django.urls import resolve, reverse
 from django.utils import timezone
 
 from tests.factories import HouseholdFactory
@@ -37,6 +37,17 @@ def state() -> tuple:
     )
 
 
+# The URLs with an id this module checks (tests/accounts/test_url_inventory.py): the names of urls_for's URLs.
+MATRIX_URLS = {
+    "visits:household_visits",
+    "visits:log",
+    "visits:follow_up_done",
+    "visits:visit_edit",
+    "visits:visit_delete",
+    "visits:rule_edit",
+}
+
+
 def urls_for(homes, follow_up, c_rule) -> list[tuple[str, str, dict]]:
     """(method, url, post data) for every URL of the app that takes an id."""
     h = homes["v2a"].pk
@@ -65,7 +76,9 @@ def follow_up(homes):
 def test_outside_personas_get_404_and_change_nothing(client_for, personas, persona, homes, follow_up, rules):
     client = client_for(getattr(personas, persona))
     before = state()
-    for method, url, data in urls_for(homes, follow_up, rules.rules.first()):
+    urls = urls_for(homes, follow_up, rules.rules.first())
+    assert {resolve(url).view_name for _, url, _ in urls} == MATRIX_URLS
+    for method, url, data in urls:
         response = getattr(client, method)(url, data)
         # A deactivated user's session is over: the login page, never the data.
         assert response.status_code in ((302,) if persona == "deactivated" else (404,)), (persona, method, url)

@@ -12,6 +12,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from accounts.roles import Role
 from accounts.services import user_create
+from core.history import history_keys
 from regions.models import Region
 
 
@@ -23,10 +24,15 @@ class Command(BaseCommand):
         parser.add_argument("--role", required=True, choices=Role.values)
         parser.add_argument("--region", required=True, help="region code, e.g. 630103")
         parser.add_argument("--name", default="", help="full name (family name first)")
-        parser.add_argument("--superuser", action="store_true", help="may also use the Django admin")
+        parser.add_argument(
+            "--superuser", action="store_true", help="may also use the Django admin (system administrators only)"
+        )
         parser.add_argument("--no-input", action="store_true", help="read the password from PORTAL_USER_PASSWORD")
 
     def handle(self, *args, username, role, region, name, superuser, no_input, **options) -> None:
+        if superuser and role != Role.ADMIN:
+            # The admin opens for the system administrator's role only (accounts/admin_site.py).
+            raise CommandError("Only a system administrator (--role admin) may use the Django admin.")
         node = Region.objects.filter(code=region).first()
         if node is None:
             raise CommandError(f"Unknown region code {region}.")
@@ -37,16 +43,17 @@ class Command(BaseCommand):
             if password != getpass.getpass("Password (again): "):
                 raise CommandError("The two passwords differ.")
         try:
-            user = user_create(
-                manager=None,
-                username=username,
-                password=password,
-                role=role,
-                region=node,
-                last_name=name[:1],
-                first_name=name[1:],
-                is_superuser=superuser,
-            )
+            with history_keys(command="create_user", service="user_create", region_path=node.path):
+                user = user_create(
+                    manager=None,
+                    username=username,
+                    password=password,
+                    role=role,
+                    region=node,
+                    last_name=name[:1],
+                    first_name=name[1:],
+                    is_superuser=superuser,
+                )
         except ValidationError as exc:
             raise CommandError("; ".join(exc.messages)) from exc
         self.stdout.write(f"Created {user.username} ({user.get_role_display()}, {node.name}).")

@@ -1,11 +1,12 @@
 """python manage.py seed_demo [--households N] [--seed S] — the demo county: users of every role and N special
 families (later: visits …), the same for the same seed."""
 
-import pghistory
 from django.core.management.base import BaseCommand
 from django.utils import translation
 
-from demo.services import DEMO_PASSWORD, demo_seed
+from audit.history import history_context
+from demo.services import DEMO_COUNTY_CODE, DEMO_PASSWORD, demo_seed
+from regions.models import Region
 
 
 class Command(BaseCommand):
@@ -17,7 +18,8 @@ class Command(BaseCommand):
 
     def handle(self, *args, seed: int, households: int, **options) -> None:
         translation.activate("zh-hans")
-        with pghistory.context(command="seed_demo"):
+        county = Region.objects.filter(code=DEMO_COUNTY_CODE).first()
+        with history_context(command="seed_demo", service="demo_seed", region_path=county.path if county else ""):
             logins = demo_seed(seed=seed, households=households)
         self.stdout.write("")
         self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD})")

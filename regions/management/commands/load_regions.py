@@ -2,10 +2,10 @@
 
 from pathlib import Path
 
-import pghistory
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
+from core.history import history_keys
 from regions.services import regions_load_csv
 
 
@@ -21,7 +21,8 @@ class Command(BaseCommand):
         except (OSError, UnicodeDecodeError) as exc:
             raise CommandError(f"Cannot read {file}: {exc}") from exc
         try:
-            with pghistory.context(command="load_regions", file=file.name):
+            # The tree itself, not one county's data: no area (the system administrator reads it in the admin).
+            with history_keys(command="load_regions", service="regions_load_csv", file=file.name):
                 result = regions_load_csv(text=text)
         except ValidationError as exc:
             for message in exc.messages:

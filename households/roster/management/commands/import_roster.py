@@ -12,10 +12,10 @@ import sys
 from pathlib import Path
 from typing import Any
 
-import pghistory
 from django.core.management.base import BaseCommand
 from django.utils import timezone
 
+from audit.history import history_context
 from audit.models import AccessEvent
 from audit.services import access_event_record
 from households.roster.reader import RosterFileError
@@ -44,7 +44,9 @@ class Command(BaseCommand):
         except OSError as exc:
             self._unusable(f"Cannot read {path}: {exc.strerror or exc}")
         try:
-            with pghistory.context(command="import_roster", file=path.name):
+            with history_context(
+                command="import_roster", service="roster_import", region_path=region.path, file=path.name
+            ):
                 result = roster_run(
                     data=data, county=region, area_path=region.path, today=timezone.localdate(), dry_run=dry_run
                 )

@@ -1,6 +1,8 @@
+"""The pages of the administrative tree of the user's area (namespace ``regions``)."""
+
 from django.urls import path
 
-from regions import views
+from accounts import views
 
 app_name = "regions"
 

@@ -1,4 +1,5 @@
-"""The navigation a user sees, by role and capability."""
+"""The navigation a user sees, by role and capability: the one list of every app's main pages (a context
+processor, settings.TEMPLATES)."""
 
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ class NavItem:
 
 # (key, label, url name, capability or None for every logged-in user)
 NAV_ITEMS = [
-    ("dashboard", _("Dashboard"), "accounts:dashboard", None),
+    ("dashboard", _("Dashboard"), "portal:home", None),
     ("households", _("Households"), "households:list", Capability.VIEW_HOUSEHOLDS),
     ("data_quality", _("Data quality"), "households:quality", Capability.EDIT_HOUSEHOLDS),
     ("roster", _("Roster import"), "households:roster:home", Capability.EDIT_HOUSEHOLDS),

@@ -1,0 +1,32 @@
+"""The home page: what a user of this role needs first, inside their area, from each app below."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+
+from accounts.http import AuthenticatedRequest
+from accounts.roles import Capability, Role
+from accounts.selectors import region_summary_for_user
+from audit.selectors import access_event_list_for_user
+from households.selectors import household_area_summary
+from visits.selectors import my_work_summary
+
+
+@login_required
+def home(request: AuthenticatedRequest) -> HttpResponse:
+    user = request.user
+    context = {
+        "summary": region_summary_for_user(user=user),
+        "is_manager": user.has_capability(Capability.MANAGE_USERS),
+        "is_leader": user.role == Role.LEADER,
+    }
+    if user.has_capability(Capability.VIEW_HOUSEHOLDS):
+        context["households"] = household_area_summary(user=user)
+    if user.has_capability(Capability.LOG_VISITS):
+        context["my_work"] = my_work_summary(user=user, on=timezone.localdate())
+    if user.has_capability(Capability.READ_AUDIT):
+        context["recent_events"] = access_event_list_for_user(user=user)[:8]
+    return render(request, "portal/home.html", context)
