@@ -24,6 +24,8 @@ from regions.scope import user_scope_path
 
 if TYPE_CHECKING:
     from accounts.models import User
+from accounts.roles import Capability
+from accounts.scope import require_capability
 
 Slot = ServicePerson.RoleType
 
@@ -44,6 +46,7 @@ def _require_within(actor: User, path: str, *, field: str | None = None) -> None
 
 
 def service_person_create(*, actor: User, **data: Any) -> ServicePerson:
+    require_capability(actor, Capability.MANAGE_CONTACTS)
     person = ServicePerson(**{k: v for k, v in data.items() if k in PERSON_FIELDS})
     if person.region_id:
         _require_within(actor, person.region.path, field="region")
@@ -54,6 +57,7 @@ def service_person_create(*, actor: User, **data: Any) -> ServicePerson:
 
 
 def service_person_update(*, actor: User, person: ServicePerson, data: dict[str, Any]) -> ServicePerson:
+    require_capability(actor, Capability.MANAGE_CONTACTS)
     for key, value in data.items():
         if key in PERSON_FIELDS:
             setattr(person, key, value)
@@ -70,6 +74,7 @@ def service_person_update(*, actor: User, person: ServicePerson, data: dict[str,
 
 
 def contact_scheme_set(*, actor: User, county: Region, kind: str, volunteers_required: int = 1) -> ContactScheme:
+    require_capability(actor, Capability.CONFIGURE_CONTACTS)
     if county.level != Region.Level.COUNTY:
         raise ValidationError(_("A contact scheme belongs to a county."))
     _require_within(actor, county.path)
@@ -110,6 +115,7 @@ def assignment_set(
     The current holder's term ends on `start_date` (history kept). Volunteers (1+1+N) are many: a volunteer
     is added beside the others. Assigning the current holder again changes nothing.
     """
+    require_capability(actor, Capability.MANAGE_CONTACTS)
     _require_within(actor, household.region_path)
     if not household.is_active:
         raise ValidationError(_("The household is closed."))
@@ -168,6 +174,7 @@ def _end(assignment: Assignment, *, end_date: date) -> None:
 @transaction.atomic
 def assignment_end(*, actor: User, assignment: Assignment, end_date: date, note: str = "") -> Assignment:
     """End a term on `end_date` (the first day the person no longer serves). An ended term stays ended."""
+    require_capability(actor, Capability.MANAGE_CONTACTS)
     _require_within(actor, assignment.household.region_path)
     assignment = Assignment.objects.select_for_update().get(pk=assignment.pk)
     if assignment.end_date is not None and assignment.end_date <= end_date:
@@ -193,6 +200,7 @@ def assignment_substitute(
     note: str = "",
 ) -> Assignment:
     """代岗: `person` covers `assignment` while its holder is away, from `start_date` to `end_date`."""
+    require_capability(actor, Capability.MANAGE_CONTACTS)
     household = assignment.household
     _require_within(actor, household.region_path)
     assignment = Assignment.objects.select_for_update().get(pk=assignment.pk)
@@ -248,6 +256,7 @@ def assignments_assign_village(
 ) -> BulkResult:
     """One person to `slot` of every household on the village roster, from `start`. Set-based: one UPDATE
     ends the current holders (and their substitutes), one INSERT starts the new terms."""
+    require_capability(actor, Capability.MANAGE_CONTACTS)
     if village.level != Region.Level.VILLAGE:
         raise ValidationError({"village": _("Choose a village or community.")})
     _require_within(actor, village.path, field="village")
@@ -298,6 +307,7 @@ def assignments_handover(
     was to end later keeps that end; a substitution keeps covering the same holder). Terms that start after
     `on` are handed over whole. With `deactivate`, the leaving person is marked inactive.
     """
+    require_capability(actor, Capability.MANAGE_CONTACTS)
     if from_person.pk == to_person.pk:
         raise ValidationError({"to_person": _("Choose another person as the successor.")})
     _require_within(actor, from_person.region.path, field="from_person")

@@ -12,13 +12,14 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
 from accounts.roles import Capability
+from accounts.scope import authorize, require_capability
 from audit.history import history_context
 from audit.models import AccessEvent
 from audit.services import access_event_record
@@ -80,11 +81,6 @@ class MemberChange:
     pk: int | None = None
     data: dict[str, Any] = field(default_factory=dict)
     delete: bool = False
-
-
-def _require(actor: User, capability: str) -> None:
-    if not actor.has_capability(capability):
-        raise PermissionDenied(_("Your role does not allow this."))
 
 
 def _village_in_area(*, actor: User, village: Region | None) -> Region:
@@ -206,7 +202,7 @@ def _member_build(
 def _write(
     *, actor: User, household: Household, data: dict[str, Any], members: list[MemberChange], service: str
 ) -> Household:
-    _require(actor, Capability.EDIT_HOUSEHOLDS)
+    require_capability(actor, Capability.EDIT_HOUSEHOLDS)  # the area: _village_in_area below
     reason = ChangeReason.EDITED if household.pk else ChangeReason.REGISTERED
     unknown = set(data) - HOUSEHOLD_EDITABLE
     if unknown:
@@ -263,7 +259,7 @@ def household_update(
 @transaction.atomic
 def household_close(*, actor: User, household: Household, reason: str, closed_on: date, note: str = "") -> Household:
     """Close the file (both parents deceased, moved away, no longer eligible …). History is kept."""
-    _require(actor, Capability.EDIT_HOUSEHOLDS)
+    authorize(actor, Capability.EDIT_HOUSEHOLDS, within=household.region_path)
     if not household.is_active:
         raise ValidationError(_("This household is already closed."))
     if closed_on < household.registered_on:
@@ -282,7 +278,7 @@ def household_close(*, actor: User, household: Household, reason: str, closed_on
 @transaction.atomic
 def household_reopen(*, actor: User, household: Household, note: str) -> Household:
     """Reopen a closed file (closed by mistake, moved back). The reason is required and kept in history."""
-    _require(actor, Capability.EDIT_HOUSEHOLDS)
+    authorize(actor, Capability.EDIT_HOUSEHOLDS, within=household.region_path)
     if household.is_active:
         raise ValidationError(_("This household is not closed."))
     if not note.strip():
@@ -317,7 +313,7 @@ def member_value_reveal(
     *, actor: User, household: Household, member: Member, field_name: str, request: HttpRequest | None = None
 ) -> str:
     """Show one full ID number or phone: a capability, an explicit action and a logged event."""
-    _require(actor, Capability.REVEAL_PERSONAL)
+    authorize(actor, Capability.REVEAL_PERSONAL, within=household.region_path)
     if field_name not in REVEALABLE_FIELDS or member.household_id != household.pk:
         raise ValidationError(_("This value cannot be revealed."))
     access_event_record(

@@ -21,7 +21,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from accounts.models import User
-from accounts.roles import Role
+from accounts.roles import Capability, Role
+from accounts.scope import authorize, require_capability
 from audit.history import history_context
 from core.db import enqueue, enqueue_on_commit
 from households.models import Household
@@ -122,7 +123,10 @@ def ruleset_create_default(*, county: Region) -> RuleSet:
     return rule_set
 
 
-def ruleset_update(*, rule_set: RuleSet, escalate_town_after_days: int, escalate_county_after_days: int) -> RuleSet:
+def ruleset_update(
+    *, actor: User, rule_set: RuleSet, escalate_town_after_days: int, escalate_county_after_days: int
+) -> RuleSet:
+    authorize(actor, Capability.EDIT_RULES, within=rule_set.county.path)
     rule_set.escalate_town_after_days = escalate_town_after_days
     rule_set.escalate_county_after_days = escalate_county_after_days
     rule_set.full_clean()
@@ -131,7 +135,8 @@ def ruleset_update(*, rule_set: RuleSet, escalate_town_after_days: int, escalate
     return rule_set
 
 
-def rule_update(*, rule: Rule, **fields: Any) -> Rule:
+def rule_update(*, actor: User, rule: Rule, **fields: Any) -> Rule:
+    authorize(actor, Capability.EDIT_RULES, within=rule.rule_set.county.path)
     for name, value in fields.items():
         setattr(rule, name, value)
     rule.full_clean()
@@ -224,12 +229,13 @@ def visit_record(
     follow_ups: Iterable[dict[str, Any]] = (),
     today: date | None = None,
 ) -> Visit:
-    """Log a visit or contact. The caller has checked the household is in the user's area.
+    """Log a visit or contact, for a user who logs visits in the household's area (403 otherwise).
 
     The visitor is a contact (``visitor``, a contacts.ServicePerson) or, by default, the user. After the
     commit the engine re-evaluates the household; an emergency notifies the village, the town and the
     county at once.
     """
+    authorize(user, Capability.LOG_VISITS, within=household.region_path)
     today = today or timezone.localdate()
     if date > today:
         raise ValidationError({"date": _("The date is in the future.")})
@@ -261,6 +267,7 @@ def visit_record(
 
 def _require_correctable(*, user: User, visit: Visit, today: date) -> None:
     """The correction policy (Visit.correctable_by) and the area, whoever calls: 403 otherwise."""
+    require_capability(user, Capability.LOG_VISITS)
     in_area = Visit.objects.visible_to(user).filter(pk=visit.pk).exists()
     if not in_area or not visit.correctable_by(user, today=today):
         raise PermissionDenied(_("You may not correct this visit."))
@@ -347,7 +354,8 @@ def followup_create(*, visit: Visit, action: str, due_on: date, owner: User | No
     return follow_up
 
 
-def followup_complete(*, follow_up: FollowUp, outcome: str, on: date) -> FollowUp:
+def followup_complete(*, actor: User, follow_up: FollowUp, outcome: str, on: date) -> FollowUp:
+    authorize(actor, Capability.LOG_VISITS, within=follow_up.visit.household.region_path)
     follow_up.status = FollowUp.Status.DONE
     follow_up.outcome = outcome
     follow_up.done_on = on

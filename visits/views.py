@@ -185,6 +185,7 @@ def follow_up_done(request: HttpRequest, pk: int) -> HttpResponse:
     require_capability(request.user, Capability.LOG_VISITS)
     if follow_up.status == follow_up.Status.OPEN:
         services.followup_complete(
+            actor=request.user,
             follow_up=follow_up, outcome=request.POST.get("outcome", "")[:2000], on=timezone.localdate()
         )
         messages.success(request, _("Follow-up marked done."))
@@ -216,7 +217,7 @@ def rules(request: HttpRequest) -> HttpResponse:
     if rule_set is not None and may_edit:
         form = RuleSetForm(request.POST or None, instance=rule_set)
         if request.method == "POST" and form.is_valid():
-            services.ruleset_update(rule_set=rule_set, **form.cleaned_data)
+            services.ruleset_update(actor=request.user, rule_set=rule_set, **form.cleaned_data)
             messages.success(request, _("Escalation days saved."))
             return redirect("visits:rules")
     elif request.method == "POST":
@@ -246,7 +247,7 @@ def rule_edit(request: HttpRequest, pk: int) -> HttpResponse:
     form = RuleForm(request.POST or None, instance=rule)
     if request.method == "POST" and form.is_valid():
         try:
-            services.rule_update(rule=rule, **form.cleaned_data)
+            services.rule_update(actor=request.user, rule=rule, **form.cleaned_data)
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
