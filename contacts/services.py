@@ -20,6 +20,7 @@ from contacts.models import Assignment, ContactScheme, ServicePerson
 from contacts.selectors import households_active_on
 from households.models import Household
 from regions.models import Region
+from regions.paths import is_within
 from regions.scope import user_scope_path
 
 if TYPE_CHECKING:
@@ -98,7 +99,7 @@ def _check_person_for(person: ServicePerson, *, slot: str, region_path: str) -> 
         raise ValidationError(
             {"person": _("%(name)s is not a %(slot)s.") % {"name": person.name, "slot": Slot(slot).label}}
         )
-    if not region_path.startswith(person.region.path):
+    if not is_within(region_path, person.region.path):
         raise ValidationError({"person": _("%(name)s serves another area.") % {"name": person.name}})
 
 
@@ -325,7 +326,7 @@ def assignments_handover(
         .order_by("household_id", "id")
     )
     outside = sorted(
-        {a.household.number for a in terms if not a.household.region_path.startswith(to_person.region.path)}
+        {a.household.number for a in terms if not is_within(a.household.region_path, to_person.region.path)}
     )
     if outside:
         raise ValidationError(

@@ -21,7 +21,8 @@ from django.utils.translation import pgettext_lazy
 
 from households import validation
 from regions.models import Region
-from regions.scope import ScopedQuerySet
+from regions.paths import is_within
+from regions.scope import AreaUser, ScopedQuerySet, user_scope_path
 
 
 def household_scope_q(path: str, prefix: str = "") -> Q:
@@ -38,6 +39,20 @@ def household_scope_q(path: str, prefix: str = "") -> Q:
 
 
 _M = TypeVar("_M", bound=models.Model)
+
+
+def household_area_path(*, village_path: str | None, county_path: str) -> str:
+    """Where a household is, in Python: its village, or its county when the village is missing — the twin of
+    :func:`household_scope_q`, checked against it on the persona matrix (tests/households/test_scope_twin.py)."""
+    return village_path or county_path
+
+
+def household_in_area(*, village_path: str | None, county_path: str, area_path: str | None) -> bool:
+    """True when a household so placed is inside the area ``area_path`` (None: the reader sees nothing)."""
+    if not area_path:
+        return False
+    # No village: only an area that contains the whole county (its staff) sees it, as household_scope_q says.
+    return is_within(household_area_path(village_path=village_path, county_path=county_path), area_path)
 
 
 class HouseholdScopedQuerySet(ScopedQuerySet[_M]):
@@ -205,7 +220,7 @@ class Household(models.Model):
         today = timezone.localdate()
         if self.village_id and self.village.level != "village":
             errors.setdefault("village", []).append(_("Choose a village or community."))
-        if self.village_id and self.county_id and not self.village.path.startswith(self.county.path):
+        if self.village_id and self.county_id and not is_within(self.village.path, self.county.path):
             errors.setdefault("village", []).append(_("The village is not in the household's county."))
         for field in ("registered_on", "child_event_date", "child_birth_date", "closed_on"):
             try:
@@ -233,10 +248,18 @@ class Household(models.Model):
 
     @property
     def region_path(self) -> str:
-        """The area the household belongs to (for access events)."""
-        if self.village_id:
-            return self.village.path
-        return self.county.path
+        """The area the household belongs to (household_area_path)."""
+        return household_area_path(
+            village_path=self.village.path if self.village_id else None, county_path=self.county.path
+        )
+
+    def is_visible_to(self, user: AreaUser | None) -> bool:
+        """Whether ``user`` may see this household: the Python twin of ``Household.objects.visible_to(user)``."""
+        return household_in_area(
+            village_path=self.village.path if self.village_id else None,
+            county_path=self.county.path,
+            area_path=user_scope_path(user),
+        )
 
 
 class MemberQuerySet(HouseholdScopedQuerySet["Member"]):

@@ -17,7 +17,7 @@ from typing import Any
 from django.utils.translation import gettext as _
 
 from core.db import among
-from households.models import Household, Member, household_scope_q
+from households.models import Household, Member, household_in_area, household_scope_q
 from households.privacy import mask_value
 from households.roster.validate import HouseholdRow, MemberRow, Note, Roster, place_of
 from regions.models import Region
@@ -77,9 +77,7 @@ class Plan:
 
 
 def _in_area(household: dict[str, Any], area_path: str, county: Region) -> bool:
-    if household["village__path"]:
-        return household["village__path"].startswith(area_path)
-    return county.path.startswith(area_path)
+    return household_in_area(village_path=household["village__path"], county_path=county.path, area_path=area_path)
 
 
 def _show(field_name: str, value: Any) -> Any:
