@@ -1,8 +1,13 @@
 """Test settings: PostgreSQL from DATABASE_URL (dev.py test starts an embedded one when unset)."""
 
 import os
+import sys
 
 os.environ.setdefault("SECRET_KEY", "test-only-not-secret")
+if "mypy" in sys.modules:
+    # mypy's django-stubs plugin loads these settings to read the models and never connects: `python -m mypy`
+    # runs without a database. Tests still need DATABASE_URL.
+    os.environ.setdefault("DATABASE_URL", "postgres://typecheck@127.0.0.1:1/typecheck")
 
 from config.settings.base import *  # noqa: F403
 
