@@ -172,4 +172,3 @@ def coverage_snapshot_after_flags(*, as_of: date, household_ids: Sequence[int] |
     )
     if village_ids:
         enqueue(coverage_snapshot_refresh_task, as_of.isoformat(), village_ids)
-

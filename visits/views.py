@@ -186,7 +186,9 @@ def follow_up_done(request: HttpRequest, pk: int) -> HttpResponse:
     if follow_up.status == follow_up.Status.OPEN:
         services.followup_complete(
             actor=request.user,
-            follow_up=follow_up, outcome=request.POST.get("outcome", "")[:2000], on=timezone.localdate()
+            follow_up=follow_up,
+            outcome=request.POST.get("outcome", "")[:2000],
+            on=timezone.localdate(),
         )
         messages.success(request, _("Follow-up marked done."))
     return redirect("visits:household_visits", pk=follow_up.visit.household_id)
