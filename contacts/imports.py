@@ -9,7 +9,7 @@ importing user.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import tablib
 from django.core.exceptions import ValidationError
@@ -19,6 +19,9 @@ from import_export.formats.base_formats import XLSX
 
 from contacts.resources import ServicePersonResource
 from core.xlsx import xlsx_formula_cells, xlsx_open, xlsx_sheet_paths
+
+if TYPE_CHECKING:
+    from accounts.models import User
 
 MAX_UPLOAD_BYTES = 2 * 2**20
 MAX_UNCOMPRESSED_BYTES = 20 * 2**20
@@ -74,7 +77,7 @@ class ImportOutcome:
         return not self.errors
 
 
-def person_import(*, user: Any, name: str, data: bytes) -> ImportOutcome:
+def person_import(*, user: User, name: str, data: bytes) -> ImportOutcome:
     """Check the whole file; write it only when every row is valid (all or nothing)."""
     dataset = _dataset(name, data)
     if len(dataset) > MAX_ROWS:
@@ -105,7 +108,7 @@ def _outcome(result: Any) -> ImportOutcome:
     return outcome
 
 
-def person_export_xlsx(*, user: Any) -> tuple[bytes, int]:
+def person_export_xlsx(*, user: User) -> tuple[bytes, int]:
     resource = ServicePersonResource(user=user)
     dataset = resource.export(resource.get_queryset().order_by("region__path", "role_type", "name", "id"))
     return XLSX().export_data(dataset), len(dataset)

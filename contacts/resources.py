@@ -45,7 +45,7 @@ class ServicePersonResource(resources.ModelResource):
         skip_unchanged = True
         report_skipped = False
 
-    def __init__(self, *, user: Any, **kwargs: Any) -> None:
+    def __init__(self, *, user: User, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.user = user
         self.fields["region_code"].widget = _ScopedForeignKeyWidget(

@@ -3,7 +3,7 @@ the area scope are checked by households.services, whose errors the views put ba
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -18,6 +18,9 @@ from households.models import Household, Member
 from households.selectors import AGE_BANDS, SORTS, HouseholdFilters, town_choices_for_user, village_choices_for_user
 from households.services import HOUSEHOLD_EDITABLE, MEMBER_EDITABLE, MemberChange
 from regions.models import Region
+
+if TYPE_CHECKING:
+    from accounts.models import User
 
 
 class DateInput(forms.DateInput):
@@ -165,7 +168,7 @@ class HouseholdFilterForm(forms.Form):
         "sort",
     )
 
-    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["town"].queryset = town_choices_for_user(user=user)
         self.fields["village"].queryset = village_choices_for_user(user=user)
@@ -263,7 +266,7 @@ class HouseholdForm(forms.ModelForm):
         ),
     )
 
-    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         assert set(self.Meta.fields) == HOUSEHOLD_EDITABLE
         self.fields["village"].queryset = village_choices_for_user(user=user)

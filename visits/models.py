@@ -7,7 +7,7 @@ defined once, in visits.periods; the engine that opens and closes flags is visit
 from __future__ import annotations
 
 from datetime import date, timedelta
-from typing import Any
+from typing import TYPE_CHECKING
 
 import pghistory
 from django.conf import settings
@@ -21,6 +21,9 @@ from django.utils.translation import gettext_lazy as _
 from accounts.roles import Capability, Role
 from households.models import Household, HouseholdScopedQuerySet
 from regions.scope import ScopedQuerySet
+
+if TYPE_CHECKING:
+    from accounts.models import User
 
 
 class _HouseholdScopedQuerySet(HouseholdScopedQuerySet):
@@ -128,7 +131,7 @@ class Visit(models.Model):
     CORRECTION_DAYS = 7
     CORRECTORS_ANY_TIME = frozenset({Role.COUNTY_STAFF, Role.TOWN_CADRE})
 
-    def correctable_by(self, user: Any, *, today: date) -> bool:
+    def correctable_by(self, user: User, *, today: date) -> bool:
         """Whether the user's role and authorship allow editing or deleting this visit on ``today``.
 
         The area is the gatekeeper's (accounts.scope): the services check both.
@@ -144,7 +147,7 @@ class Visit(models.Model):
 class FollowUpQuerySet(HouseholdScopedQuerySet):
     household_prefix = "visit__household__"
 
-    def open_owned_by(self, user: Any) -> FollowUpQuerySet:
+    def open_owned_by(self, user: User) -> FollowUpQuerySet:
         """The open actions a user owns, of households still active."""
         return self.filter(owner=user, status=FollowUp.Status.OPEN, visit__household__status=Household.Status.ACTIVE)
 

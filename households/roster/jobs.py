@@ -13,7 +13,7 @@ import logging
 import secrets
 import zlib
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -35,6 +35,9 @@ from households.roster.reader import RosterFileError
 from households.roster.services import RosterResult, county_of, roster_run
 from regions.scope import user_scope_path
 
+if TYPE_CHECKING:
+    from accounts.models import User
+
 logger = logging.getLogger(__name__)
 Status = RosterImportJob.Status
 # A pending job whose task has not started after this long is sent again (the broker may have been down).
@@ -43,7 +46,7 @@ REQUEUE_AFTER = timedelta(minutes=1)
 JOB_LOCK = zlib.crc32(b"households.roster_job") & 0x7FFFFFFF
 
 
-def roster_job_create(*, user: Any, upload: UploadedFile) -> RosterImportJob:
+def roster_job_create(*, user: User, upload: UploadedFile) -> RosterImportJob:
     """Keep the uploaded file with a new job and queue its check."""
     require_capability(user, Capability.EDIT_HOUSEHOLDS)
     area_path = user_scope_path(user)
@@ -68,7 +71,7 @@ def roster_job_create(*, user: Any, upload: UploadedFile) -> RosterImportJob:
     return job
 
 
-def roster_job_confirm(*, user: Any, job: RosterImportJob) -> RosterImportJob:
+def roster_job_confirm(*, user: User, job: RosterImportJob) -> RosterImportJob:
     """The user has seen the preview and asks for the import (POST only)."""
     require_capability(user, Capability.EDIT_HOUSEHOLDS)
     updated = (

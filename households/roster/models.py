@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import models
@@ -12,9 +12,12 @@ from django.utils.translation import gettext_lazy as _
 
 from regions.scope import user_scope_path
 
+if TYPE_CHECKING:
+    from accounts.models import User
+
 
 class RosterImportJobQuerySet(models.QuerySet):
-    def visible_to(self, user: Any) -> RosterImportJobQuerySet:
+    def visible_to(self, user: User) -> RosterImportJobQuerySet:
         """A user sees their own jobs, and only while they are inside their current area (fail closed)."""
         path = user_scope_path(user)
         if path is None:
