@@ -248,18 +248,16 @@ class Household(models.Model):
 
     @property
     def region_path(self) -> str:
-        """The area the household belongs to (household_area_path)."""
-        return household_area_path(
-            village_path=self.village.path if self.village_id else None, county_path=self.county.path
-        )
+        """The area the household belongs to (household_area_path; the county is read only without a village)."""
+        if self.village_id:
+            return self.village.path
+        return household_area_path(village_path=None, county_path=self.county.path)
 
     def is_visible_to(self, user: AreaUser | None) -> bool:
         """Whether ``user`` may see this household: the Python twin of ``Household.objects.visible_to(user)``."""
-        return household_in_area(
-            village_path=self.village.path if self.village_id else None,
-            county_path=self.county.path,
-            area_path=user_scope_path(user),
-        )
+        village_path = self.village.path if self.village_id else None
+        county_path = "" if village_path else self.county.path
+        return household_in_area(village_path=village_path, county_path=county_path, area_path=user_scope_path(user))
 
 
 class MemberQuerySet(HouseholdScopedQuerySet["Member"]):
