@@ -89,7 +89,8 @@ def manage(*args: str, env: dict[str, str]) -> None:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    env = dict(os.environ, DJANGO_SETTINGS_MODULE="config.settings.local")
+    # The demo's printed logins work with the password alone: no second factor, whatever .env says (README).
+    env = dict(os.environ, DJANGO_SETTINGS_MODULE="config.settings.local", OTP_REQUIRED_ROLES="")
     server = with_database(env)
     manage("migrate", "--no-input", "-v", "0", env=env)
     manage("load_regions", str(ROOT / "demo" / "regions_sample.csv"), env=env)

@@ -26,12 +26,17 @@ class PortalAdminSite(AdminSite):
     site_title = _("Portal administration")
 
     def has_permission(self, request: HttpRequest) -> bool:
+        """The system administrator with an area, whose session gave its second factor when the deployment
+        requires one (accounts.second_factor; the middleware sends every page there first, the admin checks too)."""
+        from accounts.second_factor import second_factor_pending
+
         user = request.user
         return bool(
             user.is_active
             and user.is_staff
             and getattr(user, "role", None) == ADMIN_SITE_ROLE
             and getattr(user, "region_id", None) is not None
+            and not second_factor_pending(request)
         )
 
     def login(self, request: HttpRequest, extra_context: dict | None = None) -> HttpResponse:
@@ -40,9 +45,13 @@ class PortalAdminSite(AdminSite):
         send them straight back)."""
         from django.contrib.auth.views import redirect_to_login
 
+        from accounts.second_factor import second_factor_pending
+
         if request.user.is_authenticated:
             if self.has_permission(request):
                 return HttpResponseRedirect(reverse("admin:index", current_app=self.name))
+            if second_factor_pending(request):
+                return HttpResponseRedirect(reverse("accounts:otp_verify"))
             raise PermissionDenied(_("Your role does not allow this."))
         target = request.GET.get("next") or reverse("admin:index", current_app=self.name)
         return redirect_to_login(target, reverse("accounts:login"))
@@ -82,9 +91,16 @@ class PortalAdminConfig(AdminConfig):
 
     def ready(self) -> None:
         super().ready()  # every app's admin module has registered its models
+        from django.apps import apps
         from django.contrib import admin
         from django.contrib.auth.models import Group
 
         # The portal's roles decide what a user may do; Django's groups and permissions are not used.
         if admin.site.is_registered(Group):
             admin.site.unregister(Group)
+        # django-otp's device admins list every user's devices and secrets, across areas: a lost device is reset
+        # with `manage.py reset_second_factor` (accounts.second_factor), never in the admin.
+        for label in ("otp_totp", "otp_static"):
+            for model in apps.get_app_config(label).get_models():
+                if admin.site.is_registered(model):
+                    admin.site.unregister(model)

@@ -7,4 +7,5 @@ class AccountsConfig(AppConfig):
     verbose_name = _("Accounts")
 
     def ready(self) -> None:
-        from accounts import receivers  # noqa: F401  (login/logout audit events)
+        # The login/logout receivers (sessions), and the system check of OTP_REQUIRED_ROLES.
+        from accounts import checks, receivers  # noqa: F401

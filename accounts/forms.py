@@ -70,3 +70,16 @@ class PasswordResetByManagerForm(forms.Form):
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
         help_text=_("The user must choose their own password at the next login."),
     )
+
+
+class SecondFactorCodeForm(forms.Form):
+    """A code from the authenticator app, or (when verifying a login) a recovery code."""
+
+    code = forms.CharField(
+        label=_("Verification code"),
+        max_length=32,
+        strip=True,
+        widget=forms.TextInput(
+            attrs={"autofocus": True, "autocomplete": "one-time-code", "spellcheck": "false", "autocapitalize": "off"}
+        ),
+    )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
@@ -12,6 +13,8 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
+
+from accounts.second_factor import has_device, second_factor_pending
 
 SESSION_LOGIN_AT = "accounts.login_at"
 # When the session was last saved by SessionExpiryMiddleware (time.time()); see there.
@@ -54,6 +57,34 @@ class SessionExpiryMiddleware:
             ):
                 session[SESSION_REFRESHED_AT] = now  # modified: SessionMiddleware saves it, with a new expiry
         return response
+
+
+class SecondFactorMiddleware:
+    """Until the session's second factor is given (accounts.second_factor), every page but the second factor's own,
+    logout and the language switch sends the user there: to the code, or to setting up the device when the user has
+    none. After django-otp's OTPMiddleware (request.user.is_verified) and before the password's expiry (a code
+    first, then a new password). The Django admin is a page like the others, and checks again itself
+    (accounts.admin_site). Nothing happens while the deployment requires no second factor (OTP_REQUIRED_ROLES)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if settings.OTP_REQUIRED_ROLES and second_factor_pending(request) and not self._exempt(request.path):
+            target = reverse("accounts:otp_verify" if has_device(request.user) else "accounts:otp_setup")
+            if request.method == "GET":
+                target += "?" + urlencode({"next": request.get_full_path()})
+            return redirect(target)
+        return self.get_response(request)
+
+    @staticmethod
+    def _exempt(path: str) -> bool:
+        return path.startswith(settings.STATIC_URL) or path in {
+            reverse("accounts:otp_verify"),
+            reverse("accounts:otp_setup"),
+            reverse("accounts:logout"),
+            reverse("set_language"),
+        }
 
 
 class PasswordExpiryMiddleware:

@@ -8,11 +8,12 @@ class AuditConfig(AppConfig):
     verbose_name = _("Audit trail")
 
     def ready(self) -> None:
-        from accounts.hooks import account_changed
+        from accounts.hooks import account_changed, second_factor_event
         from audit import receivers
         from audit.triggers import trigger_ignore_check_install
 
         account_changed.register(receivers.account_changed_record)
+        second_factor_event.register(receivers.second_factor_record)
 
         # After every migrate, which may have installed pgtrigger's own (slower) version (audit/triggers.py).
         post_migrate.connect(trigger_ignore_check_install, sender=self, dispatch_uid="audit.trigger_ignore_check")

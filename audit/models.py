@@ -30,6 +30,7 @@ class AccessEvent(models.Model):
         EXPORT = "export", _("Exported")
         IMPORT = "import", _("Imported")
         ACCOUNT = "account", _("Account administration")
+        SECOND_FACTOR = "second_factor", _("Second factor")
 
     at = models.DateTimeField(_("time"), auto_now_add=True, db_index=True)
     actor = models.ForeignKey(

@@ -10,6 +10,7 @@ from typing import Any
 
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.dispatch import receiver
+from django.http import HttpRequest
 
 from accounts.models import User
 from audit.models import AccessEvent
@@ -50,4 +51,16 @@ def account_changed_record(*, manager: User, user: User, detail: dict[str, Any])
         target_label=user.username,
         region_path=user.region.path if user.region is not None else "",
         detail=detail,
+    )
+
+
+def second_factor_record(*, user: User, event: str, request: HttpRequest | None, detail: dict[str, Any]) -> None:
+    """Listener of accounts.hooks.second_factor_event: set up, verified, failed, recovery code used, reset — in the
+    user's area."""
+    access_event_record(
+        actor=user,
+        action=AccessEvent.Action.SECOND_FACTOR,
+        request=request,
+        region_path=user.region.path if user.region is not None else "",
+        detail={"event": event, **detail},
     )

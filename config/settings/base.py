@@ -32,6 +32,9 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",  # the authenticator app's device (TOTP)
+    "django_otp.plugins.otp_static",  # the one-time recovery codes
     "csp",
     "import_export",
     "pgtrigger",
@@ -58,8 +61,10 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",  # request.user.is_verified(): the session's second factor
     "django.contrib.messages.middleware.MessageMiddleware",
     "accounts.middleware.SessionExpiryMiddleware",
+    "accounts.middleware.SecondFactorMiddleware",  # before any other page: the code, or setting up the device
     "accounts.middleware.PasswordExpiryMiddleware",
     "audit.middleware.AuditContextMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -143,6 +148,16 @@ AXES_LOCKOUT_CALLABLE = "accounts.throttle.login_lockout_response"
 AXES_USERNAME_FORM_FIELD = "username"
 AXES_ENABLE_ACCESS_FAILURE_LOG = True
 AXES_ENABLE_ADMIN = False  # audit/admin.py registers the login records, scoped to the administrator's area
+
+# The second factor (docs/SECURITY.md "Identity and sessions"): off unless a deployment names the roles that must
+# use it, e.g. OTP_REQUIRED_ROLES=county_staff,admin (README "Security baseline"). Those users set up an authenticator
+# app after their first password login and give a code (or a recovery code) after every one. An unknown role name
+# fails the system checks (accounts/checks.py). The policy numbers (throttle, number of recovery codes) are in policy.py.
+OTP_REQUIRED_ROLES = [role.strip() for role in env.list("OTP_REQUIRED_ROLES", default=[]) if role.strip()]
+# The name the authenticator app shows beside the account.
+OTP_TOTP_ISSUER = env("OTP_TOTP_ISSUER", default="计生特殊家庭帮扶服务平台")
+OTP_TOTP_THROTTLE_FACTOR = OTP_THROTTLE_FACTOR  # noqa: F405
+OTP_STATIC_THROTTLE_FACTOR = OTP_THROTTLE_FACTOR  # noqa: F405
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", _("Simplified Chinese")), ("en", _("English"))]

@@ -16,6 +16,13 @@ SESSION_ABSOLUTE_TIMEOUT_SECONDS = 12 * 60 * 60
 PASSWORD_MIN_LENGTH = 8
 PASSWORD_MIN_CHARACTER_CLASSES = 3
 PASSWORD_MAX_AGE_DAYS = 90
+# The second factor (TOTP, django-otp), when a deployment switches it on for some roles (OTP_REQUIRED_ROLES in the
+# environment, config/settings/base.py). A wrong code makes the next attempt wait OTP_THROTTLE_FACTOR × 2^(n−1)
+# seconds after n wrong codes in a row (1, 2, 4 … seconds: after 10 wrong codes, 8½ minutes; after 20, six days), per
+# device, whichever the address; a right code resets it. A code from the authenticator app is also accepted one step
+# (30 s) early or late. Recovery codes: this many one-time codes, shown once when the device is set up.
+OTP_THROTTLE_FACTOR = 1
+OTP_RECOVERY_CODE_COUNT = 10
 # Cybersecurity Law art. 21: logs kept at least six months. The application never deletes audit rows.
 AUDIT_RETENTION_DAYS = 180
 
