@@ -95,7 +95,9 @@ class PasswordExpiryMiddleware:
 
     def __call__(self, request):
         user = request.user
-        if user.is_authenticated and user.password_expired():
+        # While the second factor is pending, SecondFactorMiddleware (before this one) keeps the user on its pages:
+        # the code first, then the new password (else each would send the user to the other).
+        if user.is_authenticated and user.password_expired() and not second_factor_pending(request):
             allowed = {
                 reverse("accounts:password_change"),
                 reverse("accounts:logout"),

@@ -28,6 +28,10 @@ class Capability(StrEnum):
     EDIT_HOUSEHOLDS = "edit_households"
     REVEAL_PERSONAL = "reveal_personal"  # show one full ID number or phone, logged
     EXPORT_LISTS = "export_lists"  # only county staff export whole lists
+    TRANSFER_HOUSEHOLDS = "transfer_households"  # 迁移: ask another county for a family, answer its requests
+    # Sensitive data by tier (accounts.sensitivity): health and mental-health values, medical roles and county staff.
+    VIEW_HEALTH = "view_health"
+    VIEW_MENTAL_HEALTH = "view_mental_health"
     # contacts (四对一): see the people and a household's contacts, print cards; manage people and assignments;
     # choose the county's scheme (四对一 / 双岗 / 1+1+N).
     VIEW_CONTACTS = "view_contacts"
@@ -60,6 +64,9 @@ CAPABILITY_ROLES: dict[Capability, frozenset[Role]] = {
     Capability.EDIT_HOUSEHOLDS: frozenset({_C, _T, _V}),
     Capability.REVEAL_PERSONAL: frozenset({_C, _T, _V, _D}),
     Capability.EXPORT_LISTS: frozenset({_C}),
+    Capability.TRANSFER_HOUSEHOLDS: frozenset({_C}),
+    Capability.VIEW_HEALTH: frozenset({_C, _D}),
+    Capability.VIEW_MENTAL_HEALTH: frozenset({_C, _D}),
     Capability.VIEW_CONTACTS: frozenset({_C, _T, _V, _D, _M}),
     Capability.MANAGE_CONTACTS: frozenset({_C, _T}),
     Capability.CONFIGURE_CONTACTS: frozenset({_C}),

@@ -2,18 +2,19 @@
 
 Each changed field becomes a ``FieldChange``: the field's label in the reader's language, and the values as
 text — choices by their label, related rows by their name, yes/no, dates, lists with the language's
-separator, and personal values masked (the apps that own them register the mask: ``history_field_mask``).
-The household archive's timeline, the audit change log and, later, benefits and medical read history
-through here.
+separator — and sensitive values as the reader may see them (``accounts.sensitivity``, the one table of tiers):
+personal values masked, health and mental-health values "(restricted)" for a reader without the tier, a
+restricted choice left out of a list. The household archive's timeline, the audit change log and, later,
+benefits and medical read history through here.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.apps import apps
 from django.core.exceptions import FieldDoesNotExist
@@ -21,14 +22,16 @@ from django.db import models
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
+from accounts.sensitivity import Tier, field_tier, mask, may_see, shown, visible_values
+
+if TYPE_CHECKING:
+    from accounts.models import User
+
 EMPTY = "—"
 # Bookkeeping columns that no reader needs in a diff.
 HIDDEN_FIELDS = frozenset({"id", "created_at", "updated_at"})
 # Values that say nothing on a created row (an insert lists what the row was created with).
 _BLANK: tuple[Any, ...] = (None, "", [], False)
-
-# Values shown masked wherever history is rendered (GB/T 35273), by (model label, field name).
-_MASKS: dict[tuple[str, str], Callable[[str], str]] = {}
 
 # One changed field: (the field's name, attname or column; the value before, None when there was none; after).
 Pair = tuple[str, Any, Any]
@@ -40,11 +43,8 @@ class FieldChange:
     field: str  # its label in the reader's language
     before: str  # "" when the row had no value before (a created row)
     after: str
-
-
-def history_field_mask(model: type[models.Model], field_name: str, mask: Callable[[str], str]) -> None:
-    """Show ``model.field_name`` masked in every rendered diff (called from the owning app's ``ready()``)."""
-    _MASKS[(model._meta.label, field_name)] = mask
+    # A personal value shown masked: a reader who may reveal can ask for it (a logged act).
+    masked: bool = False
 
 
 def event_pairs(label: str, before: Mapping[str, Any] | None, after: Mapping[str, Any]) -> list[Pair]:
@@ -94,12 +94,19 @@ def _text(
     key: str,
     value: Any,
     related: dict[type[models.Model], dict[Any, str]],
+    reader: User | None,
 ) -> str:
+    tier = field_tier(model, field.name) if field is not None else None
+    if field is not None and tier not in (None, Tier.PERSONAL) and not may_see(reader, tier):
+        return str(shown(reader, model, field.name, value))  # "(restricted)", empty or not
     if value is None or value == "" or value == []:
         return EMPTY
-    mask = _MASKS.get((model._meta.label, field.name)) if field is not None else None
-    if mask is not None:
-        return mask(str(value))
+    if tier == Tier.PERSONAL and field is not None:
+        return mask(model, field.name, value)
+    if field is not None and isinstance(value, list):
+        value = visible_values(reader, model, field.name, value)
+        if not value:
+            return EMPTY
     if field is not None and field.is_relation:
         names = related.get(field.related_model, {}) if field.related_model is not None else {}
         return names.get(value, str(value))
@@ -117,10 +124,14 @@ def _text(
 
 
 def changes_render(
-    items: Sequence[tuple[type[models.Model], Sequence[Pair]]], *, hidden: Iterable[str] = ()
+    items: Sequence[tuple[type[models.Model], Sequence[Pair]]],
+    *,
+    reader: User | None,
+    hidden: Iterable[str] = (),
 ) -> list[list[FieldChange]]:
-    """For each (model, changed fields) the rendered changes, in order; bookkeeping fields and ``hidden`` left
-    out. The related rows all the items mention are named with one query per related model."""
+    """For each (model, changed fields) the rendered changes as ``reader`` may see them, in order; bookkeeping
+    fields and ``hidden`` left out. The related rows all the items mention are named with one query per related
+    model. A change of a list that only touched values the reader may not see is left out."""
     skip = HIDDEN_FIELDS | set(hidden)
     related = _related_names(items)
     rendered = []
@@ -131,20 +142,26 @@ def changes_render(
             name = field.name if field is not None else key
             if name in skip or (field is not None and key in skip):
                 continue
+            before_text = _text(model, field, key, before, related, reader) if before is not None else ""
+            after_text = _text(model, field, key, after, related, reader)
+            if isinstance(after, list) and after_text in (before_text, EMPTY if before is None else None):
+                continue  # only values the reader may not see changed
             changes.append(
                 FieldChange(
                     name=name,
                     field=str(field.verbose_name) if field is not None else key,
-                    before=_text(model, field, key, before, related) if before is not None else "",
-                    after=_text(model, field, key, after, related),
+                    before=before_text,
+                    after=after_text,
+                    masked=field is not None and field_tier(model, field.name) == Tier.PERSONAL,
                 )
             )
         rendered.append(changes)
     return rendered
 
 
-def events_render(events: Sequence[Any], *, hidden: Iterable[str] = ()) -> list[list[FieldChange]]:
-    """The changes of rows of pghistory's aggregate ``Events`` (``pgh_data``, ``pgh_diff`` by column), in order."""
+def events_render(events: Sequence[Any], *, reader: User | None, hidden: Iterable[str] = ()) -> list[list[FieldChange]]:
+    """The changes of rows of pghistory's aggregate ``Events`` (``pgh_data``, ``pgh_diff`` by column), as
+    ``reader`` may see them, in order."""
     items: list[tuple[type[models.Model], Sequence[Pair]]] = []
     for event in events:
         model = apps.get_model(event.pgh_obj_model)
@@ -155,4 +172,4 @@ def events_render(events: Sequence[Any], *, hidden: Iterable[str] = ()) -> list[
         else:
             pairs = []
         items.append((model, pairs))
-    return changes_render(items, hidden=hidden)
+    return changes_render(items, reader=reader, hidden=hidden)

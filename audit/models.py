@@ -31,6 +31,9 @@ class AccessEvent(models.Model):
         IMPORT = "import", _("Imported")
         ACCOUNT = "account", _("Account administration")
         SECOND_FACTOR = "second_factor", _("Second factor")
+        # Registering a person registered outside the user's area: refused with a neutral answer, logged.
+        IDENTITY_CONFLICT = "identity_conflict", _("Identity conflict")
+        TRANSFER = "transfer", _("Household transfer")
 
     at = models.DateTimeField(_("time"), auto_now_add=True, db_index=True)
     actor = models.ForeignKey(

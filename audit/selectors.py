@@ -63,6 +63,7 @@ def change_event_list_for_user(
 class ChangeRow:
     """One row change as the change log shows it."""
 
+    slug: str  # the event's id in pghistory's aggregate (a reveal names it)
     at: datetime
     action: str  # "insert" / "update" / "delete"
     record: str  # the kind of record in the reader's language, e.g. "member"
@@ -71,11 +72,14 @@ class ChangeRow:
     changes: list[FieldChange]
 
 
-def change_rows(events: Iterable[Events]) -> list[ChangeRow]:
-    """The events of one page of the change log with their diffs rendered (audit.diff)."""
+def change_rows(events: Iterable[Events], *, reader: User | None = None) -> list[ChangeRow]:
+    """The events of one page of the change log with their diffs rendered (audit.diff) as ``reader`` may see
+    them: personal values masked, health and mental-health values "(restricted)" unless the reader's role may
+    see them (accounts.sensitivity). No reader: nothing sensitive is shown."""
     events = list(events)
     return [
         ChangeRow(
+            slug=event.pgh_slug,
             at=event.pgh_created_at,
             action=event.pgh_label,
             record=str(apps.get_model(event.pgh_obj_model)._meta.verbose_name),
@@ -83,5 +87,12 @@ def change_rows(events: Iterable[Events]) -> list[ChangeRow]:
             context=event_context(event),
             changes=changes,
         )
-        for event, changes in zip(events, events_render(events), strict=True)
+        for event, changes in zip(events, events_render(events, reader=reader), strict=True)
     ]
+
+
+def change_event_get_for_user(*, user: User, slug: str) -> Events | None:
+    """One row change of the change log inside the reader's area, by its slug, or None."""
+    if not slug or len(slug) > 200:
+        return None
+    return change_event_list_for_user(user=user).filter(pgh_slug=slug).first()

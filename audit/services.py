@@ -4,12 +4,21 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from django.apps import apps
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 
+from accounts.roles import Capability
+from accounts.scope import authorize
+from accounts.sensitivity import Tier, field_tier
 from audit.models import AccessEvent
+from core.history import REGION_PATH
 from regions.scope import user_scope_path
 
 if TYPE_CHECKING:
+    from pghistory.models import Events
+
     from accounts.models import User
 
 
@@ -49,3 +58,29 @@ def access_event_record(
         ip_address=_client_ip(request),
         detail=detail or {},
     )
+
+
+def change_value_reveal(
+    *, actor: User, event: Events, field_name: str, request: HttpRequest | None = None
+) -> tuple[str | None, str | None]:
+    """Show one personal value of a row change on the audit page — before and after the change (None where there
+    was none): the reveal capability inside the change's area, an explicit act and a logged event, as on the
+    archive."""
+    context = event.pgh_context if isinstance(event.pgh_context, dict) else {}
+    region_path = str(context.get(REGION_PATH) or "")
+    authorize(actor, Capability.REVEAL_PERSONAL, within=region_path)
+    model = apps.get_model(event.pgh_obj_model)
+    if field_tier(model, field_name) != Tier.PERSONAL:
+        raise ValidationError(_("This value cannot be revealed."))
+    column = model._meta.get_field(field_name).column
+    after = (event.pgh_data or {}).get(column)
+    before = ((event.pgh_diff or {}).get(column) or [None])[0] if event.pgh_label == "update" else None
+    access_event_record(
+        actor=actor,
+        action=AccessEvent.Action.REVEAL,
+        target_label=f"{model._meta.verbose_name} #{event.pgh_obj_id}",
+        region_path=region_path,
+        request=request,
+        detail={"change": event.pgh_slug, "field": field_name},
+    )
+    return (None if before is None else str(before)), (None if after is None else str(after))

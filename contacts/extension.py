@@ -3,13 +3,17 @@ its table in the case export."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 from typing import TYPE_CHECKING
+
+from django.utils import timezone
 
 from accounts.roles import Capability
 from contacts.case_export import contacts_case_tables
 from contacts.selectors import household_contacts_panel
-from households.extensions import ArchiveExtension, Panel
+from contacts.services import assignments_end_for_households
+from households.extensions import ArchiveExtension, ChangeReason, Panel
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -31,3 +35,8 @@ class ContactsArchive(ArchiveExtension):
         if not user.has_capability(Capability.VIEW_CONTACTS):
             return []
         return contacts_case_tables(household, today)
+
+    def household_changed(self, *, household_ids: Sequence[int], reason: ChangeReason) -> None:
+        """A household transferred to another county leaves its contacts here: their open terms end today."""
+        if reason == ChangeReason.TRANSFERRED:
+            assignments_end_for_households(household_ids=list(household_ids), end_date=timezone.localdate())

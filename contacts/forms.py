@@ -10,17 +10,18 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from contacts.models import ContactScheme, ServicePerson
+from core.forms import PlausibleDateField
 from regions.models import Region
 
 Slot = ServicePerson.RoleType
-DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 def _date_field(label: str, *, required: bool = True, today_default: bool = True) -> forms.DateField:
-    return forms.DateField(
+    # A term may start or end on a later day: from 1900, up to 2100 (core.forms).
+    return PlausibleDateField(
         label=label,
         required=required,
-        widget=DATE_WIDGET,
+        allow_future=True,
         initial=timezone.localdate if today_default else None,
     )
 

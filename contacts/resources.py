@@ -63,5 +63,10 @@ class ServicePersonResource(resources.ModelResource):
             )
         return super().init_instance(row)
 
+    def after_import(self, dataset: Any, result: Any, **kwargs: Any) -> None:
+        """import-export's default resets the table's id sequence (``setval``), for imports that write ids. Here a
+        new person never brings an id (``init_instance`` refuses one), so the sequence is already right; and the
+        application's database role may draw from a sequence but not set it (audit/database_roles.py)."""
+
     def export_field(self, field: Any, instance: Any, **kwargs: Any) -> Any:
         return xlsx_safe(super().export_field(field, instance, **kwargs))

@@ -374,3 +374,14 @@ def assignments_handover(
             from_person.active = False
             from_person.save(update_fields=["active", "updated_at"])
     return BulkResult(assigned=len(new), ended=len(terms), unchanged=len(terms) - len(new), skipped=[])
+
+
+def assignments_end_for_households(*, household_ids: list[int], end_date: date) -> int:
+    """End every open term of these households on ``end_date`` (a term starting later: on its own start, a term of
+    no days), substitutes included — the households moved to another county (迁移), whose people serve them now.
+    Runs inside the caller's transaction and history context."""
+    open_terms = Assignment.objects.filter(household_id__in=household_ids).filter(
+        Q(end_date__isnull=True) | Q(end_date__gt=end_date)
+    )
+    ended = open_terms.filter(start_date__lte=end_date).update(end_date=end_date)
+    return ended + open_terms.filter(start_date__gt=end_date).update(end_date=F("start_date"))

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -36,6 +37,7 @@ from contacts.forms import (
     VillageAssignForm,
 )
 from contacts.models import ServicePerson
+from core.forms import form_errors_text, plain_messages
 from households.forms import apply_service_errors
 from households.models import Household
 from regions.models import Region
@@ -45,7 +47,12 @@ PAGE_SIZE = 25
 
 
 def _errors(exc: ValidationError) -> str:
-    return " ".join(exc.messages)
+    return " ".join(plain_messages(exc.messages))
+
+
+def _form_refused(request: HttpRequest, form: forms.BaseForm, message: str) -> None:
+    """A small form of the household page answered by a message: what is missing, then each field's error."""
+    messages.error(request, f"{message} {form_errors_text(form)}".strip())
 
 
 def _household(request: HttpRequest, pk: int) -> Household:
@@ -199,6 +206,15 @@ def household_contacts(request: HttpRequest, pk: int) -> HttpResponse:
     household = _household(request, pk)
     if request.method != "GET":
         return HttpResponseNotAllowed(["GET"])
+    access_event_record(  # a page with the household's data: its read is logged like the archive's
+        actor=request.user,
+        action=AccessEvent.Action.VIEW,
+        target=household,
+        target_label=household.number,
+        region_path=household.region_path,
+        request=request,
+        detail={"page": "contacts"},
+    )
     today = timezone.localdate()
     panel = selectors.household_contacts_panel(household=household, on=today)
     context: dict[str, Any] = {"household": household, "contacts": panel, **_tabs(request, "")}
@@ -245,7 +261,7 @@ def assignment_set_view(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, _("%(name)s assigned.") % {"name": data["person"].name})
     else:
-        messages.error(request, _("Choose a person and a start date."))
+        _form_refused(request, form, _("Choose a person and a start date."))
     return redirect("contacts:household", pk=household.pk)
 
 
@@ -269,7 +285,7 @@ def assignment_end_view(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, _("The term of %(name)s has ended.") % {"name": assignment.person.name})
     else:
-        messages.error(request, _("Enter the end date."))
+        _form_refused(request, form, _("Enter the end date."))
     return redirect("contacts:household", pk=assignment.household_id)
 
 
@@ -299,7 +315,7 @@ def assignment_substitute_view(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, _("%(name)s substitutes from now on.") % {"name": data["person"].name})
     else:
-        messages.error(request, _("Choose a substitute and the dates."))
+        _form_refused(request, form, _("Choose a substitute and the dates."))
     return redirect("contacts:household", pk=assignment.household_id)
 
 

@@ -17,6 +17,7 @@ from django.apps import apps
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext, pgettext
 
+from accounts.sensitivity import RESTRICTED, restricted_fields, shown, visible_values
 from audit.diff import changes_render, event_pairs
 from audit.history import event_context
 from households.extensions import Panel, archive_extensions
@@ -40,6 +41,8 @@ class MemberRow:
     age: int | None
     id_number: str  # masked
     phone: str  # masked
+    # (label, text) of the member's health, as the reader may see it: [("", "(restricted)")] when not at all.
+    health: list[tuple[str, str]] = field(default_factory=list)
 
 
 @dataclass
@@ -98,7 +101,9 @@ def _yes_no(value: bool) -> str:
     return _("Yes") if value else _("No")
 
 
-def archive_sections(household: Household) -> list[Section]:
+def archive_sections(household: Household, *, user: User | None = None) -> list[Section]:
+    """The archive's sections as ``user`` may see them (accounts.sensitivity: the needs note and the mental-health
+    difficulty for medical roles and county staff only). No user: nothing sensitive."""
     village = household.village
     sections = [
         Section(
@@ -145,9 +150,12 @@ def archive_sections(household: Household) -> list[Section]:
             [
                 (
                     _("Main difficulties"),
-                    difficulties_text(household.difficulties) or "—",
+                    difficulties_text(visible_values(user, Household, "difficulties", household.difficulties)) or "—",
                 ),
-                (_("Difficulties and needs"), household.difficulties_note or "—"),
+                (
+                    _("Difficulties and needs"),
+                    str(shown(user, Household, "difficulties_note", household.difficulties_note) or "—"),
+                ),
                 (_("Visit preferences"), household.visit_preferences or "—"),
                 (_("Do not disturb"), household.do_not_disturb or "—"),
             ],
@@ -168,14 +176,39 @@ def archive_sections(household: Household) -> list[Section]:
     return sections
 
 
-def member_rows(members: Iterable[Member], *, today: date) -> list[MemberRow]:
-    """Members with their age and masked ID number and phone (the server never sends the full values)."""
+# A member's health as the archive shows it: (field, label; "" for the notes, which speak for themselves).
+_HEALTH_FIELDS = (
+    ("chronic_diseases", gettext_lazy("Chronic")),
+    ("major_diseases", gettext_lazy("Major")),
+    ("disability", gettext_lazy("Disability")),
+    ("health_notes", ""),
+)
+
+
+def member_health(member: Member, *, user: User | None) -> list[tuple[str, str]]:
+    """The member's health facts that ``user`` may see, labelled; "(restricted)" in place of those the user may not
+    see (empty or not: the page does not tell whether there is something)."""
+    restricted = restricted_fields(user, Member)
+    facts = [
+        (str(label), getattr(member, name))
+        for name, label in _HEALTH_FIELDS
+        if name not in restricted and getattr(member, name)
+    ]
+    if any(name in restricted for name, _label in _HEALTH_FIELDS):
+        facts.append(("", str(RESTRICTED)))
+    return facts
+
+
+def member_rows(members: Iterable[Member], *, today: date, user: User | None = None) -> list[MemberRow]:
+    """Members with their age, masked ID number and phone (the server never sends the full values) and their
+    health as ``user`` may see it (no user: nothing of it)."""
     return [
         MemberRow(
             member=m,
             age=m.age(on=today),
             id_number=mask_value("id_number", m.id_number or ""),
             phone=mask_value("phone", m.phone or ""),
+            health=member_health(m, user=user),
         )
         for m in members
     ]
@@ -272,16 +305,7 @@ def members_table(rows: list[MemberRow]) -> list[list[str]]:
             if r.member.alive
             else _("Deceased") + (f" {r.member.death_date}" if r.member.death_date else ""),
             r.member.get_self_care_display(),
-            "; ".join(
-                x
-                for x in (
-                    r.member.chronic_diseases,
-                    r.member.major_diseases,
-                    r.member.disability,
-                    r.member.health_notes,
-                )
-                if x
-            ),
+            "; ".join(text for _label, text in r.health),
         ]
         for r in rows
     ]
@@ -305,15 +329,18 @@ def _snapshot(event: Any, model: type) -> dict[str, Any]:
     return {f.name: getattr(event, f.attname) for f in model._meta.concrete_fields}
 
 
-def _entries(events: list[Any], model: type, title: Callable[[Any], str], kind: str) -> list[TimelineEntry]:
-    """Turn pghistory events (in pgh_id order) into entries with before → after per changed field."""
+def _entries(
+    events: list[Any], model: type, title: Callable[[Any], str], kind: str, *, reader: User
+) -> list[TimelineEntry]:
+    """Turn pghistory events (in pgh_id order) into entries with before → after per changed field, as ``reader``
+    may see them (audit.diff)."""
     previous: dict[int, dict[str, Any]] = {}
     items = []
     for event in events:
         snapshot = _snapshot(event, model)
         items.append((model, event_pairs(event.pgh_label, previous.get(event.pgh_obj_id), snapshot)))
         previous[event.pgh_obj_id] = snapshot
-    rendered = changes_render(items, hidden=_HIDDEN_FIELDS)
+    rendered = changes_render(items, reader=reader, hidden=_HIDDEN_FIELDS)
     return [
         TimelineEntry(
             at=event.pgh_created_at,
@@ -340,8 +367,8 @@ def household_timeline(household: Household, *, user: User) -> list[TimelineEntr
     member_events = list(
         _event_model(Member).objects.filter(household_id=household.pk).select_related("pgh_context").order_by("pgh_id")
     )
-    entries = _entries(household_events, Household, lambda e: _("Household"), "household")
-    entries += _entries(member_events, Member, lambda e: _("Member %(name)s") % {"name": e.name}, "member")
+    entries = _entries(household_events, Household, lambda e: _("Household"), "household", reader=user)
+    entries += _entries(member_events, Member, lambda e: _("Member %(name)s") % {"name": e.name}, "member", reader=user)
     for extension in archive_extensions():
         entries += extension.timeline(household=household, user=user)
     entries.sort(key=lambda e: e.at, reverse=True)

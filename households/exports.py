@@ -12,7 +12,7 @@ from __future__ import annotations
 import io
 from collections.abc import Iterable
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from xml.sax.saxutils import escape
 
 from django.utils.translation import gettext as _
@@ -20,9 +20,13 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 
+from accounts.sensitivity import visible_values
 from households.archive import difficulties_text
 from households.models import Household, Member
 from households.privacy import mask_id_number, mask_phone
+
+if TYPE_CHECKING:
+    from accounts.models import User
 
 # docs/SECURITY.md §Exports: a text cell starting with one of these is a formula (or DDE) to a spreadsheet program.
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
@@ -50,8 +54,11 @@ def _member_values(member: Member, *, full_values: bool, today: date) -> list[An
     ]
 
 
-def household_list_xlsx(*, households: Iterable[Household], full_values: bool, today: date) -> bytes:
-    """One row per member (the layout counties keep, docs/ROSTER.md §Layouts, 1), household columns repeated."""
+def household_list_xlsx(
+    *, households: Iterable[Household], full_values: bool, today: date, user: User | None = None
+) -> bytes:
+    """One row per member (the layout counties keep, docs/ROSTER.md §Layouts, 1), household columns repeated;
+    sensitive values as ``user`` may see them (accounts.sensitivity; no user: nothing sensitive)."""
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(_("Households"))
     header = [
@@ -96,7 +103,7 @@ def household_list_xlsx(*, households: Iterable[Household], full_values: bool, t
             household.get_living_situation_display(),
             _("Yes") if household.poverty_registered else _("No"),
             _("Yes") if household.subsistence_allowance else _("No"),
-            difficulties_text(household.difficulties),
+            difficulties_text(visible_values(user, Household, "difficulties", household.difficulties)),
             household.registered_on,
         ]
         members = household.member_list or [None]

@@ -29,6 +29,7 @@ class ChangeReason(StrEnum):
     CLOSED = "closed"
     REOPENED = "reopened"
     IMPORTED = "imported"  # a roster import: many households at once
+    TRANSFERRED = "transferred"  # 迁移: moved to another county (its contacts there end; the new county assigns)
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,8 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
+from accounts.sensitivity import hidden_values, restricted_fields
+from core.forms import PlausibleDateField, form_errors_apply, plain_messages
 from households import validation
 from households.models import Household, Member
 from households.selectors import AGE_BANDS, SORTS, HouseholdFilters, town_choices_for_user, village_choices_for_user
@@ -23,17 +25,9 @@ if TYPE_CHECKING:
     from accounts.models import User
 
 
-class DateInput(forms.DateInput):
-    input_type = "date"
-
-    def __init__(self, attrs=None):
-        super().__init__(attrs, format="%Y-%m-%d")
-
-
-class RosterDateField(forms.DateField):
-    """A date in any format of docs/ROSTER.md §Values (the date picker sends 1965-03-02); not in the future."""
-
-    widget = DateInput
+class RosterDateField(PlausibleDateField):
+    """A date in any format of docs/ROSTER.md §Values (the date picker sends 1965-03-02); from 1900, not in the
+    future (core.forms)."""
 
     def to_python(self, value: Any):
         if value in self.empty_values:
@@ -172,6 +166,9 @@ class HouseholdFilterForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["town"].queryset = town_choices_for_user(user=user)
         self.fields["village"].queryset = village_choices_for_user(user=user)
+        # A filter by a difficulty the user may not see would tell which households have it.
+        hidden = hidden_values(user, Household, "difficulties")
+        self.fields["difficulty"].choices = [c for c in self.fields["difficulty"].choices if c[0] not in hidden]
         assert set(AGE_BANDS) == {v for v, _label in self.fields["age_band"].choices if v}
         assert set(SORTS) == {v for v, _label in self.fields["sort"].choices}
 
@@ -269,11 +266,29 @@ class HouseholdForm(forms.ModelForm):
     def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         assert set(self.Meta.fields) == HOUSEHOLD_EDITABLE
+        self._sensitive_fields_remove(user)
         self.fields["village"].queryset = village_choices_for_user(user=user)
         self.fields["number"].required = False
         self.fields["number"].help_text = _("Leave empty to get the county's next number.")
         if not self.instance.pk:
             self.initial.setdefault("registered_on", timezone.localdate())
+
+    def _sensitive_fields_remove(self, user: User) -> None:
+        """A stored value the user may not see is not in the form (accounts.sensitivity): not shown, and kept as
+        it is. A new household's form has them all: whoever registers a family may write what they were told."""
+        self.hidden_difficulties: frozenset[str] = frozenset()
+        if not self.instance.pk:
+            return
+        for name in restricted_fields(user, Household) & set(self.fields):
+            del self.fields[name]
+        self.hidden_difficulties = hidden_values(user, Household, "difficulties")
+        if self.hidden_difficulties:
+            field = self.fields["difficulties"]
+            field.choices = [c for c in field.choices if c[0] not in self.hidden_difficulties]
+            if self.instance.difficulties:
+                self.initial["difficulties"] = [
+                    v for v in self.instance.difficulties if v not in self.hidden_difficulties
+                ]
 
     def _post_clean(self) -> None:
         # The model is validated once, by the service (households.services), not here as well.
@@ -283,10 +298,15 @@ class HouseholdForm(forms.ModelForm):
         return validation.person_name_clean(self.cleaned_data["child_name"])
 
     def groups(self) -> list[tuple[str, list[forms.BoundField]]]:
-        return [(title, [self[name] for name in names]) for title, names in self.GROUPS]
+        return [(title, [self[name] for name in names if name in self.fields]) for title, names in self.GROUPS]
 
     def service_data(self) -> dict[str, Any]:
-        return {name: self.cleaned_data.get(name) for name in self.Meta.fields}
+        data = {name: self.cleaned_data.get(name) for name in self.Meta.fields if name in self.fields}
+        # The difficulties the user may not see stay as they are.
+        kept = [v for v in self.instance.difficulties or [] if v in self.hidden_difficulties]
+        if kept:
+            data["difficulties"] = [*(data.get("difficulties") or []), *kept]
+        return data
 
 
 class MemberForm(forms.ModelForm):
@@ -322,10 +342,15 @@ class MemberForm(forms.ModelForm):
         ]
         widgets = {"health_notes": forms.Textarea(attrs={"rows": 2})}
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, user: User | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         assert set(self.Meta.fields) == MEMBER_EDITABLE
         self.fields["sex"].help_text = _("Only without an ID number.")
+        # A stored value the user may not see (a member's health) is not in the form, and is kept as it is; a new
+        # member's form has them (writing what one was told is not reading the file).
+        if self.instance.pk:
+            for name in restricted_fields(user, Member) & set(self.fields):
+                del self.fields[name]
 
     def clean_name(self) -> str:
         return validation.person_name_clean(self.cleaned_data["name"])
@@ -343,7 +368,7 @@ class MemberForm(forms.ModelForm):
         pass  # validated once, by the service
 
     def service_data(self) -> dict[str, Any]:
-        data = {name: self.cleaned_data.get(name) for name in self.Meta.fields}
+        data = {name: self.cleaned_data.get(name) for name in self.Meta.fields if name in self.fields}
         if data["id_number"]:
             # With an ID number, sex and birth date come from it; a value the user changed is compared.
             for name in ("sex", "birth_date"):
@@ -379,9 +404,10 @@ MemberFormSet = modelformset_factory(
 )
 
 
-def member_formset(*, data: Any = None, household: Household | None) -> BaseMemberFormSet:
+def member_formset(*, data: Any = None, household: Household | None, user: User | None = None) -> BaseMemberFormSet:
+    """The members' forms; without the fields ``user`` may not see (no user: none of the sensitive ones)."""
     queryset = household.members.order_by("id") if household is not None and household.pk else Member.objects.none()
-    formset = MemberFormSet(data, queryset=queryset, prefix="members")
+    formset = MemberFormSet(data, queryset=queryset, prefix="members", form_kwargs={"user": user})
     if household is None or not household.pk:
         formset.extra = 2
     return formset
@@ -390,15 +416,16 @@ def member_formset(*, data: Any = None, household: Household | None) -> BaseMemb
 def apply_service_errors(exc: ValidationError, *, form: forms.Form, formset: BaseMemberFormSet | None = None) -> None:
     """Put a service's ValidationError on the form, or on the member row it names (``members.<i>.<field>``)."""
     if not hasattr(exc, "error_dict"):
-        form.add_error(None, exc)
+        form_errors_apply(form, exc)
         return
     for key, errors in exc.error_dict.items():
+        messages = plain_messages([m for e in errors for m in e.messages])
         if key.startswith("members.") and formset is not None:
             _prefix, index, field = key.split(".", 2)
             member_form = formset.forms[int(index)]
-            member_form.add_error(field if field in member_form.fields else None, errors)
+            member_form.add_error(field if field in member_form.fields else None, messages)
         else:
-            form.add_error(key if key in form.fields else None, errors)
+            form.add_error(key if key in form.fields else None, messages)
 
 
 class CloseForm(forms.Form):

@@ -73,7 +73,13 @@ class HouseholdQuerySet(HouseholdScopedQuerySet["Household"]):
         return self.filter(status=Household.Status.ACTIVE)
 
 
-@pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent())
+# Statement-level history triggers: one INSERT … SELECT of the transition table per statement, so the roster
+# import's COPY and bulk UPDATEs write their history set-based through the triggers (docs/PERFORMANCE.md).
+@pghistory.track(
+    pghistory.InsertEvent(level=pghistory.Statement),
+    pghistory.UpdateEvent(level=pghistory.Statement),
+    pghistory.DeleteEvent(level=pghistory.Statement),
+)
 class Household(models.Model):
     class FamilyType(models.TextChoices):
         # 独生子女死亡 / 独生子女伤残
@@ -267,7 +273,13 @@ class MemberQuerySet(HouseholdScopedQuerySet["Member"]):
         return self.filter(alive=True)
 
 
-@pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent())
+# Statement-level history triggers: one INSERT … SELECT of the transition table per statement, so the roster
+# import's COPY and bulk UPDATEs write their history set-based through the triggers (docs/PERFORMANCE.md).
+@pghistory.track(
+    pghistory.InsertEvent(level=pghistory.Statement),
+    pghistory.UpdateEvent(level=pghistory.Statement),
+    pghistory.DeleteEvent(level=pghistory.Statement),
+)
 class Member(models.Model):
     """A person of a household. A person (ID number) belongs to one household in the whole database."""
 
@@ -421,3 +433,93 @@ class SavedFilter(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class HouseholdTransferQuerySet(ScopedQuerySet["HouseholdTransfer"]):
+    """A transfer is seen by the staff of both counties: the sending one (its household) and the receiving one."""
+
+    def scope_q(self, path: str) -> Q:
+        return Q(from_county__path__startswith=path) | Q(to_county__path__startswith=path)
+
+    def open(self) -> HouseholdTransferQuerySet:
+        return self.filter(status=HouseholdTransfer.Status.REQUESTED)
+
+
+@pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent())
+class HouseholdTransfer(models.Model):
+    """迁移: a family that moved to another county. The receiving county asks (by a member's ID number), the
+    sending county accepts or refuses; on acceptance the household, its members and its history move
+    (households.transfers.services)."""
+
+    class Status(models.TextChoices):
+        REQUESTED = "requested", _("Requested")
+        ACCEPTED = "accepted", _("Accepted")
+        REFUSED = "refused", _("Refused")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    household = models.ForeignKey(
+        Household, verbose_name=_("household"), on_delete=models.PROTECT, related_name="transfers"
+    )
+    from_county = models.ForeignKey(
+        "regions.Region", verbose_name=_("from county"), on_delete=models.PROTECT, related_name="+"
+    )
+    to_county = models.ForeignKey(
+        "regions.Region", verbose_name=_("to county"), on_delete=models.PROTECT, related_name="+"
+    )
+    to_village = models.ForeignKey(
+        "regions.Region", verbose_name=_("to village/community"), on_delete=models.PROTECT, related_name="+"
+    )
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.REQUESTED)
+    # The ID number the request named, masked: what the receiving county sees before the answer.
+    id_number_masked = models.CharField(_("ID number"), max_length=30)
+    note = models.CharField(_("note of the request"), max_length=500, blank=True)
+    reason = models.CharField(_("reason"), max_length=500, blank=True)
+    number_before = models.CharField(_("household number before"), max_length=30)
+    number_after = models.CharField(_("household number after"), max_length=30, blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("requested by"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    requested_at = models.DateTimeField(_("requested at"), default=timezone.now)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("answered by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(_("answered at"), null=True, blank=True)
+
+    objects = HouseholdTransferQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("household transfer")
+        verbose_name_plural = _("household transfers")
+        ordering = ["-requested_at", "-id"]
+        constraints = [
+            # One open request per household: a second county asks after the first one's answer.
+            models.UniqueConstraint(
+                fields=["household"], condition=Q(status="requested"), name="householdtransfer_one_open"
+            ),
+            models.CheckConstraint(
+                condition=~Q(from_county=models.F("to_county")), name="householdtransfer_other_county"
+            ),
+            models.CheckConstraint(
+                condition=Q(status="requested", decided_at__isnull=True)
+                | (~Q(status="requested") & Q(decided_at__isnull=False)),
+                name="householdtransfer_answered_has_time",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="refused") | ~Q(reason=""), name="householdtransfer_refusal_has_reason"
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="accepted") | ~Q(number_after=""), name="householdtransfer_accepted_has_number"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.id_number_masked} → {self.to_county_id}"

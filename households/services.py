@@ -17,6 +17,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts.roles import Capability
 from accounts.scope import authorize, require_capability
@@ -26,7 +27,7 @@ from audit.services import access_event_record
 from households import validation
 from households.extensions import ChangeReason, household_changed
 from households.models import Household, Member, SavedFilter
-from households.privacy import REVEALABLE_FIELDS
+from households.privacy import REVEALABLE_FIELDS, mask_value
 from regions.models import Region
 
 if TYPE_CHECKING:
@@ -107,11 +108,49 @@ def household_number_next(*, county: Region) -> str:
     return f"{county.code}-{last + 1:05d}"
 
 
-def _id_conflicts(*, actor: User, household: Household | None, changes: list[MemberChange]) -> dict[str, list]:
+IDENTITY_CONFLICT_MESSAGE = gettext_lazy(
+    "This person cannot be registered here; the county association can transfer the family."
+)
+
+
+class IdentityConflictError(ValidationError):
+    """A write refused because a person of it is registered outside the actor's area (docs/SECURITY.md §Access).
+
+    The answer says neither where nor what (no existence oracle beyond "cannot be registered here"); the caller
+    records the attempt with :func:`identity_conflict_record` after its transaction rolled back.
+    """
+
+    masked_numbers: list[str]
+
+
+def identity_conflict_record(
+    *,
+    actor: User,
+    service: str,
+    masked_numbers: list[str],
+    request: HttpRequest | None = None,
+    region_path: str | None = None,
+) -> AccessEvent:
+    """Log an attempt to register persons registered outside the actor's area, in the actor's own area
+    (``region_path``: that area when the actor may have moved since, as for a roster job)."""
+    return access_event_record(
+        actor=actor,
+        action=AccessEvent.Action.IDENTITY_CONFLICT,
+        target_label=service,
+        region_path=region_path,
+        request=request,
+        detail={"service": service, "persons": len(masked_numbers), "id_numbers": masked_numbers},
+    )
+
+
+def _id_conflicts(
+    *, actor: User, household: Household | None, changes: list[MemberChange], outside: list[str]
+) -> dict[str, list]:
     """ID numbers used twice in the form, or by a person of another household.
 
     A person of another household is named by its household number when that household is inside the
-    actor's area, and only "registered elsewhere" when it is not (no hint about other areas' families).
+    actor's area; when it is not, the answer is the neutral IDENTITY_CONFLICT_MESSAGE (no hint of where, or
+    that the person is a special family's), and the masked number is added to ``outside`` for the log.
     """
     errors: dict[str, list] = {}
     numbers: dict[int, str] = {}
@@ -146,16 +185,19 @@ def _id_conflicts(*, actor: User, household: Household | None, changes: list[Mem
         if in_area:
             message = _("This person is already registered in household %(number)s.") % {"number": household_number}
         else:
-            message = _("This person is already registered elsewhere.")
+            message = str(IDENTITY_CONFLICT_MESSAGE)
+            outside.append(mask_value("id_number", number))
         errors.setdefault(f"members.{index}.id_number", []).append(message)
     return errors
 
 
 def _apply_members(
     *, actor: User, household: Household, changes: list[MemberChange], existing: dict[int, Member]
-) -> tuple[list[Member], list[Member], dict[str, list]]:
-    """Build and validate the member rows; returns (to save, to delete, errors)."""
-    errors = _id_conflicts(actor=actor, household=household, changes=changes)
+) -> tuple[list[Member], list[Member], dict[str, list], list[str]]:
+    """Build and validate the member rows; returns (to save, to delete, errors, masked ID numbers registered
+    outside the actor's area)."""
+    outside: list[str] = []
+    errors = _id_conflicts(actor=actor, household=household, changes=changes, outside=outside)
     to_save: list[Member] = []
     to_delete: list[Member] = []
     roles: Counter[str] = Counter()
@@ -179,7 +221,7 @@ def _apply_members(
             )
     if not to_save:
         errors.setdefault("__all__", []).append(_("A household has at least one member."))
-    return to_save, to_delete, errors
+    return to_save, to_delete, errors, outside
 
 
 def _member_build(
@@ -219,11 +261,15 @@ def _write(
     except ValidationError as exc:
         errors.update(exc.message_dict)
     existing = {m.pk: m for m in Member.objects.filter(household=household)} if household.pk else {}
-    to_save, to_delete, member_errors = _apply_members(
+    to_save, to_delete, member_errors, outside = _apply_members(
         actor=actor, household=household, changes=members, existing=existing
     )
     for key, messages in member_errors.items():
         errors.setdefault(key, []).extend(messages)
+    if outside:
+        conflict = IdentityConflictError(errors)
+        conflict.masked_numbers = outside
+        raise conflict
     if errors:
         raise ValidationError(errors)
     try:
@@ -240,20 +286,47 @@ def _write(
     return household
 
 
-@transaction.atomic
-def household_create(*, actor: User, data: dict[str, Any], members: list[MemberChange]) -> Household:
+def _write_logging_conflicts(
+    *,
+    actor: User,
+    household: Household,
+    data: dict[str, Any],
+    members: list[MemberChange],
+    service: str,
+    request: HttpRequest | None,
+) -> Household:
+    """_write in one unit of work; a refused identity conflict is logged after that unit rolled back."""
+    try:
+        with transaction.atomic():
+            return _write(actor=actor, household=household, data=data, members=members, service=service)
+    except IdentityConflictError as exc:
+        identity_conflict_record(actor=actor, service=service, masked_numbers=exc.masked_numbers, request=request)
+        raise
+
+
+def household_create(
+    *, actor: User, data: dict[str, Any], members: list[MemberChange], request: HttpRequest | None = None
+) -> Household:
     """Register a family (建档立卡) with its members. A blank number gets the county's next one."""
-    return _write(actor=actor, household=Household(), data=data, members=members, service="household_create")
+    return _write_logging_conflicts(
+        actor=actor, household=Household(), data=data, members=members, service="household_create", request=request
+    )
 
 
-@transaction.atomic
 def household_update(
-    *, actor: User, household: Household, data: dict[str, Any], members: list[MemberChange]
+    *,
+    actor: User,
+    household: Household,
+    data: dict[str, Any],
+    members: list[MemberChange],
+    request: HttpRequest | None = None,
 ) -> Household:
     """Change a household and its members (add, change, delete) in one unit of work."""
     if not household.is_active:
         raise ValidationError(_("This household is closed. Reopen it before changing it."))
-    return _write(actor=actor, household=household, data=data, members=members, service="household_update")
+    return _write_logging_conflicts(
+        actor=actor, household=household, data=data, members=members, service="household_update", request=request
+    )
 
 
 @transaction.atomic

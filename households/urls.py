@@ -20,4 +20,5 @@ urlpatterns = [
     path("<int:pk>/pdf/", views.household_pdf, name="pdf"),
     path("<int:pk>/members/<int:member_pk>/reveal/", views.member_reveal, name="reveal"),
     path("roster/", include("households.roster.urls")),
+    path("transfers/", include("households.transfers.urls")),
 ]

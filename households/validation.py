@@ -19,6 +19,8 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from core.forms import date_check_plausible
+
 # GB 11643-1999: weights of the first 17 digits and the check character for (sum mod 11).
 ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 ID_CHECK_CHARS = "10X98765432"
@@ -306,6 +308,7 @@ def date_parse(value: Any, *, today: date | None = None, allow_future: bool = Fa
         parsed = _date_from_number(value)
     else:
         parsed = _date_from_text(_compact(value))
+    date_check_plausible(parsed, today=today, allow_future=True)  # not before 1900 (core.forms)
     if not allow_future:
         date_check_not_future(parsed, today=today)
     return parsed

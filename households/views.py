@@ -209,7 +209,9 @@ def household_export(request: HttpRequest) -> HttpResponse:
     if isinstance(export, HttpResponse):
         return export
     rows, full_values = export.rows, export.full_values
-    content = exports.household_list_xlsx(households=rows, full_values=full_values, today=timezone.localdate())
+    content = exports.household_list_xlsx(
+        households=rows, full_values=full_values, today=timezone.localdate(), user=request.user
+    )
     services.household_list_export_record(
         actor=request.user, count=len(rows), full_values=full_values, filters=export.filters, request=request
     )
@@ -235,8 +237,8 @@ def _archive_context(request: HttpRequest, household) -> dict:
     today = timezone.localdate()
     return {
         "household": household,
-        "sections": archive.archive_sections(household),
-        "members": archive.member_rows(household.members.all(), today=today),
+        "sections": archive.archive_sections(household, user=request.user),
+        "members": archive.member_rows(household.members.all(), today=today, user=request.user),
         "today": today,
         "may_edit": request.user.has_capability(Capability.EDIT_HOUSEHOLDS),
         "may_reveal": request.user.has_capability(Capability.REVEAL_PERSONAL),
@@ -294,11 +296,11 @@ def household_pdf(request: HttpRequest, pk: int) -> HttpResponse:
         detail={"format": "pdf"},
     )
     today = timezone.localdate()
-    rows = archive.member_rows(household.members.all(), today=today)
+    rows = archive.member_rows(household.members.all(), today=today, user=request.user)
     printed = timezone.localtime()
     content = exports.household_archive_pdf(
         household=household,
-        sections=[(s.title, s.rows) for s in archive.archive_sections(household)],
+        sections=[(s.title, s.rows) for s in archive.archive_sections(household, user=request.user)],
         members_table=archive.members_table(rows),
         tables=[
             (t.title, [t.header, *t.rows], t.empty, t.widths)
@@ -340,24 +342,41 @@ def member_reveal(request: HttpRequest, pk: int, member_pk: int) -> HttpResponse
 def _edit(request: HttpRequest, household=None) -> HttpResponse:
     data = request.POST if request.method == "POST" else None
     form = HouseholdForm(data, instance=household, user=request.user)
-    formset = member_formset(data=data, household=household)
+    formset = member_formset(data=data, household=household, user=request.user)
+    identity_conflict = False
     if request.method == "POST" and form.is_valid() and formset.is_valid():
         try:
             if household is None:
                 household = services.household_create(
-                    actor=request.user, data=form.service_data(), members=formset.changes()
+                    actor=request.user, data=form.service_data(), members=formset.changes(), request=request
                 )
                 messages.success(request, _("Household %(number)s registered.") % {"number": household.number})
             else:
                 services.household_update(
-                    actor=request.user, household=household, data=form.service_data(), members=formset.changes()
+                    actor=request.user,
+                    household=household,
+                    data=form.service_data(),
+                    members=formset.changes(),
+                    request=request,
                 )
                 messages.success(request, _("Changes saved."))
         except ValidationError as exc:
             apply_service_errors(exc, form=form, formset=formset)
+            identity_conflict = isinstance(exc, services.IdentityConflictError)
         else:
             return redirect("households:detail", pk=household.pk)
-    return render(request, "households/form.html", {"form": form, "formset": formset, "household": household})
+    return render(
+        request,
+        "households/form.html",
+        {
+            "form": form,
+            "formset": formset,
+            "household": household,
+            # The neutral answer links to a transfer request, for those who may ask for one.
+            "identity_conflict": identity_conflict,
+            "may_request_transfer": request.user.has_capability(Capability.TRANSFER_HOUSEHOLDS),
+        },
+    )
 
 
 @login_required
@@ -374,6 +393,14 @@ def household_edit(request: HttpRequest, pk: int) -> HttpResponse:
     if not household.is_active:
         messages.error(request, _("This household is closed. Reopen it before changing it."))
         return redirect("households:detail", pk=pk)
+    if request.method == "GET":  # the form shows the full ID numbers and phones: its read is logged
+        services.household_access_record(
+            actor=request.user,
+            household=household,
+            action=AccessEvent.Action.VIEW,
+            request=request,
+            detail={"page": "edit"},
+        )
     return _edit(request, household)
 
 

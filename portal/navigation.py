@@ -24,6 +24,7 @@ NAV_ITEMS = [
     ("households", _("Households"), "households:list", Capability.VIEW_HOUSEHOLDS),
     ("data_quality", _("Data quality"), "households:quality", Capability.EDIT_HOUSEHOLDS),
     ("roster", _("Roster import"), "households:roster:home", Capability.EDIT_HOUSEHOLDS),
+    ("transfers", _("Transfers"), "households:transfers:list", Capability.TRANSFER_HOUSEHOLDS),
     ("contacts", _("Contacts"), "contacts:person_list", Capability.VIEW_CONTACTS),
     ("my_households", _("My households"), "visits:my_households", Capability.LOG_VISITS),
     ("inbox", _("Inbox"), "visits:inbox", Capability.LOG_VISITS),

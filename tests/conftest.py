@@ -15,7 +15,19 @@ from django.test import Client
 from accounts.models import User
 from accounts.roles import Role
 from regions.models import Region
+from tests.database_roles import app_role_become, owner_become
 from tests.factories import RegionFactory, UserFactory
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """The test database is created and migrated as the owner; the tests then connect as the application
+    role (tests/database_roles.py, issue 12)."""
+    with django_db_blocker.unblock():
+        app_role_become()
+    yield
+    with django_db_blocker.unblock():
+        owner_become()
 
 
 @dataclass

@@ -151,7 +151,11 @@ class TableLock:
 
     def __init__(self, table: str) -> None:
         self.table = table
-        self.connection = connection.get_new_connection(connection.get_connection_params())  # not autocommit
+        # As the owner: the application role may not take an ACCESS EXCLUSIVE lock on a history table. (Imported
+        # here: tests/worker_settings.py imports this module before Django's apps are loaded.)
+        from tests.database_roles import owner_connection_params
+
+        self.connection = connection.get_new_connection(owner_connection_params())  # not autocommit
         with self.connection.cursor() as cursor:
             cursor.execute(f'LOCK TABLE "{table}" IN ACCESS EXCLUSIVE MODE')
 

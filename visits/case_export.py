@@ -3,21 +3,25 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
+from typing import TYPE_CHECKING
 
 from django.utils.translation import gettext as _
 
 from households.archive import CaseTable
 from households.models import Household
-from visits.forms import VISIT_NOTES
-from visits.models import Visit
 from visits.selectors import household_visit_status, visit_list_for_household
+from visits.timeline import visit_notes
+
+if TYPE_CHECKING:
+    from accounts.models import User
 
 CASE_VISIT_DAYS = 365  # the case export lists the visits of the last year …
 CASE_VISIT_LIMIT = 60  # … at most this many
 
 
-def visits_case_tables(household: Household, today: date) -> list[CaseTable]:
-    """Where the household stands (open flags, follow-ups) and its visits of the last year (six queries)."""
+def visits_case_tables(household: Household, today: date, *, user: User | None) -> list[CaseTable]:
+    """Where the household stands (open flags, follow-ups) and its visits of the last year (six queries); the
+    visits' notes as ``user`` may see them."""
     status = household_visit_status(household=household, on=today)
     flags = [
         [
@@ -35,14 +39,13 @@ def visits_case_tables(household: Household, today: date) -> list[CaseTable]:
     visits = [
         v for v in visit_list_for_household(household=household, limit=CASE_VISIT_LIMIT) if since <= v.date <= today
     ]
-    labels = {name: str(Visit._meta.get_field(name).verbose_name) for name in VISIT_NOTES}
     visit_rows = [
         [
             v.date.isoformat(),
             v.get_method_display(),
             v.get_purpose_display(),
             v.visitor_name,
-            "\n".join(f"{labels[name]}: {getattr(v, name)}" for name in VISIT_NOTES if getattr(v, name)),
+            "\n".join(f"{label}: {text}" for label, text in visit_notes(v, user=user)),
         ]
         for v in visits
     ]

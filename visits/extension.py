@@ -38,10 +38,10 @@ class VisitsArchive(ArchiveExtension):
         )
 
     def timeline(self, *, household: Household, user: User) -> list[TimelineEntry]:
-        return visit_timeline(household) if _reads_visits(user) else []
+        return visit_timeline(household, user=user) if _reads_visits(user) else []
 
     def case_tables(self, *, household: Household, user: User, today: date) -> list[CaseTable]:
-        return visits_case_tables(household, today) if _reads_visits(user) else []
+        return visits_case_tables(household, today, user=user) if _reads_visits(user) else []
 
     def household_changed(self, *, household_ids: Sequence[int], reason: ChangeReason) -> None:
         """The engine re-evaluates the changed households without waiting for the night: a new household takes its

@@ -8,6 +8,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from core.forms import PlausibleDateField
 from visits.models import Rule, RuleSet, Visit
 
 # What was found and done: the free-text notes of a visit, in the order of the form.
@@ -17,7 +18,7 @@ VISIT_NOTES = ("health", "mood", "living_conditions", "needs", "help_given")
 class VisitLogForm(forms.Form):
     """The quick log form: date, method and purpose are enough; the rest folds away."""
 
-    date = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    date = PlausibleDateField(label=_("Date"))
     method = forms.ChoiceField(label=_("How"), choices=Visit.Method.choices, widget=forms.RadioSelect)
     purpose = forms.ChoiceField(label=_("Purpose"), choices=Visit.Purpose.choices, initial=Visit.Purpose.ROUTINE)
     visitor = forms.ModelChoiceField(
@@ -35,9 +36,7 @@ class VisitLogForm(forms.Form):
     needs = forms.CharField(label=_("Needs"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
     help_given = forms.CharField(label=_("Help given"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
     follow_up_action = forms.CharField(label=_("Follow-up action"), required=False, max_length=200)
-    follow_up_due = forms.DateField(
-        label=_("Follow-up due"), required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-    )
+    follow_up_due = PlausibleDateField(label=_("Follow-up due"), required=False, allow_future=True)
 
     def __init__(self, *args: Any, visitors: Any, today: date, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -434,7 +434,10 @@ class HouseholdUrgency(models.Model):
         return f"{self.household_id} · {self.rank} · {self.urgent_on}"
 
 
-class NotificationQuerySet(models.QuerySet):
+class NotificationQuerySet(_HouseholdScopedQuerySet):
+    """A user's messages are read through the area scope too: a user moved to another area, or left with none,
+    no longer reads the old area's messages (``inbox_for_user``)."""
+
     def unread(self) -> NotificationQuerySet:
         return self.filter(read_at__isnull=True)
 

@@ -13,7 +13,16 @@ from accounts.roles import Role
 from core.db import pk_among
 from households.models import Household, Member
 from regions.scope import get_visible_or_404, user_scope_path
-from visits.models import FollowUp, HouseholdUrgency, Notification, OverdueFlag, Rule, RuleSet, Visit
+from visits.models import (
+    FollowUp,
+    HouseholdUrgency,
+    Notification,
+    NotificationQuerySet,
+    OverdueFlag,
+    Rule,
+    RuleSet,
+    Visit,
+)
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -202,12 +211,17 @@ def follow_ups_for_user(*, user: User, limit: int = 20) -> QuerySet[FollowUp]:
     )
 
 
+def inbox_messages_for_user(*, user: User) -> NotificationQuerySet:
+    """The user's own messages about households inside the user's area (docs/SECURITY.md §Access: one mechanism)."""
+    return Notification.objects.visible_to(user).filter(user=user)
+
+
 def inbox_for_user(*, user: User, limit: int = 100) -> QuerySet[Notification]:
-    return Notification.objects.filter(user=user).select_related("household")[:limit]
+    return inbox_messages_for_user(user=user).select_related("household")[:limit]
 
 
 def unread_count(*, user: User) -> int:
-    return Notification.objects.filter(user=user).unread().count()
+    return inbox_messages_for_user(user=user).unread().count()
 
 
 def follow_up_get_for_user(*, user: User, pk: int) -> FollowUp:

@@ -31,6 +31,9 @@ from visits.models import FollowUp, Notification, OverdueFlag, Rule, RuleSet, Vi
 
 logger = logging.getLogger(__name__)
 
+# The earliest date a visit may have (the database's check constraint visit_date_plausible).
+VISITS_SINCE = date(2000, 1, 1)
+
 M = Visit.Method
 CONTACT_METHODS = [M.HOME, M.PHONE, M.ONLINE]
 ALL_METHODS = [M.HOME, M.PHONE, M.ONLINE, M.OTHER]
@@ -185,6 +188,8 @@ def _visitor_fields(*, visitor: Any, user: User, visitor_name: str = "") -> dict
 def _visit_validate(visit: Visit, *, today: date) -> None:
     if visit.date > today:
         raise ValidationError({"date": _("The date is in the future.")})
+    if visit.date < VISITS_SINCE:  # the constraint visit_date_plausible, said in plain words
+        raise ValidationError({"date": _("Visits before 2000-01-01 cannot be logged.")})
     if visit.date < visit.household.registered_on:
         raise ValidationError({"date": _("The date is before the household was registered.")})
     visit.full_clean()
@@ -524,7 +529,8 @@ def emergency_notify(*, visit: Visit) -> int:
             "number": household.number,
             "place": village.name if village else "",
             "date": visit.date,
-            "needs": (visit.needs or visit.health or "")[:150],
+            # Not the health note: the message reaches cadres, who may not read health (accounts.sensitivity).
+            "needs": (visit.needs or "")[:150],
         }
     already = set(Notification.objects.filter(visit=visit).values_list("user_id", flat=True))
     created = Notification.objects.bulk_create(
@@ -552,8 +558,11 @@ def emergency_notify(*, visit: Visit) -> int:
 
 
 def notification_mark_read(*, user: User, notification_ids: list[int]) -> int:
-    return Notification.objects.filter(user=user, pk__in=notification_ids, read_at__isnull=True).update(
-        read_at=timezone.now()
+    """Mark the user's own messages read — only those the user still reads (inside the user's area)."""
+    return (
+        Notification.objects.visible_to(user)
+        .filter(user=user, pk__in=notification_ids, read_at__isnull=True)
+        .update(read_at=timezone.now())
     )
 
 

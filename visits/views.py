@@ -12,6 +12,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.db import IntegrityError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -20,10 +21,15 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts.roles import Capability
 from accounts.scope import require_capability
+from accounts.sensitivity import restricted_fields
+from audit.models import AccessEvent
+from core.forms import form_errors_apply
 from core.reversing import url_for_each
+from households.services import household_access_record
 from visits import periods, selectors, services
 from visits.forms import VISIT_NOTES, RuleForm, RuleSetForm, VisitDeleteForm, VisitEditForm, VisitLogForm
 from visits.models import Rule, Visit
+from visits.timeline import visit_notes
 
 # A page of the worklist: about six phone screens, the most urgent first (the household list shows 25 too).
 WORKLIST_PAGE_SIZE = 25
@@ -82,7 +88,9 @@ def visit_log(request: HttpRequest, pk: int) -> HttpResponse:
                 today=today,
             )
         except ValidationError as exc:
-            form.add_error(None, exc)
+            form_errors_apply(form, exc)
+        except IntegrityError:  # a rule of the database the form did not know: nothing was saved
+            form.add_error(None, _("Someone else changed these records at the same time. Please try again."))
         else:
             if visit.is_emergency:
                 messages.warning(request, _("Emergency reported: the village, the town and the county are told."))
@@ -115,17 +123,31 @@ def visit_edit(request: HttpRequest, pk: int) -> HttpResponse:
     form = VisitEditForm(
         request.POST or None, visit=visit, visitors=selectors.visitors_for_visit(visit=visit), today=today
     )
+    # A note the user may not see (health, mood: accounts.sensitivity) is not in the form and stays as it is.
+    for name in restricted_fields(request.user, Visit) & set(form.fields):
+        del form.fields[name]
+    if request.method == "GET":
+        household_access_record(
+            actor=request.user,
+            household=household,
+            action=AccessEvent.Action.VIEW,
+            request=request,
+            detail={"page": "visit_edit"},
+        )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
             services.visit_update(
                 user=request.user,
                 visit=visit,
-                **{k: data[k] for k in ("date", "method", "purpose", "visitor", "reason", *VISIT_NOTES)},
+                **{k: data[k] for k in ("date", "method", "purpose", "visitor", "reason")},
+                **{k: data[k] if k in form.fields else getattr(visit, k) for k in VISIT_NOTES},
                 today=today,
             )
         except ValidationError as exc:
-            form.add_error(None, exc)
+            form_errors_apply(form, exc)
+        except IntegrityError:
+            form.add_error(None, _("Someone else changed these records at the same time. Please try again."))
         else:
             messages.success(request, _("Visit of %(date)s corrected.") % {"date": visit.date.isoformat()})
             return redirect("visits:household_visits", pk=household.pk)
@@ -147,7 +169,7 @@ def visit_delete(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             services.visit_delete(user=request.user, visit=visit, reason=form.cleaned_data["reason"], today=today)
         except ValidationError as exc:
-            form.add_error(None, exc)
+            form_errors_apply(form, exc)
         else:
             messages.success(request, _("Visit of %(date)s deleted.") % {"date": visit.date.isoformat()})
             return redirect("visits:household_visits", pk=visit.household_id)
@@ -163,7 +185,17 @@ def household_visits(request: HttpRequest, pk: int) -> HttpResponse:
     ):
         require_capability(request.user, Capability.LOG_VISITS)
     today = timezone.localdate()
+    household_access_record(
+        actor=request.user,
+        household=household,
+        action=AccessEvent.Action.VIEW,
+        request=request,
+        detail={"page": "visits"},
+    )
     visits = list(selectors.visit_list_for_household(household=household, limit=200))
+    labels = {name: VisitLogForm.base_fields[name].label for name in VISIT_NOTES}
+    for visit in visits:  # what the reader may see of each visit's notes (accounts.sensitivity)
+        visit.shown_notes = visit_notes(visit, user=request.user, labels=labels)
     return render(
         request,
         "visits/household_visits.html",
@@ -251,7 +283,7 @@ def rule_edit(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             services.rule_update(actor=request.user, rule=rule, **form.cleaned_data)
         except ValidationError as exc:
-            form.add_error(None, exc)
+            form_errors_apply(form, exc)
         else:
             messages.success(request, _("Rule saved. The flags follow at the next run of the engine."))
             return redirect("visits:rules")

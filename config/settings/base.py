@@ -100,6 +100,9 @@ DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 # A restarted PostgreSQL fails the request in flight only; the next one reconnects.
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DATABASES["default"]["ATOMIC_REQUESTS"] = True
+# The application role (README "Database roles"): DATABASE_URL names the role a process connects as — the
+# owner for `migrate`, this role for the web process and the workers; grants keep it to reading and writing rows.
+DATABASE_APP_ROLE = env("DATABASE_APP_USER", default="portal_app")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
@@ -150,9 +153,10 @@ AXES_ENABLE_ACCESS_FAILURE_LOG = True
 AXES_ENABLE_ADMIN = False  # audit/admin.py registers the login records, scoped to the administrator's area
 
 # The second factor (docs/SECURITY.md "Identity and sessions"): off unless a deployment names the roles that must
-# use it, e.g. OTP_REQUIRED_ROLES=county_staff,admin (README "Security baseline"). Those users set up an authenticator
-# app after their first password login and give a code (or a recovery code) after every one. An unknown role name
-# fails the system checks (accounts/checks.py). The policy numbers (throttle, number of recovery codes) are in policy.py.
+# use it, e.g. OTP_REQUIRED_ROLES=county_staff,admin (README "Security baseline"). Those users set up an
+# authenticator app after their first password login and give a code (or a recovery code) after every one. An
+# unknown role name fails the system checks (accounts/checks.py). The policy numbers (throttle, number of
+# recovery codes) are in policy.py.
 OTP_REQUIRED_ROLES = [role.strip() for role in env.list("OTP_REQUIRED_ROLES", default=[]) if role.strip()]
 # The name the authenticator app shows beside the account.
 OTP_TOTP_ISSUER = env("OTP_TOTP_ISSUER", default="计生特殊家庭帮扶服务平台")

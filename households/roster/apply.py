@@ -2,13 +2,11 @@
 
 Runs inside the caller's transaction (all or nothing).
 
-Row history stays complete, but is written set-based. pghistory's row triggers cost a plpgsql call with two
-exception blocks (two subtransactions) per row, and their per-row upsert of the context row gives each
-subtransaction its own transaction id: past a few thousand rows PostgreSQL's subtransaction cache overflows
-and every further row is slower. So for the import's own statements the insert and update
-triggers are told to step aside (pgtrigger's documented ``pgtrigger.ignore`` setting, local to the
-transaction), and the same event rows — every tracked column, the label, the object id and the pghistory
-context of the import — are written by one ``INSERT … SELECT`` per table after the rows.
+Row history is written by the tracked models' own pghistory triggers, which for ``Household`` and ``Member``
+are statement-level (``households.models``): each COPY and each ``UPDATE … FROM (VALUES …)`` page fires one
+trigger that inserts the event rows of all its rows from the statement's transition table, with the import's
+history context on every one. No trigger is stepped aside (``audit.triggers`` refuses it for history
+triggers), and none runs per row (docs/PERFORMANCE.md, roster import).
 
 The COPY text is built a column at a time (one conversion per column type, escapes only in a column that
 needs them) and handed to the server a page at a time, so the server stores one page while the next is
@@ -17,14 +15,14 @@ being built.
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
 from datetime import date, datetime
 from typing import Any
 
-import pghistory.models
-from django.apps import apps
+import pghistory
+import pghistory.config
 from django.db import connection, models
 from django.utils import timezone
 from psycopg2.extras import execute_values
@@ -38,51 +36,16 @@ from regions.models import Region
 PAGE = 5000
 
 
-def _event_model(model: type[models.Model]) -> type[models.Model]:
-    for candidate in apps.get_models():
-        if issubclass(candidate, pghistory.models.Event) and getattr(candidate, "pgh_tracked_model", None) is model:
-            return candidate
-    raise LookupError(f"no pghistory event model for {model._meta.label}")
-
-
-def _trigger_names(cursor: Any, model: type[models.Model], operation: str) -> list[str]:
-    cursor.execute(
-        "SELECT tgname FROM pg_trigger WHERE tgrelid = %s::regclass AND tgname LIKE %s",
-        [model._meta.db_table, f"pgtrigger_{operation}_{operation}_%"],
-    )
-    return [name for (name,) in cursor.fetchall()]
-
-
-@contextmanager
-def _history_set_based(cursor: Any) -> Iterator[None]:
-    names = [
-        name
-        for model in (Household, Member)
-        for operation in ("insert", "update")
-        for name in _trigger_names(cursor, model, operation)
-    ]
-    cursor.execute("SELECT set_config('pgtrigger.ignore', %s, true)", [array_literal(names, cast="text")])
-    try:
-        yield
-    finally:
-        cursor.execute("SELECT set_config('pgtrigger.ignore', '{}', true)")
-
-
-def _history_record(cursor: Any, model: type[models.Model], pks: list[int], label: str, context: Any) -> None:
-    """The event rows the row trigger would have written, for all ``pks`` in one statement."""
-    if not pks:
-        return
-    event = _event_model(model)
-    columns = [f.column for f in event._meta.concrete_fields if not f.name.startswith("pgh_")]
-    names = ", ".join(f'"{c}"' for c in columns)
-    # The ids as one array literal (an ARRAY[…] of 50,000 parameters takes the server longer to parse),
-    # and their range, so that the planner can read a slice of the primary key instead of the whole table.
-    cursor.execute(
-        f'INSERT INTO "{event._meta.db_table}" ({names}, pgh_context_id, pgh_created_at, pgh_label, pgh_obj_id) '
-        f'SELECT {names}, %s, NOW(), %s, id FROM "{model._meta.db_table}" '
-        "WHERE id BETWEEN %s AND %s AND id = ANY(%s::bigint[])",
-        [context, label, min(pks), max(pks), array_literal(pks)],
-    )
+def _history_context_attach(cursor: Any) -> None:
+    """Give the import's statements the caller's history context. pghistory sends it with every statement
+    that goes through Django's cursor; COPY and ``execute_values`` use psycopg2's own cursor, so the two
+    settings its triggers read are set here, for the rest of the transaction, as pghistory sets them."""
+    with pghistory.context() as current:  # the caller's (a job's, a command's), or a new one
+        metadata = json.dumps(current.metadata, cls=pghistory.config.json_encoder())
+        cursor.execute(
+            "SELECT set_config('pghistory.context_id', %s, true), set_config('pghistory.context_metadata', %s, true)",
+            [str(current.id), metadata],
+        )
 
 
 def _copy_text(value: Any) -> str:
@@ -214,38 +177,32 @@ def roster_apply(*, plan: Plan, county: Region, today: date) -> list[int]:
 
     with connection.cursor() as wrapper:
         cursor = wrapper.cursor  # psycopg2's own cursor, for execute_values
-        cursor.execute("SELECT _pgh_attach_context()")
-        context = cursor.fetchone()[0]
-        with _history_set_based(cursor):
-            household_ids = _insert(
-                cursor,
-                Household,
-                len(plan.household_creates),
-                _household_columns(plan),
-                now,
-                county_id=county.pk,
-                registered_on=today,
+        _history_context_attach(cursor)
+        household_ids = _insert(
+            cursor,
+            Household,
+            len(plan.household_creates),
+            _household_columns(plan),
+            now,
+            county_id=county.pk,
+            registered_on=today,
+        )
+        pk_of = {id(row): pk for (row, _n), pk in zip(plan.household_creates, household_ids, strict=True)}
+
+        def household_pk(owner: int | HouseholdRow) -> int:
+            return owner if isinstance(owner, int) else pk_of[id(owner)]
+
+        _update(cursor, Household, plan.household_updates, now)
+        member_updates = {
+            pk: (
+                {**changed, "household_id": household_pk(changed["household_id"])}
+                if "household_id" in changed
+                else changed
             )
-            pk_of = {id(row): pk for (row, _n), pk in zip(plan.household_creates, household_ids, strict=True)}
-
-            def household_pk(owner: int | HouseholdRow) -> int:
-                return owner if isinstance(owner, int) else pk_of[id(owner)]
-
-            _update(cursor, Household, plan.household_updates, now)
-            member_updates = {
-                pk: (
-                    {**changed, "household_id": household_pk(changed["household_id"])}
-                    if "household_id" in changed
-                    else changed
-                )
-                for pk, changed in plan.member_updates.items()
-            }
-            _update(cursor, Member, member_updates, now)
-            member_columns = _member_columns(plan, household_pk)
-            member_ids = _insert(cursor, Member, len(plan.member_creates), member_columns, now)
-        _history_record(cursor, Household, household_ids, "insert", context)
-        _history_record(cursor, Household, list(plan.household_updates), "update", context)
-        _history_record(cursor, Member, list(member_updates), "update", context)
-        _history_record(cursor, Member, member_ids, "insert", context)
+            for pk, changed in plan.member_updates.items()
+        }
+        _update(cursor, Member, member_updates, now)
+        member_columns = _member_columns(plan, household_pk)
+        _insert(cursor, Member, len(plan.member_creates), member_columns, now)
     moved_to = (changed["household_id"] for changed in member_updates.values() if "household_id" in changed)
     return sorted({*household_ids, *plan.household_updates, *member_columns["household_id"], *moved_to})

@@ -33,6 +33,7 @@ from households.extensions import ChangeReason, household_changed
 from households.roster.models import RosterImportJob
 from households.roster.reader import RosterFileError
 from households.roster.services import RosterResult, county_of, roster_run
+from households.services import identity_conflict_record
 from regions.scope import user_scope_path
 
 if TYPE_CHECKING:
@@ -176,6 +177,13 @@ def _process(job_id: int) -> None:
         )
         raise
     _store(job, result)
+    if result.plan.identity_conflicts:
+        identity_conflict_record(
+            actor=job.user,
+            service="roster_import",
+            masked_numbers=result.plan.identity_conflicts,
+            region_path=job.area_path,
+        )
     if importing and result.written:
         job.imported_at = timezone.now()
         _finish(job, status=Status.DONE)

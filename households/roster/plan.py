@@ -20,6 +20,7 @@ from core.db import among
 from households.models import Household, Member, household_in_area, household_scope_q
 from households.privacy import mask_value
 from households.roster.validate import HouseholdRow, MemberRow, Note, Roster, place_of
+from households.services import IDENTITY_CONFLICT_MESSAGE
 from regions.models import Region
 
 # roster field → Household field
@@ -74,6 +75,8 @@ class Plan:
     changes: list[dict[str, Any]] = field(default_factory=list)  # preview of updates (old → new)
     missing: list[dict[str, str]] = field(default_factory=list)
     missing_count: int = 0
+    # Masked ID numbers of persons registered outside the importer's area (refused neutrally; the job logs them).
+    identity_conflicts: list[str] = field(default_factory=list)
 
 
 def _in_area(household: dict[str, Any], area_path: str, county: Region) -> bool:
@@ -382,7 +385,9 @@ def _plan_member(
         side = ""
         if member.where.header.layout == "couples":
             side = "M" if member.values.get("role") == "husband" else "F"
-        roster.error(member.where, "id_number", _("This person is registered in a household outside your area."), side)
+        # The same neutral answer as the household form: not where, not whose (no existence oracle).
+        roster.error(member.where, "id_number", str(IDENTITY_CONFLICT_MESSAGE), side)
+        plan.identity_conflicts.append(mask_value("id_number", member.values["id_number"]))
         return
     changed: dict[str, Any] = {}
     for name, model_field in MEMBER_MAP.items():

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts.roles import Capability
 from accounts.scope import require_capability
+from accounts.sensitivity import Tier, may_see
 from households import services as household_services
 from households.roster import jobs, workbook
 from households.roster.forms import RosterUploadForm
@@ -129,6 +130,10 @@ def roster_export(request: HttpRequest) -> HttpResponse:
     export = list_export_prepare(request)
     if isinstance(export, HttpResponse):
         return export
+    # The roster layout carries the health and needs notes and imports back: a reader who may not see them in
+    # full (accounts.sensitivity) gets no such file, rather than one whose blanks would wipe them on re-import.
+    if not all(may_see(request.user, tier) for tier in (Tier.HEALTH, Tier.MENTAL_HEALTH)):
+        raise PermissionDenied(_("Your role does not allow this."))
     content = workbook.roster_export_xlsx(households=export.rows, full_values=export.full_values)
     household_services.household_list_export_record(
         actor=request.user,

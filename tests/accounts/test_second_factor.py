@@ -363,3 +363,25 @@ def test_an_unknown_role_name_fails_the_system_checks(settings):
     assert otp_required_roles_check() == []
     settings.OTP_REQUIRED_ROLES = ["county_staf"]
     assert [e.id for e in otp_required_roles_check()] == ["accounts.E001"]
+
+
+def test_the_code_comes_before_an_expired_passwords_change(staff_with_device):
+    user, _codes = staff_with_device
+    user.password_changed_at = None  # reset by a manager: must be changed at this login
+    user.save(update_fields=["password_changed_at"])
+    client = Client()
+    login(client, "c_staff")
+    assert client.get(HOME)["Location"].startswith(VERIFY)
+    client.post(VERIFY, {"code": code_for(TOTPDevice.objects.get())})
+    assert client.get(HOME)["Location"] == reverse("accounts:password_change")
+
+
+def test_a_new_account_with_a_password_to_change_sets_up_the_device_first(otp_on, personas):
+    personas.county_staff.password_changed_at = None
+    personas.county_staff.save(update_fields=["password_changed_at"])
+    client = Client()
+    login(client, "c_staff")
+    assert client.get(HOME)["Location"].startswith(SETUP)
+    set_up(client)
+    assert client.get(HOME)["Location"] == reverse("accounts:password_change")
+    assert client.get(reverse("accounts:password_change")).status_code == 200

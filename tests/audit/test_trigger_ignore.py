@@ -1,5 +1,5 @@
 """pgtrigger's ignore check as audit/triggers.py installs it after every migrate: same answers, no
-exception block."""
+exception block — except that history triggers are never ignored (tests/audit/test_database_roles.py)."""
 
 from __future__ import annotations
 
@@ -41,18 +41,21 @@ def test_the_check_answers_as_pgtriggers_own(setting, expected):
     assert _should_ignore("a_trigger") is expected
 
 
-def test_history_is_written_unless_the_trigger_is_ignored(area):
+def test_history_is_written_even_when_its_trigger_is_named_to_be_ignored(area):
     household = HouseholdFactory(village=area.V1a)
     events = pghistory.models.Events.objects.tracks(household)
     assert events.filter(pgh_label="insert").count() == 1
 
     household.address = "新地址 1 号"
     household.save()
-    with connection.cursor() as cursor:  # as the roster import ignores them (households/roster/apply.py)
+    with connection.cursor() as cursor:  # as the roster import once did: now refused (audit/triggers.py)
         cursor.execute(
             "SELECT set_config('pgtrigger.ignore', '{' || string_agg(tgname, ',') || '}', true) FROM pg_trigger "
             "WHERE tgrelid = 'households_household'::regclass AND tgname LIKE 'pgtrigger_update_update_%'"
         )
     Household.objects.filter(pk=household.pk).update(address="新地址 2 号")
 
-    assert list(events.filter(pgh_label="update").values_list("pgh_data__address", flat=True)) == ["新地址 1 号"]
+    assert list(events.filter(pgh_label="update").values_list("pgh_data__address", flat=True)) == [
+        "新地址 1 号",
+        "新地址 2 号",
+    ]

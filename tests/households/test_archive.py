@@ -129,7 +129,9 @@ def test_duplicate_id_outside_the_area_says_only_elsewhere(client_for, personas,
         household_form_data(village=area.V1a, members=two_members(id_number=existing.id_number)),
     )
     errors = " ".join(response.context["formset"].forms[0].errors["id_number"])
-    assert "elsewhere" in errors
+    assert (
+        "cannot be registered here" in errors
+    )  # neutral: neither where nor whose (tests/households/test_identity_conflict.py)
     assert homes.v2a.number not in response.content.decode()
     assert Household.objects.count() == 4
 

@@ -5,8 +5,16 @@ from django.core.management import call_command
 
 from accounts.models import User
 from operations.backup import database_backup, restore_drill
+from tests.database_roles import as_owner
 
 pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture(autouse=True)
+def _as_owner(area, personas):
+    """Backups and the restore drill run as the owner role (README, database roles), after the test's data."""
+    with as_owner():
+        yield
 
 
 def test_a_backup_restores_with_the_same_rows(area, personas, tmp_path):

@@ -77,7 +77,10 @@ def test_the_print_page_lists_contacts_flags_follow_ups_and_the_last_years_visit
     for key in ("contacts", "flags", "follow_ups", "visits"):
         assert f'data-case-table="{key}"' in html
     assert recent.date.isoformat() in html
-    assert "思念孩子" in html
+    # The visit's mood note is mental-health data: county staff and medical roles only (accounts.sensitivity).
+    assert "思念孩子" not in html
+    staff_html = client_for(personas.county_staff).get(reverse("households:print", args=[household.pk]))
+    assert "思念孩子" in staff_html.content.decode()
     assert "很久以前" not in html  # more than a year ago
     assert "联系家庭医生送药上门" in html
 

@@ -1,0 +1,151 @@
+"""Every page that shows a family's personal data logs its read (docs/SECURITY.md §Audit; issue 12, finding 6).
+
+``LOGGED_READS`` lists the views of the households, contacts and visits apps that show one family's data (its
+members, their health, its visits' notes, its contacts) or export a list of them, each with the request that opens
+it; every one must write an access event naming what was read. ``OTHER_VIEWS`` lists every other view of those apps
+with the reason it needs no event of its own. The URL resolver is walked: a view in neither list fails the test,
+so a new page is classified — and, if it shows a family's data, logged — in the same change.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+
+import pytest
+from django.urls import reverse
+
+from audit.models import AccessEvent
+from tests.accounts.test_url_inventory import walk
+from tests.factories import AssignmentFactory, HouseholdFactory, MemberFactory, ServicePersonFactory
+from visits.models import Visit
+
+pytestmark = pytest.mark.django_db
+
+APPS = ("households:", "contacts:", "visits:")
+
+
+@dataclass
+class Place:
+    household: object
+    member: object
+    visit: object
+    village: object
+
+
+@dataclass(frozen=True)
+class Read:
+    method: str
+    url: Callable[[Place], str]
+    data: dict | None = None
+    label: Callable[[Place], str] = lambda p: p.household.number  # the event's target_label
+
+
+def _hh(name: str) -> Callable[[Place], str]:
+    return lambda p: reverse(name, args=[p.household.pk])
+
+
+LOGGED_READS: dict[str, Read] = {
+    "households:detail": Read("get", _hh("households:detail")),
+    "households:edit": Read("get", _hh("households:edit")),  # the form holds full ID numbers and phones
+    "households:print": Read("get", _hh("households:print")),
+    "households:pdf": Read("get", _hh("households:pdf")),
+    "households:reveal": Read(
+        "post", lambda p: reverse("households:reveal", args=[p.household.pk, p.member.pk]), {"field": "phone"}
+    ),
+    "households:export": Read("post", lambda p: reverse("households:export"), {}, lambda p: "1"),
+    "households:roster:export": Read("post", lambda p: reverse("households:roster:export"), {}, lambda p: "1"),
+    "visits:household_visits": Read("get", _hh("visits:household_visits")),
+    "visits:visit_edit": Read("get", lambda p: reverse("visits:visit_edit", args=[p.visit.pk])),
+    "contacts:household": Read("get", _hh("contacts:household")),
+    "contacts:card": Read("get", _hh("contacts:card")),
+    "contacts:village_cards": Read(
+        "get", lambda p: reverse("contacts:village_cards", args=[p.village.pk]), label=lambda p: p.village.name
+    ),
+    "contacts:person_export": Read("get", lambda p: reverse("contacts:person_export"), label=lambda p: ""),
+}
+
+LIST = "a list of many households (numbers, places, members' names, masked ID numbers): no one family's file"
+FORM = "a form or an action that shows no family's data (it redirects, or renders only what the user typed)"
+OTHER_VIEWS: dict[str, str] = {
+    "households:list": LIST,
+    "households:search": FORM,
+    "households:filter_save": FORM,
+    "households:filter_delete": FORM,
+    "households:quality": LIST,
+    "households:create": FORM,
+    "households:close": "the household's number and the closing form; the archive's read is logged",
+    "households:reopen": "the household's number and the reopening form; the archive's read is logged",
+    "households:roster:home": "the user's import jobs: file names and counts",
+    "households:roster:template": "an empty workbook",
+    "households:roster:job": "the importer's own upload checked and previewed; the import is logged (IMPORT)",
+    "households:roster:confirm": FORM,
+    "households:roster:marked": "the importer's own upload with its errors marked",
+    "households:transfers:list": "transfer requests: household numbers and counties",
+    "households:transfers:request": FORM,
+    "households:transfers:accept": FORM,
+    "households:transfers:refuse": FORM,
+    "households:transfers:cancel": FORM,
+    "visits:my_households": LIST,
+    "visits:log": "the household's number, village and open flags, and an empty form",
+    "visits:visit_delete": "the visit's date, method, purpose and visitor (no notes), and the form",
+    "visits:follow_up_done": FORM,
+    "visits:inbox": "the user's own messages: household numbers and what is due",
+    "visits:inbox_read": FORM,
+    "visits:rules": "the county's visit rules",
+    "visits:rule_edit": "one visit rule",
+    "contacts:person_list": "the people who serve (staff and volunteers), not the families",
+    "contacts:person_create": FORM,
+    "contacts:person_edit": "one person who serves and the households they hold (numbers only)",
+    "contacts:person_import": FORM,
+    "contacts:assign": FORM,
+    "contacts:end": FORM,
+    "contacts:substitute": FORM,
+    "contacts:village_assign": FORM,
+    "contacts:handover": FORM,
+    "contacts:gaps": LIST,
+    "contacts:scheme": "the county's contact scheme",
+}
+
+
+def test_every_view_of_the_apps_is_classified():
+    keys = {url.key for url in walk() if url.key.startswith(APPS)}
+    unclassified = keys - set(LOGGED_READS) - set(OTHER_VIEWS)
+    assert not unclassified, f"classify these views in {__name__}: {sorted(unclassified)}"
+    assert not set(LOGGED_READS) & set(OTHER_VIEWS)
+    assert set(LOGGED_READS) | set(OTHER_VIEWS) <= keys, "a listed view no longer exists"
+
+
+@pytest.fixture
+def place(area, personas) -> Place:
+    household = HouseholdFactory(village=area.V1a, number="630101-00031", registered_on=date(2020, 1, 1))
+    member = MemberFactory(household=household, phone="13800000031")
+    person = ServicePersonFactory(region=area.V1a)
+    AssignmentFactory(household=household, person=person)
+    visit = Visit.objects.create(
+        household=household,
+        date=date(2025, 3, 3),
+        method=Visit.Method.HOME,
+        purpose=Visit.Purpose.ROUTINE,
+        visitor_role=Visit.VisitorRole.VILLAGE_CADRE,
+        visitor_name="陈静",
+        mood="低落",
+    )
+    return Place(household=household, member=member, visit=visit, village=area.V1a)
+
+
+@pytest.mark.parametrize("name", sorted(LOGGED_READS))
+def test_each_page_with_a_familys_data_logs_its_read(client_for, personas, place, name):
+    read = LOGGED_READS[name]
+    user = personas.county_staff
+    client = client_for(user)
+    before = set(AccessEvent.objects.filter(actor=user).values_list("pk", flat=True))
+
+    response = getattr(client, read.method)(read.url(place), read.data or {})
+
+    assert response.status_code == 200, name
+    events = AccessEvent.objects.filter(actor=user).exclude(pk__in=before)
+    reads = [e for e in events if e.action in (AccessEvent.Action.VIEW, AccessEvent.Action.EXPORT, "reveal")]
+    assert reads, f"{name} wrote no access event"
+    assert any(read.label(place) in e.target_label for e in reads), [e.target_label for e in reads]
