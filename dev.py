@@ -22,7 +22,7 @@ import subprocess
 import sys
 import venv
 from pathlib import Path
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent
 VENV = ROOT / ".venv"
@@ -92,7 +92,11 @@ def cmd_run(args: argparse.Namespace) -> int:
     # The demo's printed logins work with the password alone: no second factor, whatever .env says (README).
     env = dict(os.environ, DJANGO_SETTINGS_MODULE="config.settings.local", OTP_REQUIRED_ROLES="")
     server = with_database(env)
+    # Migrations as the owner (DATABASE_URL); then the application role gets its grants, and the demo data, the
+    # worker and the web server connect as it, as in production (README "Database roles").
     manage("migrate", "--no-input", "-v", "0", env=env)
+    manage("grant_app_role", "--create-role", env=dict(env, DATABASE_APP_PASSWORD=app_password(env)))
+    env["DATABASE_URL"] = app_database_url(env)
     manage("load_regions", str(ROOT / "demo" / "regions_sample.csv"), env=env)
     manage("seed_demo", "--seed", str(args.seed), "--households", str(args.households), env=env)
     children: list[subprocess.Popen] = []
@@ -143,6 +147,20 @@ def cmd_run(args: argparse.Namespace) -> int:
                 child.kill()
         if server is not None:
             server.cleanup()
+
+
+def app_password(env: dict[str, str]) -> str:
+    """The application role's password: DATABASE_APP_PASSWORD, or a fixed one for a local demo."""
+    return env.get("DATABASE_APP_PASSWORD") or "portal_app"
+
+
+def app_database_url(env: dict[str, str]) -> str:
+    """DATABASE_URL (the owner's) with the application role's name and password instead."""
+    parts = urlsplit(env["DATABASE_URL"])
+    host = parts.netloc.rpartition("@")[2]
+    user = quote(env.get("DATABASE_APP_USER") or "portal_app", safe="")
+    netloc = f"{user}:{quote(app_password(env), safe='')}@{host}"
+    return urlunsplit(parts._replace(netloc=netloc))
 
 
 def with_database(env: dict[str, str]):
