@@ -12,7 +12,9 @@ number of households:
 3. one statement evaluates every (household, rule) pair and every open flag into a temporary table
    (applicable? met? its open flag?), then ANALYZE on it;
 4. one UPDATE closes the open flags that are met or no longer apply;
-5. one INSERT … ON CONFLICT opens the flags of the pairs not met;
+5. one statement opens the flags of the pairs not met: the pair's latest flag again when it was closed as met
+   and no visit meets it any more (a visit deleted or corrected: the same flag, with its escalation), else a
+   new one (INSERT … ON CONFLICT);
 6. one UPDATE raises the escalation level of flags open too long;
 7. one statement writes each household's place in the worklist (visits.models.HouseholdUrgency:
    overdue, reminder or due, and when), from the open flags and the periods running on ``as_of``, and drops
@@ -307,7 +309,8 @@ ON CONFLICT (household_id) DO NOTHING
 CLOSE_SQL = """
 WITH closed AS (
     UPDATE visits_overdueflag f
-    SET closed_on = %(as_of)s, closed_reason = CASE WHEN e.applies AND e.met THEN 'met' ELSE 'lapsed' END
+    SET closed_on = %(as_of)s, closed_reason = CASE WHEN e.applies AND e.met THEN 'met' ELSE 'lapsed' END,
+        met_from = CASE WHEN e.applies AND e.met THEN e.p_start END
     FROM visits_eval e
     WHERE e.open_flag_id = f.id AND (NOT e.applies OR e.met)
     RETURNING 1
@@ -315,18 +318,55 @@ WITH closed AS (
 SELECT count(*) FROM closed
 """
 
-# A flag already open for the pair stays open (it says "behind since <its period>"). A flag of the same
-# period closed before (its visit since deleted or redated) is reopened with its history.
+# A flag already open for the pair stays open (it says "behind since <its period>"). A pair not met without
+# an open flag gets one:
+# - the pair's latest flag again, with its period, its opening day and its escalation, when that flag was
+#   closed as met and no visit that counts is dated from its ``met_from`` any more (the visit that met it was
+#   deleted, or corrected to another date, method or visitor): the household was never back on track;
+# - else a flag of the same period closed before (the household closed and reopened) is reopened;
+# - else a new flag, behind since the pair's period.
+# The latest flag is found on the index flag_unique_period, backwards: a rule's period keys sort as its
+# periods do ("2025-09" < "2025-10", "2025-Q4", "2025-W07", "2025"; visits.periods.Period.key), so one index
+# entry per pair, and a visit probe (the index visit_household_date) only where that flag was met. The rows
+# reopened are left out of the INSERT: a statement's parts see the same snapshot, none writes a row twice.
 OPEN_SQL = """
-INSERT INTO visits_overdueflag (household_id, rule_id, period_key, period_start, period_end, opened_on,
-                                closed_reason, escalation_level)
-SELECT e.household_id, e.rule_id, e.period_key, e.p_start, e.p_end, %(as_of)s, '', 0
-FROM visits_eval e
-WHERE e.applies AND NOT e.met AND e.open_flag_id IS NULL
-ON CONFLICT (household_id, rule_id, period_key) DO UPDATE
-SET closed_on = NULL, closed_reason = ''
-WHERE visits_overdueflag.closed_on IS NOT NULL
-RETURNING id
+WITH need AS (
+    SELECT e.household_id, e.rule_id, e.period_key, e.p_start, e.p_end
+    FROM visits_eval e
+    WHERE e.applies AND NOT e.met AND e.open_flag_id IS NULL
+),
+reopen AS (
+    UPDATE visits_overdueflag f
+    SET closed_on = NULL, closed_reason = '', met_from = NULL
+    FROM need n
+    CROSS JOIN LATERAL (
+        SELECT l.id, l.closed_reason, coalesce(l.met_from, l.period_start) AS met_from
+        FROM visits_overdueflag l
+        WHERE l.household_id = n.household_id AND l.rule_id = n.rule_id
+        ORDER BY l.period_key DESC
+        LIMIT 1
+    ) last
+    JOIN visits_rule r ON r.id = n.rule_id
+    WHERE f.id = last.id AND last.closed_reason = 'met'
+      AND NOT EXISTS (
+          SELECT 1 FROM visits_visit v
+          WHERE v.household_id = n.household_id AND v.date >= last.met_from AND v.date <= %(as_of)s
+            AND v.method = ANY (r.methods) AND (NOT r.by_family_doctor OR v.visitor_role = 'family_doctor')
+      )
+    RETURNING f.id, f.household_id, f.rule_id
+),
+opened AS (
+    INSERT INTO visits_overdueflag (household_id, rule_id, period_key, period_start, period_end, opened_on,
+                                    closed_reason, escalation_level)
+    SELECT n.household_id, n.rule_id, n.period_key, n.p_start, n.p_end, %(as_of)s, '', 0
+    FROM need n
+    WHERE NOT EXISTS (SELECT 1 FROM reopen o WHERE o.household_id = n.household_id AND o.rule_id = n.rule_id)
+    ON CONFLICT (household_id, rule_id, period_key) DO UPDATE
+    SET closed_on = NULL, closed_reason = '', met_from = NULL
+    WHERE visits_overdueflag.closed_on IS NOT NULL
+    RETURNING id
+)
+SELECT id FROM reopen UNION ALL SELECT id FROM opened
 """
 
 # Flags opened or closed in one run beyond which the flag table is analysed before it is read again.

@@ -350,6 +350,10 @@ class OverdueFlag(models.Model):
     opened_on = models.DateField(_("opened on"))
     closed_on = models.DateField(_("closed on"), null=True, blank=True)
     closed_reason = models.CharField(_("reason closed"), max_length=8, choices=CloseReason.choices, blank=True)
+    # Closed as met: the day from which a visit met it (the start of the period the engine asked about). If
+    # no visit that counts is dated from that day any more (deleted, or corrected to another date, method or
+    # visitor), the engine opens this same flag again, with its escalation (docs/RULES.md "Correcting a visit").
+    met_from = models.DateField(_("met by a visit from"), null=True, blank=True)
     escalation_level = models.PositiveSmallIntegerField(_("escalated to"), choices=Level.choices, default=Level.CONTACT)
     escalated_on = models.DateField(_("escalated on"), null=True, blank=True)
     # The level whose notifications have been written (visits.services.notifications_refresh); null: none yet.

@@ -4,7 +4,7 @@ closes the flag → the coverage dashboard shows it."""
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from django.utils import timezone
@@ -108,3 +108,47 @@ def test_village_cadre_corrects_then_deletes_a_mistaken_visit(
 
     page.goto(f"/households/{household.pk}/")
     expect(page.locator("[data-section=timeline]")).to_contain_text("登记错了家庭")
+
+
+@pytest.mark.parametrize("viewport", [PHONE])
+def test_village_cadre_deletes_a_visit_and_the_escalated_flag_reappears_with_its_level(
+    page: Page, role_users: RoleUsers, area: Area, screenshot
+) -> None:
+    """docs/RULES.md "Correcting a visit": the flag the visit had closed opens again — the same flag, with its
+    escalation to the county — not a new one at the contact's level."""
+    today = timezone.localdate()
+    ruleset_create_default(county=area.C)
+    household = HouseholdFactory(village=area.V1a, registered_on=date(2020, 1, 1), number="V1A-0009")
+    overdue_refresh(as_of=today - timedelta(days=45))
+    overdue_refresh(as_of=today)  # open 45 days: escalated to the county
+    flag = OverdueFlag.objects.get(household=household, rule__code="monthly_contact")
+    assert flag.escalation_level == OverdueFlag.Level.COUNTY
+
+    login(page, role_users.village_cadre.username)
+    page.goto(f"/visits/household/{household.pk}/")
+    monthly = page.locator("[data-flag=monthly_contact]")
+    expect(monthly).to_have_attribute("data-level", "2")
+    expect(monthly).to_contain_text("县")
+    page.locator("a.button.primary", has_text="登记").click()
+    page.locator("label.choice", has_text="电话").click()
+    page.locator("[data-save]").click()
+    expect(page.locator(".msg-success")).to_be_visible()
+    flag.refresh_from_db()
+    assert flag.closed_reason == "met"
+
+    page.goto(f"/visits/household/{household.pk}/")
+    expect(page.locator("[data-flag=monthly_contact]")).to_have_count(0)
+    page.locator("[data-action=delete-visit]").click()
+    page.locator("textarea[name=reason]").fill("登记错了家庭")
+    page.locator("[data-confirm-delete]").click()
+    expect(page.locator(".msg-success")).to_be_visible()
+    screenshot("flag-reopened")
+
+    # Back on the household's visits page: the same flag, at the county's level.
+    monthly = page.locator("[data-flag=monthly_contact]")
+    expect(monthly).to_have_attribute("data-level", "2")
+    expect(monthly).to_contain_text(flag.period_key)
+    expect(monthly).to_contain_text("县")
+    flag.refresh_from_db()
+    assert (flag.closed_on, flag.escalation_level) == (None, OverdueFlag.Level.COUNTY)
+    assert OverdueFlag.objects.filter(household=household, rule__code="monthly_contact").count() == 1

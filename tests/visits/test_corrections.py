@@ -155,6 +155,64 @@ def test_deleting_the_visit_that_closed_a_flag_reopens_it(
     assert household.urgency.rank == 0
 
 
+def test_deleting_the_visit_that_met_an_escalated_flag_reopens_it_with_its_level(
+    client_for, personas, household, rules, django_capture_on_commit_callbacks
+):
+    """docs/RULES.md "Correcting a visit": the same flag, behind since the same period, with its escalation —
+    not a new flag at the contact's level."""
+    only_rules(rules, "monthly_contact")
+    today = timezone.localdate()
+    overdue_refresh(as_of=today - timedelta(days=45))
+    overdue_refresh(as_of=today - timedelta(days=1))  # open 44 days: escalated to the county
+    flag = OverdueFlag.objects.get(household=household)
+    before = (flag.period_key, flag.opened_on, flag.escalation_level, flag.escalated_on)
+    assert flag.escalation_level == OverdueFlag.Level.COUNTY
+    client = client_for(personas.village_cadre)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(
+            reverse("visits:log", args=[household.pk]),
+            {"date": today.isoformat(), "method": "home", "purpose": "routine"},
+        )
+    flag.refresh_from_db()
+    assert flag.closed_reason == "met"
+    visit = Visit.objects.get(household=household)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("visits:visit_delete", args=[visit.pk]), {"reason": "记错了家庭"})
+
+    flag.refresh_from_db()
+    assert (flag.closed_on, flag.closed_reason) == (None, "")
+    assert (flag.period_key, flag.opened_on, flag.escalation_level, flag.escalated_on) == before
+    assert OverdueFlag.objects.filter(household=household).count() == 1
+    household.urgency.refresh_from_db()
+    assert (household.urgency.rank, household.urgency.escalation_level) == (0, OverdueFlag.Level.COUNTY)
+
+
+def test_correcting_the_method_of_the_visit_that_met_a_flag_reopens_it(
+    client_for, personas, household, rules, django_capture_on_commit_callbacks
+):
+    only_rules(rules, "quarterly_home_visit")
+    today = timezone.localdate()
+    overdue_refresh(as_of=today - timedelta(days=100))
+    overdue_refresh(as_of=today - timedelta(days=1))
+    flag = OverdueFlag.objects.get(household=household)
+    level = flag.escalation_level
+    assert level > 0
+    with django_capture_on_commit_callbacks(execute=True):
+        visit = logged(personas.village_cadre, household, method="home")
+    flag.refresh_from_db()
+    assert flag.closed_reason == "met"
+
+    with django_capture_on_commit_callbacks(execute=True):
+        client_for(personas.town_cadre).post(
+            reverse("visits:visit_edit", args=[visit.pk]), edit_data(visit, method="phone", reason="其实是电话")
+        )
+
+    flag.refresh_from_db()
+    assert (flag.closed_on, flag.escalation_level) == (None, level)
+    assert OverdueFlag.objects.filter(household=household).count() == 1
+
+
 def test_moving_a_visit_out_of_the_period_reopens_the_flag(
     client_for, personas, household, rules, django_capture_on_commit_callbacks
 ):

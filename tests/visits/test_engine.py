@@ -338,3 +338,147 @@ def test_many_changes_analyse_the_flag_table_and_give_the_same_flags(area, rules
 
     assert any(q["sql"] == "ANALYZE visits_overdueflag" for q in queries.captured_queries)
     assert sorted(OverdueFlag.objects.values_list("household", "rule", "period_key", "escalation_level")) == expected
+
+
+# ---- a visit deleted or corrected: the flag it had closed opens again ------------------------------------
+
+
+def flag_row(flag_id: int) -> tuple:
+    f = OverdueFlag.objects.get(pk=flag_id)
+    return (f.period_key, f.opened_on, f.closed_on, f.closed_reason, f.escalation_level, f.escalated_on)
+
+
+def escalated_then_met(household) -> tuple[OverdueFlag, Visit]:
+    """October missed (flag opened 6 November), escalated to the county by 6 December, met by a call on
+    10 December."""
+    overdue_refresh(as_of=date(2025, 11, 6))
+    overdue_refresh(as_of=date(2025, 11, 20))
+    overdue_refresh(as_of=date(2025, 12, 6))
+    visit = VisitFactory(household=household, date=date(2025, 12, 10), method=P)
+    overdue_refresh(as_of=date(2025, 12, 10))
+    flag = OverdueFlag.objects.get()
+    assert flag_row(flag.pk) == ("2025-10", date(2025, 11, 6), date(2025, 12, 10), "met", 2, date(2025, 12, 6))
+    assert flag.met_from == date(2025, 11, 1)  # November was the period asked about on 10 December
+    return flag, visit
+
+
+def test_deleting_the_visit_reopens_the_escalated_flag_with_its_level(household, rules):
+    only_rules(rules, "monthly_contact")
+    flag, visit = escalated_then_met(household)
+
+    visit.delete()
+    result = overdue_refresh(as_of=date(2025, 12, 12))
+
+    # The same row: behind since October, opened on 6 November, still at the county's level.
+    assert OverdueFlag.objects.count() == 1
+    assert flag_row(flag.pk) == ("2025-10", date(2025, 11, 6), None, "", 2, date(2025, 12, 6))
+    assert OverdueFlag.objects.get(pk=flag.pk).met_from is None
+    assert (result.opened, result.opened_ids) == (1, [flag.pk])
+    assert household.urgency.escalation_level == 2
+    assert household.urgency.urgent_on == date(2025, 11, 6)
+
+
+def test_deleted_in_a_later_month_the_flag_still_reopens(household, rules):
+    """Deleted after December was due (and met by that visit): the household is behind since October."""
+    only_rules(rules, "monthly_contact")
+    flag, visit = escalated_then_met(household)
+    overdue_refresh(as_of=date(2026, 1, 6))
+    assert OverdueFlag.objects.open().count() == 0
+
+    visit.delete()
+    overdue_refresh(as_of=date(2026, 1, 8))
+
+    assert flag_row(flag.pk) == ("2025-10", date(2025, 11, 6), None, "", 2, date(2025, 12, 6))
+    assert OverdueFlag.objects.count() == 1
+
+
+def test_a_visit_corrected_out_of_reach_reopens_the_flag(household, rules):
+    only_rules(rules, "monthly_contact")
+    flag, visit = escalated_then_met(household)
+
+    Visit.objects.filter(pk=visit.pk).update(date=date(2025, 9, 20))  # before November: it no longer meets it
+    overdue_refresh(as_of=date(2025, 12, 12))
+
+    assert flag_row(flag.pk) == ("2025-10", date(2025, 11, 6), None, "", 2, date(2025, 12, 6))
+
+
+def test_a_visit_corrected_to_a_method_that_does_not_count_reopens_the_flag(household, rules):
+    only_rules(rules, "monthly_contact")
+    flag, visit = escalated_then_met(household)
+
+    Visit.objects.filter(pk=visit.pk).update(method=Visit.Method.OTHER)
+    overdue_refresh(as_of=date(2025, 12, 12))
+
+    assert flag_row(flag.pk)[2:5] == (None, "", 2)
+
+
+def test_a_doctors_visit_corrected_to_another_visitor_reopens_the_doctors_flag(household, rules):
+    only_rules(rules, "doctor_monthly_home_visit")
+    overdue_refresh(as_of=date(2025, 11, 6))
+    visit = VisitFactory(household=household, date=date(2025, 11, 10), method=H, visitor_role=D)
+    overdue_refresh(as_of=date(2025, 11, 10))
+    flag = OverdueFlag.objects.get()
+    assert flag.closed_reason == "met"
+
+    Visit.objects.filter(pk=visit.pk).update(visitor_role=Visit.VisitorRole.VILLAGE_CADRE)
+    overdue_refresh(as_of=date(2025, 11, 11))
+
+    assert flag_row(flag.pk)[:4] == ("2025-10", date(2025, 11, 6), None, "")
+
+
+def test_another_visit_that_still_meets_it_keeps_the_flag_closed(household, rules):
+    only_rules(rules, "monthly_contact")
+    flag, visit = escalated_then_met(household)
+    VisitFactory(household=household, date=date(2025, 11, 28), method=P)  # logged late, dated in November
+
+    visit.delete()
+    overdue_refresh(as_of=date(2025, 12, 12))
+
+    assert flag_row(flag.pk)[2:4] == (date(2025, 12, 10), "met")
+    assert OverdueFlag.objects.count() == 1
+
+
+def test_a_flag_met_then_a_new_period_missed_opens_a_new_flag(household, rules):
+    """A late visit dated in the flag's own period met it; the next period missed is a new flag at level 0,
+    not the old one again."""
+    only_rules(rules, "monthly_contact")
+    overdue_refresh(as_of=date(2025, 11, 6))
+    old = OverdueFlag.objects.get()
+    VisitFactory(household=household, date=date(2025, 10, 20), method=P)  # logged on 10 November
+    overdue_refresh(as_of=date(2025, 11, 10))
+    assert flag_row(old.pk)[2:4] == (date(2025, 11, 10), "met")
+
+    overdue_refresh(as_of=date(2025, 12, 6))  # November missed
+
+    assert flag_row(old.pk)[2:4] == (date(2025, 11, 10), "met")
+    assert open_flags(household) == {("monthly_contact", "2025-11")}
+    assert OverdueFlag.objects.open().get().escalation_level == 0
+
+
+def test_an_older_met_flag_is_not_reopened_behind_a_newer_one(household, rules):
+    """Only the pair's latest flag is reopened: a lapsed one (the household closed, then reopened) stays."""
+    only_rules(rules, "monthly_contact")
+    flag, visit = escalated_then_met(household)
+    overdue_refresh(as_of=date(2026, 2, 6))  # January missed: a new flag
+    Household.objects.filter(pk=household.pk).update(
+        status="closed", closed_on=date(2026, 2, 7), closed_reason="moved_away"
+    )
+    overdue_refresh(as_of=date(2026, 2, 8))  # it lapses
+    Household.objects.filter(pk=household.pk).update(status="active", closed_on=None, closed_reason="")
+
+    visit.delete()
+    overdue_refresh(as_of=date(2026, 2, 10))
+
+    assert flag_row(flag.pk)[2:4] == (date(2025, 12, 10), "met")
+    assert open_flags(household) == {("monthly_contact", "2026-01")}  # the January flag, reopened
+
+
+def test_period_keys_sort_as_their_periods(rules):
+    """The engine finds a pair's latest flag by its period key (OPEN_SQL): keys of one rule sort as their
+    periods' starts."""
+    from visits import periods
+
+    days = [date(2023, 12, 25) + i * (date(2024, 1, 2) - date(2024, 1, 1)) for i in range(0, 800, 3)]
+    for period_of in (periods.month_of, periods.quarter_of, periods.week_of):
+        ps = sorted({period_of(d) for d in days}, key=lambda p: p.start)
+        assert [p.key for p in ps] == sorted(p.key for p in ps)
