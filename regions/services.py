@@ -14,6 +14,7 @@ from regions.models import Region
 
 REQUIRED_COLUMNS = ("code", "name", "level", "parent_code")
 CODE_LENGTH: dict[str, int] = {Region.Level.COUNTY: 6, Region.Level.TOWN: 9, Region.Level.VILLAGE: 12}
+PARENT_LEVEL: dict[str, str] = {child: parent for parent, child in Region.CHILD_LEVEL.items()}
 
 
 @dataclass
@@ -33,6 +34,29 @@ class _Row:
     parent_code: str
 
 
+ENCODINGS = ("utf-8-sig", "gb18030")
+
+
+def regions_decode_csv(data: bytes) -> tuple[str, str]:
+    """(text, encoding) of a region CSV: UTF-8 (with or without a byte-order mark) or GB18030, the encoding Excel
+    saves a CSV in on Chinese Windows (GB2312 and GBK are subsets of it). UTF-8 is tried first and strictly: a GB18030
+    file is almost never valid UTF-8. UnicodeDecodeError when the file is neither."""
+    for encoding in ENCODINGS[:-1]:
+        try:
+            return data.decode(encoding), encoding
+        except UnicodeDecodeError:
+            continue
+    return data.decode(ENCODINGS[-1]), ENCODINGS[-1]
+
+
+def _nbs_code(code: str, length: int) -> str:
+    """An NBS 12-digit code padded with zeros (440902000000 for the county 440902, 440902001000 for the town
+    440902001) as the project writes it; any other code unchanged."""
+    if len(code) == 12 and code.isdigit() and length < 12 and code[length:] == "0" * (12 - length):
+        return code[:length]
+    return code
+
+
 def _parse(text: str) -> tuple[list[_Row], list[str]]:
     reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
     missing = [c for c in REQUIRED_COLUMNS if c not in (reader.fieldnames or [])]
@@ -42,11 +66,17 @@ def _parse(text: str) -> tuple[list[_Row], list[str]]:
             % {"expected": ",".join(REQUIRED_COLUMNS), "missing": ", ".join(missing)}
         ]
     rows, errors = [], []
-    for line, raw in enumerate(reader, start=2):
+    for raw in reader:
+        line = reader.line_num  # the file's line (a blank line is skipped by the reader but still counted)
         values = {k: (raw.get(k) or "").strip() for k in REQUIRED_COLUMNS}
         if not any(values.values()):
             continue
         row = _Row(line=line, **values)
+        if row.level in CODE_LENGTH:
+            row.code = _nbs_code(row.code, CODE_LENGTH[row.level])
+            parent_level = PARENT_LEVEL.get(row.level)
+            if parent_level:
+                row.parent_code = _nbs_code(row.parent_code, CODE_LENGTH[parent_level])
         if row.level not in Region.Level.values:
             errors.append(
                 _("Line %(line)d: level %(level)r must be county, town or village.")
@@ -91,6 +121,11 @@ def _check_tree(rows: list[_Row], existing: dict[str, Region]) -> list[str]:
             errors.append(
                 _("Line %(line)d: a %(level)s cannot sit under a %(parent_level)s.")
                 % {"line": row.line, "level": row.level, "parent_level": levels[row.parent_code]}
+            )
+        elif not row.code.startswith(row.parent_code):
+            errors.append(
+                _("Line %(line)d: code %(code)s does not start with the code of its parent %(parent)s.")
+                % {"line": row.line, "code": row.code, "parent": row.parent_code}
             )
     return errors
 
