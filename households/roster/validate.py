@@ -7,7 +7,6 @@ warning located by sheet, Excel row and column. ``plan`` compares it with the da
 
 from __future__ import annotations
 
-import difflib
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -27,9 +26,9 @@ from households.roster.headers import (
     Column,
     Header,
     header_find,
-    header_normalize,
 )
 from households.roster.reader import RosterFileError, Sheet
+from households.roster.region_names import RegionIndex
 from regions.models import Region
 
 TOTAL_WORDS = ("合计", "总计", "小计")
@@ -145,102 +144,6 @@ class Roster:
 
 def _message(exc: ValidationError) -> str:
     return " ".join(exc.messages)
-
-
-# ---------------------------------------------------------------------------------------------------
-# Regions of the county
-# ---------------------------------------------------------------------------------------------------
-
-
-def _name_key(value: Any) -> str:
-    return header_normalize(validation.clean_text(value))
-
-
-class RegionIndex:
-    """Towns and villages of one county by name, and the importer's area."""
-
-    def __init__(self, *, county: Region, area_path: str) -> None:
-        self.county = county
-        self.area_path = area_path
-        regions = list(Region.objects.filter(path__startswith=county.path).exclude(pk=county.pk))
-        self.towns = {_name_key(r.name): r for r in regions if r.level == Region.Level.TOWN}
-        self.villages: dict[str, list[Region]] = defaultdict(list)
-        for region in regions:
-            if region.level == Region.Level.VILLAGE:
-                self.villages[_name_key(region.name)].append(region)
-        self.town_of = {r.pk: r.parent_id for r in regions if r.level == Region.Level.VILLAGE}
-        self._cache: dict[tuple[Any, Any], tuple[Region | None, str, str]] = {}
-
-    @staticmethod
-    def _closest(name: str, names: dict[str, str]) -> str:
-        """The (up to) three names most like ``name``, as the region list writes them.
-
-        ``names`` maps each matching key to its name. When none is even a little alike, the three best are
-        still named: the user needs to see what the region list calls these places.
-        """
-        keys = sorted(names)
-        close = difflib.get_close_matches(name, keys, n=3, cutoff=0.3) or difflib.get_close_matches(
-            name, keys, n=3, cutoff=0
-        )
-        return "、".join(names[key] for key in close) if close else "—"
-
-    def resolve(self, town: Any, village: Any) -> tuple[Region | None, str, str]:
-        """(village, field of the error, message); the message is "" when the village was found."""
-        key = (town, village)
-        if key not in self._cache:
-            self._cache[key] = self._resolve(_name_key(town), _name_key(village))
-        return self._cache[key]
-
-    def _resolve(self, town_name: str, village_name: str) -> tuple[Region | None, str, str]:
-        town = None
-        if town_name:
-            town = self.towns.get(town_name)
-            if town is None:
-                return (
-                    None,
-                    "town",
-                    _("Unknown town or street %(name)s. Closest names in the county: %(closest)s.")
-                    % {
-                        "name": town_name,
-                        "closest": self._closest(town_name, {key: town.name for key, town in self.towns.items()}),
-                    },
-                )
-        if not village_name:
-            return None, "village", _("Enter the village or community.")
-        candidates = self.villages.get(village_name, [])
-        if town is not None:
-            candidates = [v for v in candidates if v.parent_id == town.pk]
-        if not candidates:
-            names = {
-                key: next(v.name for v in villages if town is None or v.parent_id == town.pk)
-                for key, villages in self.villages.items()
-                if town is None or any(v.parent_id == town.pk for v in villages)
-            }
-            where = town.name if town else self.county.name
-            return (
-                None,
-                "village",
-                _("Unknown village or community %(name)s in %(where)s. Closest names: %(closest)s.")
-                % {
-                    "name": village_name,
-                    "where": where,
-                    "closest": self._closest(village_name, names),
-                },
-            )
-        if len(candidates) > 1:
-            return (
-                None,
-                "village",
-                _("There are several villages named %(name)s; fill in the town column.") % {"name": village_name},
-            )
-        found = candidates[0]
-        if not found.path.startswith(self.area_path):
-            return (
-                None,
-                "village",
-                _("%(name)s is outside your area; rows of other areas cannot be imported.") % {"name": found.name},
-            )
-        return found, "", ""
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -414,6 +317,7 @@ class SheetReader:
         self.regions = regions
         self.convert = convert
         self.by_number: dict[str, HouseholdRow] = {}
+        self.noted: set[tuple[str, str]] = set()
 
     def read(self, sheet: Sheet) -> None:
         header = self._header(sheet)
@@ -549,11 +453,15 @@ class SheetReader:
 
     def _village(self, where: Cell, raw: dict) -> Region | None:
         town, village = raw.get(("town", ""), ""), raw.get(("village", ""), "")
-        found, field_name, message = self.regions.resolve(town, village)
+        found, field_name, message, notes = self.regions.resolve(town, village)
         if message:
             self.roster.error(where, field_name, message)
         elif found is not None:
             self.roster.towns.add(self.regions.town_of[found.pk])
+            for note in notes:  # a name read by its normalised form: said once per sheet, on its first row
+                if (where.sheet, note) not in self.noted:
+                    self.noted.add((where.sheet, note))
+                    self.roster.warnings.append(Note(where.sheet, where.row, note))
         return found
 
     def _member(self, where: Cell, raw: dict, side: str, shared: dict | None = None) -> MemberRow:

@@ -1067,7 +1067,7 @@ def test_unknown_or_contradicting_family_types_are_errors(sample_county):
     ("town", "village", "field", "closest"),
     [
         ("礼让街道", "礼让社区", "town", "礼让街街道"),
-        ("人民街街道", "东关村", "village", "东关社区"),
+        ("人民街街道", "东关西村", "village", "东关社区"),  # (东关村 is 东关社区: docs/ROSTER.md §Region names)
         ("礼让街街道", "解放社区", "village", "解放路社区"),
         ("礼让街街道", "东关社区", "village", "礼让社区"),  # a village of another town
         ("总寨镇", "光明社区", "village", "村"),  # nothing alike: still names the town's villages
