@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from django.db.models import QuerySet
+from django.db.models import Case, QuerySet, Value, When
 
 from households.models import HouseholdTransfer
 from regions.models import Region
@@ -32,7 +32,8 @@ def transfer_lists_for_user(*, user: User, limit: int = 200) -> TransferLists:
     path = user_scope_path(user)
     if path is None:
         return TransferLists(incoming=[], outgoing=[])
-    ordered = _base(user).order_by("-status", "-requested_at", "-id")  # "requested" sorts before the answers
+    open_first = Case(When(status=HouseholdTransfer.Status.REQUESTED, then=Value(0)), default=Value(1))
+    ordered = _base(user).order_by(open_first, "-requested_at", "-id")
     return TransferLists(
         incoming=list(ordered.filter(from_county__path__startswith=path)[:limit]),
         outgoing=list(ordered.filter(to_county__path__startswith=path)[:limit]),
