@@ -105,6 +105,19 @@ def id_number_convert_15(number15: str) -> str:
     return first17 + id_check_char(first17)
 
 
+# The provinces of GB/T 2260, the first two digits of every number (python-stdnum's stdnum.cn.ric knows the same,
+# tests/households/test_id_numbers_stdnum.py compares): 81 and 82 are the residence permits of Hong Kong and Macao.
+ID_PROVINCES = frozenset(
+    {
+        *("11", "12", "13", "14", "15"),
+        *("21", "22", "23"),
+        *("31", "32", "33", "34", "35", "36", "37"),
+        *("41", "42", "43", "44", "45", "46"),
+        *("50", "51", "52", "53", "54"),
+        *("61", "62", "63", "64", "65"),
+        *("71", "81", "82"),
+    }
+)
 _ID_15 = re.compile(r"[0-9]{15}")
 _ID_18 = re.compile(r"[0-9]{17}[0-9X]")
 
@@ -114,7 +127,9 @@ def id_number_parse(value: Any, *, today: date | None = None) -> IdNumber:
 
     A numeric Excel cell has lost digits (Excel keeps 15 significant digits) or at least its format:
     it is an error, never repaired. A 15-digit number is converted (``converted_from_15`` is then set:
-    the caller warns). The area code is not checked: people keep numbers with abolished codes.
+    the caller warns). Of the area code only the province (the first two digits) is checked: people keep
+    numbers with abolished county codes, and one born before their county's code was created holds it (numbers
+    were issued from 1984 on, with the codes of the day).
     """
     if isinstance(value, int | float):  # bool is an int too
         raise ValidationError(
@@ -136,6 +151,12 @@ def id_number_parse(value: Any, *, today: date | None = None) -> IdNumber:
         raise ValidationError(
             _("An ID number is 17 digits followed by a digit or X."),
             code="id_characters",
+        )
+    if number[:2] not in ID_PROVINCES:
+        raise ValidationError(
+            _("An ID number begins with the code of a province; %(code)s is none: check the first digits."),
+            code="id_province",
+            params={"code": number[:2]},
         )
     try:
         birth_date = date(int(number[6:10]), int(number[10:12]), int(number[12:14]))

@@ -83,8 +83,15 @@ def test_numeric_excel_cell_is_an_error_never_repaired(cell):
 
 
 def test_old_area_code_is_accepted():
-    first17 = "99999919650302069"  # no such area: people keep abolished codes
+    first17 = "63999919650302069"  # no such county in Qinghai (63): people keep abolished codes
     assert v.id_number_parse(first17 + v.id_check_char(first17), today=TODAY)
+
+
+def test_unknown_province_is_an_error():
+    first17 = "99999919650302069"  # no province 99 (tests/households/test_id_numbers_stdnum.py compares stdnum)
+    with pytest.raises(ValidationError) as exc:
+        v.id_number_parse(first17 + v.id_check_char(first17), today=TODAY)
+    assert code_of(exc) == "id_province"
 
 
 def test_sex_and_birth_date_must_match_the_number():
