@@ -14,6 +14,7 @@ from datetime import date, timedelta
 
 from accounts.models import User
 from contacts.models import Assignment, ServicePerson
+from demo.households import mobile
 from households.models import Household
 from regions.models import Region
 
@@ -34,7 +35,7 @@ def _name(rng: random.Random) -> str:
 
 
 def _phone(rng: random.Random) -> str:
-    return f"1{rng.choice('3578')}{rng.randrange(10**9):09d}"
+    return mobile(rng)
 
 
 def _person(rng: random.Random, role: str, region: Region, unit: str = "", active: bool = True) -> ServicePerson:

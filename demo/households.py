@@ -14,7 +14,7 @@ from datetime import date, timedelta
 from django.db import transaction
 
 from households.models import Household, Member
-from households.validation import id_number_make
+from households.validation import id_number_make, phone_is_valid
 from regions.models import Region
 
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘蒋蔡余杜叶程苏魏吕丁任沈姚卢"
@@ -102,10 +102,17 @@ def _random_date(rng: random.Random, start: date, end: date) -> date:
     return start + timedelta(days=rng.randrange(max((end - start).days, 1)))
 
 
+def mobile(rng: random.Random) -> str:
+    """A demo mobile: 13x, 15x, 17x or 18x; a prefix no mobile has (154, 174…, 179) becomes 13x (as phonenumbers
+    says, through phone_is_valid), with the same draws from ``rng`` as before."""
+    number = f"1{rng.choice('3578')}{rng.randrange(10**9):09d}"
+    return number if phone_is_valid(number) else f"13{number[2:]}"
+
+
 def _phone(rng: random.Random) -> str:
     kind = rng.random()
     if kind < 0.68:
-        return f"1{rng.choice('3578')}{rng.randrange(10**9):09d}"
+        return mobile(rng)
     if kind < 0.9:
         return f"0971-{rng.randrange(2_000_000, 9_999_999)}"
     return ""

@@ -16,8 +16,10 @@ from datetime import date, datetime, timedelta
 from operator import mul
 from typing import Any
 
+import phonenumbers
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
+from phonenumbers import NumberParseException, PhoneNumber, PhoneNumberType
 
 from core.forms import date_check_plausible
 
@@ -51,7 +53,7 @@ def clean_text(value: Any) -> str:
 # names), not part of the name. Between other characters (a Latin or a minority name) one space is kept.
 _CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _CJK_PADDING = re.compile(f"(?<=[{_CJK}])\\s+(?=[{_CJK}])")
-_SPACES = re.compile(r"\s{2,}")
+_SPACES = re.compile(r"\s+")  # runs of whitespace, and a tab, become one space
 
 
 def person_name_clean(value: Any) -> str:
@@ -216,71 +218,221 @@ def id_number_check_consistency(info: IdNumber, *, sex: str = "", birth_date: da
 # ---------------------------------------------------------------------------------------------------
 # Phones: mainland mobile or landline (many elderly parents have only a landline)
 # ---------------------------------------------------------------------------------------------------
+#
+# Google's libphonenumber (the ``phonenumbers`` package) decides which numbers exist: mobile prefixes, area
+# codes and the length of the local number in each area. What stays ours: what clerks type around a number
+# (extensions, dashes of input methods, full-width characters), the stored form, and that a person's phone is a
+# mainland mobile or landline (not a 400/800 service number, not a number abroad).
 
+# The stored forms, also the CHECK constraints of the phone columns: an 11-digit mobile, or a landline as area
+# code, dash, 7 or 8 digits and an optional extension ("0971-8123456-801").
 MOBILE_RE = re.compile(r"1[3-9][0-9]{9}")
-# Stored form of a landline: area code, dash, 7 or 8 digits, optional extension ("0971-1234567-801").
 LANDLINE_RE = re.compile(r"0[0-9]{2,3}-[0-9]{7,8}(-[0-9]{1,6})?")
-_SPACES = re.compile(r"\s+")
 # Dashes that input methods type instead of "-" (the Chinese dash is two em dashes): all separate alike.
 _DASHES = str.maketrans(dict.fromkeys("\u2010\u2011\u2012\u2013\u2014\u2015\u2212", "-"))
-_PREFIX_86 = re.compile(r"86-?1[-0-9]{10,13}")
-_LANDLINE_TYPED = re.compile(r"\(?(0[0-9]{2,3})(?:\)-?|[-.])([0-9]{7,8})(?:[-转#]([0-9]{1,6}))?")
-_SEPARATORS = re.compile(r"[-.]")
-_LANDLINE_DIGITS = re.compile(r"0[0-9]{9,11}")
+# An extension as clerks mark it: 转801, 转分机801, 分机801, 分机号801, ext. 801, x801, #801.
+_EXTENSION_MARKED = re.compile(
+    r"(?P<number>.*?)\s*(?:转分机|轉分機|分机号?|分機號?|转|轉|ext(?:ension)?\.?|x|#)\s*:?\s*(?P<ext>[0-9]{1,6})",
+    re.IGNORECASE,
+)
+# A last group after a dash or a space: an extension (0971-8123456-801) or a part of the number (138-0013-8000).
+# It is taken as an extension only when the whole is not a number.
+_EXTENSION_TRAILING = re.compile(r"(?P<number>.*[0-9)])\s*[-\s]\s*(?P<ext>[0-9]{1,6})")
+# What may remain around the digits (phonenumbers itself would also read letters as on a keypad: 1-800-FLOWERS).
+_PHONE_CHARACTERS = re.compile(r"\+?[-0-9().\s]+")
+_LANDLINE_TYPES = frozenset({PhoneNumberType.FIXED_LINE, PhoneNumberType.FIXED_LINE_OR_MOBILE})
 
 
-def phone_normalize(value: Any) -> str:
-    """Return the stored form of a phone: 11-digit mobile, or ``0971-1234567`` for a landline.
-
-    Accepts spaces, dashes (also –, — and other dash characters), dots, ``(0971)1234567``, a ``+86``/``86``
-    prefix and full-width characters.
-    The empty string stays empty (the caller decides whether a phone is required).
-    """
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)  # an Excel number cell holding a mobile loses nothing (11 digits)
-    text = clean_text(value)
-    if MOBILE_RE.fullmatch(text):  # fast path: already an 11-digit mobile (what the steps below return)
-        return text
-    # Spaces separate like dashes: "0971 1234567" keeps its area code apart.
-    text = _SPACES.sub("-", text.translate(_DASHES)).replace("（", "(").replace("）", ")")
-    if not text:
-        return ""
-    if text.startswith("+86"):
-        text = text[3:].lstrip("-")
-    elif _PREFIX_86.fullmatch(text):
-        text = text[2:].lstrip("-")
-    # (0971)1234567 / 0971-1234567 / 0971.1234567: the area code is separated, so its length is known.
-    match = _LANDLINE_TYPED.fullmatch(text)
-    if match:
-        area, local, ext = match.groups()
-        return _landline(area, local, ext)
-    digits = _SEPARATORS.sub("", text)
-    if MOBILE_RE.fullmatch(digits):
-        return digits
-    if _LANDLINE_DIGITS.fullmatch(digits):
-        # No separator: Beijing (010) and the 02x cities have 3-digit area codes, the rest 4 digits.
-        split = 3 if digits.startswith(("010", "02")) else 4
-        return _landline(digits[:split], digits[split:], None)
-    raise ValidationError(
+def _phone_error() -> ValidationError:
+    return ValidationError(
         _("Enter an 11-digit mobile number (13800138000) or a landline with its area code (0971-1234567)."),
         code="phone_invalid",
     )
 
 
-def _landline(area: str, local: str, ext: str | None) -> str:
-    if len(area) == 3 and not area.startswith(("010", "02")):
-        raise ValidationError(_("Unknown area code %(area)s."), code="phone_invalid", params={"area": area})
-    if not 7 <= len(local) <= 8 or local.startswith("0"):
-        raise ValidationError(
-            _("A landline number has 7 or 8 digits after the area code."),
-            code="phone_invalid",
+def phone_normalize(value: Any) -> str:
+    """Return the stored form of a phone: 11-digit mobile, or ``0971-8123456`` for a landline, ``0971-8123456-801``
+    with an extension.
+
+    Accepts spaces, dashes (also –, — and other dash characters), dots, ``(0971)8123456``, a ``+86``/``0086``/``86``
+    prefix, a mobile typed with a leading 0 (``015920246633``), an extension written 转801, 分机801, -801, ext. 801
+    or #801, and full-width characters. The number must exist (``phonenumbers.is_valid_number``): an unallocated
+    mobile prefix or area code, or the wrong length of local number for its area, is an error saying so.
+    The empty string stays empty (the caller decides whether a phone is required).
+    """
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)  # an Excel number cell holding a mobile loses nothing (11 digits)
+    text = clean_text(value)
+    if len(text) == 11 and MOBILE_RE.fullmatch(text):  # fast path: already an 11-digit mobile (the usual cell)
+        number = PhoneNumber(country_code=86, national_number=int(text))
+        if phonenumbers.number_type(number) == PhoneNumberType.MOBILE:
+            return text
+        raise _phone_impossible(number, text)
+    text = text.translate(_DASHES)
+    if not text:
+        return ""
+    marked = _EXTENSION_MARKED.fullmatch(text)
+    if marked:
+        return _phone_stored(marked["number"], marked["ext"])
+    try:
+        return _phone_stored(text, None)
+    except ValidationError as whole_error:
+        trailing = _EXTENSION_TRAILING.fullmatch(text)
+        if trailing is None:
+            raise
+        try:
+            return _phone_stored(trailing["number"], trailing["ext"])
+        except ValidationError as split_error:
+            # A mobile followed by a group (13800138000-801) says it has no extension; else the whole's error.
+            raise (split_error if split_error.code == "phone_extension" else whole_error) from None
+
+
+def _phone_stored(text: str, extension: str | None) -> str:
+    number, kind = _phone_parse(text)
+    national = phonenumbers.national_significant_number(number)
+    if kind == PhoneNumberType.MOBILE or (kind in _LANDLINE_TYPES and MOBILE_RE.fullmatch(national)):
+        if extension:
+            raise ValidationError(
+                _("A mobile number has no extension: an extension goes with a landline."), code="phone_extension"
+            )
+        return national
+    if kind in _LANDLINE_TYPES:
+        split = _area_code_length(number, national)
+        # phonenumbers accepts 0971-0123456 in many areas; 0 is the trunk prefix, never a local number's first digit.
+        if national[split : split + 1] == "0":
+            raise ValidationError(
+                _("A landline number does not begin with 0 after the area code."), code="phone_invalid"
+            )
+        stored = f"0{national[:split]}-{national[split:]}" + (f"-{extension}" if extension else "")
+        if split and LANDLINE_RE.fullmatch(stored):
+            return stored
+        raise _phone_error()
+    raise ValidationError(
+        _("%(number)s is a service number (such as 400 or 800), not a person's phone: enter a mobile or a landline."),
+        code="phone_invalid",
+        params={"number": text},
+    )
+
+
+# Digits with the trunk 0 in front (0971-8123456, 015920246633): the national number is what follows the 0,
+# as phonenumbers.parse reads it, without its cost (a roster has tens of thousands of phones).
+_TRUNK_TYPED = re.compile(r"0[1-9][0-9]{8,11}")
+
+
+def _phone_parse(text: str) -> tuple[PhoneNumber, int]:
+    """A mainland number that exists and its ``PhoneNumberType``, or a ValidationError saying what is wrong."""
+    if not _PHONE_CHARACTERS.fullmatch(text):
+        raise _phone_error()
+    digits = text.replace("-", "").replace(" ", "")
+    if _TRUNK_TYPED.fullmatch(digits):
+        number = PhoneNumber(country_code=86, national_number=int(digits[1:]))
+    else:
+        try:
+            number = phonenumbers.parse(text, "CN")
+        except NumberParseException:
+            raise _phone_error() from None
+        if number.country_code != 86 or number.extension:
+            raise _phone_error()
+    # For +86 (one region, CN) number_type is UNKNOWN exactly when is_valid_number is false.
+    kind = phonenumbers.number_type(number)
+    if kind == PhoneNumberType.UNKNOWN:
+        raise _phone_impossible(number, text)
+    return number, kind
+
+
+_AREA_CODE_LENGTHS: dict[str, int] = {}
+
+
+def _area_code_length(number: PhoneNumber, national: str) -> int:
+    """phonenumbers' length of the area code (2 for 010 and 02x, else 3), known from the first three digits."""
+    key = national[:3]
+    length = _AREA_CODE_LENGTHS.get(key)
+    if length is None:
+        length = phonenumbers.length_of_geographical_area_code(number)
+        if length:  # 0 (no area code found) is not cached: it is that number's answer, not the prefix's
+            _AREA_CODE_LENGTHS[key] = length
+    return length
+
+
+def _phone_exists(national: str) -> bool:
+    return phonenumbers.is_valid_number(PhoneNumber(country_code=86, national_number=int(national)))
+
+
+def _phone_impossible(number: PhoneNumber, typed: str) -> ValidationError:
+    """The error for a number of the right shape that does not exist, naming what does not exist.
+
+    Which prefix or area code exists is asked of phonenumbers with numbers made of one repeated digit: they match
+    its patterns wherever any number of that prefix does (checked for every mainland area code).
+    """
+    national = phonenumbers.national_significant_number(number)
+    if len(national) == 11 and national.startswith("1") and not national.startswith("10"):
+        prefix = next(
+            (
+                national[:k]
+                for k in range(3, 8)
+                if not any(_phone_exists(national[:k] + digit * (11 - k)) for digit in "0123456789")
+            ),
+            national[:7],
         )
-    return f"{area}-{local}" + (f"-{ext}" if ext else "")
+        return ValidationError(
+            _("%(number)s is not a possible mobile number: no mobile number in China begins with %(prefix)s."),
+            code="phone_invalid",
+            params={"number": national, "prefix": prefix},
+        )
+    if (len(national) in (10, 11) and not national.startswith("1")) or (
+        national.startswith("10") and len(national) >= 9
+    ):
+        split = 2 if national.startswith(("10", "2")) else 3  # Beijing and the 02x cities: 2 digits after the 0
+        area, local = national[:split], national[split:]
+        lengths = [n for n in (7, 8) if any(_phone_exists(area + digit * n) for digit in "23456789")]
+        if not lengths:
+            return ValidationError(_("Unknown area code %(area)s."), code="phone_invalid", params={"area": f"0{area}"})
+        if len(local) not in lengths:
+            return ValidationError(
+                _("Landline numbers with the area code %(area)s have %(digits)s digits after it."),
+                code="phone_invalid",
+                params={"area": f"0{area}", "digits": "/".join(map(str, lengths))},
+            )
+    if len(national) < 10:
+        return _phone_error()
+    return ValidationError(
+        _("%(number)s is not a possible phone number in China: check every digit."),
+        code="phone_invalid",
+        params={"number": clean_text(typed)},
+    )
 
 
 def phone_is_valid(value: str) -> bool:
-    """True when a stored phone is in normalised form."""
-    return bool(MOBILE_RE.fullmatch(value) or LANDLINE_RE.fullmatch(value))
+    """True when a stored phone is in its stored form and exists: ``phone_normalize`` gives it back unchanged."""
+    if not value:
+        return False
+    try:
+        return phone_normalize(value) == value
+    except ValidationError:
+        return False
+
+
+@dataclass(frozen=True)
+class PhoneRenormalised:
+    """What ``phone_renormalise`` does with one stored value."""
+
+    value: str  # the new stored value; the old one when it is no longer accepted (never destroyed)
+    changed: bool
+    invalid: bool
+
+
+def phone_renormalise(stored: str) -> PhoneRenormalised:
+    """A value stored by an earlier ``phone_normalize`` (or typed freely, as accounts' phones were) in today's form.
+
+    A value that today's rules refuse is kept as it is and reported invalid: only a person can correct it.
+    """
+    if not stored:
+        return PhoneRenormalised(stored, changed=False, invalid=False)
+    try:
+        value = phone_normalize(stored)
+    except ValidationError:
+        return PhoneRenormalised(stored, changed=False, invalid=True)
+    return PhoneRenormalised(value, changed=value != stored, invalid=False)
 
 
 # ---------------------------------------------------------------------------------------------------
