@@ -25,7 +25,7 @@ from accounts.services import user_update
 from regions.admin_scope import AreaScopedAdmin
 
 # What a manager may change on a user (accounts.services.user_update); everything else is read only here.
-EDITABLE_FIELDS = ("last_name", "first_name", "email", "phone", "role", "region")
+EDITABLE_FIELDS = ("name", "email", "phone", "role", "region")
 
 
 class UserAdminForm(ModelForm):
@@ -45,11 +45,12 @@ class UserAdminForm(ModelForm):
 @admin.register(User)
 class UserAdmin(AreaScopedAdmin, DjangoUserAdmin):
     form = UserAdminForm
-    list_display = ["username", "last_name", "first_name", "role", "region", "is_active"]
+    list_display = ["username", "name", "role", "region", "is_active"]
     list_filter = ["role", "is_active"]
+    search_fields = ["username", "name", "email"]  # not Django's first_name/last_name, which the portal leaves empty
     fieldsets = (
         (None, {"fields": ("username",)}),
-        (gettext_lazy("Personal info"), {"fields": ("last_name", "first_name", "email", "phone")}),
+        (gettext_lazy("Personal info"), {"fields": ("name", "email", "phone")}),
         (gettext_lazy("Portal"), {"fields": ("role", "region", "is_active", "password_changed_at")}),
         (gettext_lazy("Administration"), {"fields": ("is_staff", "is_superuser", "last_login", "date_joined")}),
     )

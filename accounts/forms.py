@@ -45,7 +45,7 @@ class UserForm(forms.ModelForm):
 
     class Meta:
         model = User
-        fields = ["username", "last_name", "first_name", "role", "region", "phone", "email"]
+        fields = ["username", "name", "role", "region", "phone", "email"]
 
     def __init__(self, *args, manager: User, **kwargs) -> None:
         super().__init__(*args, **kwargs)

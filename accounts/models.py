@@ -12,6 +12,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from accounts.roles import ROLE_CAPABILITIES, ROLE_LEVELS, Role
 from regions.scope import ScopedQuerySet
@@ -42,6 +43,14 @@ class User(AbstractUser):
 
     Role = Role
 
+    # One name, family name first, as Chinese people write it (王秀兰). AbstractUser's first_name and last_name
+    # stay in the table but nothing reads or writes them: the forms, the admin and every page use `name`.
+    name = models.CharField(
+        pgettext_lazy("person", "name"),
+        max_length=150,
+        blank=True,
+        help_text=_("Family name first, as it is written: 王秀兰."),
+    )
     role = models.CharField(_("role"), max_length=20, choices=Role.choices)
     region = models.ForeignKey(
         "regions.Region",
@@ -66,6 +75,7 @@ class User(AbstractUser):
 
     def clean(self) -> None:
         super().clean()
+        self.name = " ".join(self.name.split())
         region = self.region if self.region_id else None
         if region is not None and self.role:
             allowed = ROLE_LEVELS.get(self.role, frozenset())
@@ -79,6 +89,18 @@ class User(AbstractUser):
                         }
                     }
                 )
+
+    def get_full_name(self) -> str:
+        """The one name (family name first); Django's version would say "秀兰 王"."""
+        return self.name.strip()
+
+    def get_short_name(self) -> str:
+        return self.name.strip()
+
+    @property
+    def display_name(self) -> str:
+        """The name to show for the user: the name, or the username when there is none."""
+        return self.name.strip() or self.username
 
     def has_capability(self, capability: str) -> bool:
         return (

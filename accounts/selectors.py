@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -9,6 +10,7 @@ from django.db.models import Count, Q, QuerySet
 
 from accounts.models import User
 from accounts.roles import ASSIGNABLE_ROLES, Role
+from core.db import among
 from regions.models import Region
 from regions.scope import get_visible_or_404
 from regions.selectors import region_ancestors
@@ -20,10 +22,20 @@ if TYPE_CHECKING:
 def user_list_for_manager(*, manager: User, search: str = "", role: str = "") -> QuerySet[User]:
     qs = User.objects.visible_to(manager).select_related("region")
     if search:
-        qs = qs.filter(Q(username__icontains=search) | Q(first_name__icontains=search) | Q(last_name__icontains=search))
+        qs = qs.filter(Q(username__icontains=search) | Q(name__icontains=search))
     if role:
         qs = qs.filter(role=role)
     return qs.order_by("region__path", "username")
+
+
+def user_names(usernames: Iterable[str]) -> dict[str, str]:
+    """The names of the logins among ``usernames`` that have one: the audit log and the archive's timeline name
+    people, not only logins, the way they are named now. Only the names of usernames the page already shows.
+    Always one query, none or many usernames (a page's query count does not depend on its history)."""
+    wanted = sorted({username for username in usernames if username})
+    return dict(
+        User.objects.filter(among("username", wanted, cast="text")).exclude(name="").values_list("username", "name")
+    )
 
 
 def user_get_for_manager(*, manager: User, pk: int) -> User:

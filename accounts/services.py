@@ -44,8 +44,7 @@ def user_create(
     password: str,
     role: str,
     region: Region | None,
-    first_name: str = "",
-    last_name: str = "",
+    name: str = "",
     email: str = "",
     phone: str = "",
     is_superuser: bool = False,
@@ -55,8 +54,7 @@ def user_create(
         username=username,
         role=role,
         region=region,
-        first_name=first_name,
-        last_name=last_name,
+        name=name,
         email=email,
         phone=phone,
         is_staff=is_superuser,
@@ -72,8 +70,8 @@ def user_create(
 
 @transaction.atomic
 def user_update(*, manager: User, user: User, data: dict[str, Any]) -> User:
-    """Change role, area, names or contact details of a user inside the manager's area."""
-    editable = {"first_name", "last_name", "email", "phone", "role", "region"}
+    """Change role, area, name or contact details of a user inside the manager's area."""
+    editable = {"name", "email", "phone", "role", "region"}
     unknown = set(data) - editable
     if unknown:
         raise ValueError(f"not editable: {sorted(unknown)}")

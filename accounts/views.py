@@ -72,10 +72,7 @@ def user_create_view(request: AuthenticatedRequest) -> HttpResponse:
         try:
             user = user_create(
                 manager=manager,
-                **{
-                    k: data[k]
-                    for k in ("username", "password", "role", "region", "first_name", "last_name", "email", "phone")
-                },
+                **{k: data[k] for k in ("username", "password", "role", "region", "name", "email", "phone")},
             )
         except ValidationError as exc:
             _add_errors(form, exc)
@@ -100,7 +97,7 @@ def user_edit(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     user = user_get_for_manager(manager=manager, pk=pk)
     form = UserForm(request.POST or None, instance=user, manager=manager)
     if request.method == "POST" and form.is_valid():
-        data = {k: form.cleaned_data[k] for k in ("first_name", "last_name", "email", "phone", "role", "region")}
+        data = {k: form.cleaned_data[k] for k in ("name", "email", "phone", "role", "region")}
         # The form has already copied its values onto `user`: the service gets a fresh copy to compare.
         try:
             user_update(manager=manager, user=user_get_for_manager(manager=manager, pk=pk), data=data)

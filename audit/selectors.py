@@ -11,6 +11,7 @@ from django.apps import apps
 from django.db.models import Q, QuerySet
 from pghistory.models import Events
 
+from accounts.selectors import user_names
 from audit.diff import FieldChange, events_render
 from audit.history import HistoryContext, event_context
 from audit.models import AccessEvent
@@ -70,6 +71,7 @@ class ChangeRow:
     object_id: str
     context: HistoryContext
     changes: list[FieldChange]
+    name: str = ""  # the name of the user who made the change (context.username), when the login has one
 
 
 def change_rows(events: Iterable[Events], *, reader: User | None = None) -> list[ChangeRow]:
@@ -77,6 +79,8 @@ def change_rows(events: Iterable[Events], *, reader: User | None = None) -> list
     them: personal values masked, health and mental-health values "(restricted)" unless the reader's role may
     see them (accounts.sensitivity). No reader: nothing sensitive is shown."""
     events = list(events)
+    contexts = [event_context(event) for event in events]
+    names = user_names(context.username for context in contexts)
     return [
         ChangeRow(
             slug=event.pgh_slug,
@@ -84,10 +88,11 @@ def change_rows(events: Iterable[Events], *, reader: User | None = None) -> list
             action=event.pgh_label,
             record=str(apps.get_model(event.pgh_obj_model)._meta.verbose_name),
             object_id=event.pgh_obj_id or "",
-            context=event_context(event),
+            context=context,
             changes=changes,
+            name=names.get(context.username, ""),
         )
-        for event, changes in zip(events, events_render(events, reader=reader), strict=True)
+        for event, context, changes in zip(events, contexts, events_render(events, reader=reader), strict=True)
     ]
 
 

@@ -134,8 +134,23 @@ class ServicePerson(models.Model):
             user_path = self.user.region.path
             if not are_related(self.region.path, user_path):
                 errors.setdefault("user", []).append(_("The login works in another area."))
+        if self.user_id and (login_name := self.user.name.strip()):
+            self._clean_login_name(login_name, errors)
         if errors:
             raise ValidationError(errors)
+
+    def _clean_login_name(self, login_name: str, errors: dict[str, list]) -> None:
+        """One person, one name: a person with a portal login carries the login's name (accounts.User.name),
+        so the same cadre is not 陈静 as a user and 胡兰勇 as a contact. A name that differs only in spaces
+        is taken as the login's; another name is refused, since it usually means the wrong login was chosen.
+        A later change of the login's name is carried over (contacts.receivers.person_name_follow_login)."""
+        if "".join(self.name.split()) == "".join(login_name.split()):
+            self.name = login_name
+        else:
+            errors.setdefault("name", []).append(
+                _("The login %(username)s belongs to %(name)s: a person with a portal login carries its name.")
+                % {"username": self.user.username, "name": login_name}
+            )
 
 
 @pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent())

@@ -146,7 +146,8 @@ def _link_demo_logins(
     by_town: dict[int, dict[str, list[ServicePerson]]],
     by_village: dict[int, dict[str, list[ServicePerson]]],
 ) -> None:
-    """The demo accounts are the people they stand for (so "my households" and notifications have someone)."""
+    """The demo accounts are the people they stand for (so "my households" and notifications have someone),
+    under the account's name: a linked person carries the login's name (ServicePerson.clean)."""
     if not towns or not villages.get(towns[0].pk):
         return
     town1, village1 = towns[0], villages[towns[0].pk][0]
@@ -164,5 +165,6 @@ def _link_demo_logins(
     for username, person in links.items():
         if username in users:
             person.user = users[username]
+            person.name = person.user.name or person.name
             changed.append(person)
-    ServicePerson.objects.bulk_update(changed, ["user"])
+    ServicePerson.objects.bulk_update(changed, ["user", "name"])

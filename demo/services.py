@@ -27,21 +27,21 @@ class DemoLogin:
     region: str
 
 
-def _demo_users(county: Region) -> list[tuple[str, str, Region, str, str]]:
+def _demo_users(county: Region) -> list[tuple[str, str, Region, str]]:
     towns = list(county.children.order_by("code"))
     town1, town2 = towns[0], towns[1]
     village1 = town1.children.order_by("code").first()
     village2 = town2.children.order_by("code").first()
     return [
-        ("admin", Role.ADMIN, county, "管理员", "系统"),
-        ("county", Role.COUNTY_STAFF, county, "王", "秀兰"),
-        ("leader", Role.LEADER, county, "李", "建国"),
-        ("town1", Role.TOWN_CADRE, town1, "张", "伟"),
-        ("town2", Role.TOWN_CADRE, town2, "刘", "洋"),
-        ("village1", Role.VILLAGE_CADRE, village1, "陈", "静"),
-        ("village2", Role.VILLAGE_CADRE, village2, "杨", "敏"),
-        ("doctor1", Role.FAMILY_DOCTOR, town1, "赵", "丽"),
-        ("member1", Role.MEMBER, village1, "黄", "强"),
+        ("admin", Role.ADMIN, county, "系统管理员"),
+        ("county", Role.COUNTY_STAFF, county, "王秀兰"),
+        ("leader", Role.LEADER, county, "李建国"),
+        ("town1", Role.TOWN_CADRE, town1, "张伟"),
+        ("town2", Role.TOWN_CADRE, town2, "刘洋"),
+        ("village1", Role.VILLAGE_CADRE, village1, "陈静"),
+        ("village2", Role.VILLAGE_CADRE, village2, "杨敏"),
+        ("doctor1", Role.FAMILY_DOCTOR, town1, "赵丽"),
+        ("member1", Role.MEMBER, village1, "黄强"),
     ]
 
 
@@ -64,10 +64,10 @@ def demo_seed(*, seed: int = 1, county_code: str = DEMO_COUNTY_CODE, households:
     """The users of every role and `households` special families; deterministic for a seed."""
     county = Region.objects.get(code=county_code)
     logins = []
-    for username, role, region, last_name, first_name in _demo_users(county):
+    for username, role, region, name in _demo_users(county):
         user = User.objects.filter(username=username).first() or User(username=username)
         user.role, user.region = role, region
-        user.last_name, user.first_name = last_name, first_name
+        user.name = name
         user.is_active = True
         user.is_staff = user.is_superuser = role == Role.ADMIN
         user_set_password(user=user, password=DEMO_PASSWORD)

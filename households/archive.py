@@ -17,6 +17,7 @@ from django.apps import apps
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext, pgettext
 
+from accounts.selectors import user_names
 from accounts.sensitivity import RESTRICTED, restricted_fields, shown, visible_values
 from audit.diff import changes_render, event_pairs
 from audit.history import event_context
@@ -59,6 +60,7 @@ class TimelineEntry:
     action: str  # "insert" / "update" / "delete" or a kind-specific word
     title: str
     username: str = ""
+    user_name: str = ""  # the name of that login, filled in by household_timeline
     changes: list[Change] = field(default_factory=list)
     # A record that has a day but no time (a visit): shown as the date only.
     date_only: bool = False
@@ -371,5 +373,8 @@ def household_timeline(household: Household, *, user: User) -> list[TimelineEntr
     entries += _entries(member_events, Member, lambda e: _("Member %(name)s") % {"name": e.name}, "member", reader=user)
     for extension in archive_extensions():
         entries += extension.timeline(household=household, user=user)
+    names = user_names(entry.username for entry in entries)
+    for entry in entries:
+        entry.user_name = names.get(entry.username, "")
     entries.sort(key=lambda e: e.at, reverse=True)
     return entries

@@ -28,5 +28,5 @@ def home(request: AuthenticatedRequest) -> HttpResponse:
     if user.has_capability(Capability.LOG_VISITS):
         context["my_work"] = my_work_summary(user=user, on=timezone.localdate())
     if user.has_capability(Capability.READ_AUDIT):
-        context["recent_events"] = access_event_list_for_user(user=user)[:8]
+        context["recent_events"] = access_event_list_for_user(user=user).select_related("actor")[:8]
     return render(request, "portal/home.html", context)

@@ -114,7 +114,7 @@ def snapshot() -> tuple:
 def post_data(model, obj, area) -> dict[str, Any]:
     """A plausible change form for the model (moving the object into the administrator's county)."""
     if model is User:
-        return {"first_name": "改", "last_name": "名", "role": "village_cadre", "region": area.V1a.pk, "email": ""}
+        return {"name": "改名", "role": "village_cadre", "region": area.V1a.pk, "email": ""}
     if model is ServicePerson:
         return {"name": "改名", "phone": "13900000001", "role_type": "village_cadre", "region": area.V1a.pk}
     if model is ContactScheme:
@@ -240,7 +240,7 @@ def test_a_user_cannot_be_moved_into_another_county(admin_client, area, personas
     before = snapshot()
     response = admin_client.post(
         reverse("admin:accounts_user_change", args=[personas.town_cadre.pk]),
-        {"first_name": "X", "last_name": "Y", "email": "", "phone": "", "role": "town_cadre", "region": area.T3.pk},
+        {"name": "X Y", "email": "", "phone": "", "role": "town_cadre", "region": area.T3.pk},
     )
     assert response.status_code == 200  # the form again
     assert "region" in response.context["adminform"].form.errors
@@ -268,12 +268,10 @@ def test_nobody_changes_their_own_role_or_area_in_the_admin(admin_client, area, 
     assert "role" not in form.fields  # shown read only
     assert "region" not in form.fields
 
-    admin_client.post(
-        url, {"first_name": "新", "last_name": "名", "email": "", "role": "county_staff", "region": area.C2.pk}
-    )
+    admin_client.post(url, {"name": "新名", "email": "", "role": "county_staff", "region": area.C2.pk})
 
     me.refresh_from_db()
-    assert (me.role, me.region, me.first_name) == (Role.ADMIN, area.C, "新")
+    assert (me.role, me.region, me.name) == (Role.ADMIN, area.C, "新名")
 
 
 def test_a_change_in_the_admin_goes_through_the_service_and_is_logged(admin_client, area, personas):
@@ -281,8 +279,7 @@ def test_a_change_in_the_admin_goes_through_the_service_and_is_logged(admin_clie
     response = admin_client.post(
         reverse("admin:accounts_user_change", args=[cadre.pk]),
         {
-            "first_name": "三",
-            "last_name": "张",
+            "name": "张三",
             "email": "",
             "phone": "",
             "role": "village_cadre",
@@ -291,7 +288,7 @@ def test_a_change_in_the_admin_goes_through_the_service_and_is_logged(admin_clie
     )
     assert response.status_code == 302
     cadre.refresh_from_db()
-    assert (cadre.region, cadre.first_name) == (area.V1b, "三")
+    assert (cadre.region, cadre.name) == (area.V1b, "张三")
     event = AccessEvent.objects.get(action=AccessEvent.Action.ACCOUNT)
     assert (event.actor, event.target_label) == (personas.admin, cadre.username)
 
@@ -300,7 +297,7 @@ def test_the_role_must_fit_the_area(admin_client, area, personas):
     """The model's rule (a village cadre works at a village) holds in the admin too."""
     response = admin_client.post(
         reverse("admin:accounts_user_change", args=[personas.village_cadre.pk]),
-        {"first_name": "", "last_name": "", "email": "", "phone": "", "role": "village_cadre", "region": area.C.pk},
+        {"name": "", "email": "", "phone": "", "role": "village_cadre", "region": area.C.pk},
     )
     assert response.status_code == 200
     personas.village_cadre.refresh_from_db()

@@ -40,14 +40,12 @@ def test_anonymous_is_sent_to_login(db, url_name):
 
 
 def user_snapshot():
-    return list(
-        User.objects.order_by("pk").values_list("pk", "is_active", "role", "region_id", "password", "first_name")
-    )
+    return list(User.objects.order_by("pk").values_list("pk", "is_active", "role", "region_id", "password", "name"))
 
 
 USER_ID_URLS = [
     ("accounts:user_edit", "get", None),
-    ("accounts:user_edit", "post", {"first_name": "X", "role": "town_cadre", "region": "", "last_name": "Y"}),
+    ("accounts:user_edit", "post", {"name": "X Y", "role": "town_cadre", "region": ""}),
     ("accounts:user_toggle_active", "get", None),
     ("accounts:user_toggle_active", "post", {}),
     ("accounts:user_password_reset", "get", None),

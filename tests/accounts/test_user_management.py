@@ -13,8 +13,7 @@ pytestmark = pytest.mark.django_db
 def create(client, **overrides):
     data = {
         "username": "new_cadre",
-        "last_name": "周",
-        "first_name": "敏",
+        "name": "周敏",
         "role": "village_cadre",
         "password": "Good-pass-2026",
         "phone": "",
@@ -70,8 +69,7 @@ def test_edit_role_and_area_inside_the_area(area, personas, client_for):
     response = client.post(
         reverse("accounts:user_edit", args=[personas.village_cadre.pk]),
         {
-            "last_name": "陈",
-            "first_name": "静",
+            "name": "陈静",
             "role": "village_cadre",
             "region": area.V1b.pk,
             "phone": "",
@@ -87,8 +85,7 @@ def test_staff_cannot_change_their_own_role(area, personas, client_for):
     client.post(
         reverse("accounts:user_edit", args=[personas.county_staff.pk]),
         {
-            "last_name": "",
-            "first_name": "",
+            "name": "",
             "role": "leader",
             "region": area.C.pk,
             "phone": "",

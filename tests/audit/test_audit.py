@@ -34,8 +34,7 @@ def test_changes_made_in_the_portal_carry_who_and_before_after(area, personas, c
     client.post(
         reverse("accounts:user_edit", args=[personas.village_cadre.pk]),
         {
-            "last_name": "陈",
-            "first_name": "新名",
+            "name": "陈新名",
             "role": "village_cadre",
             "region": area.V1a.pk,
             "phone": "",
@@ -44,8 +43,8 @@ def test_changes_made_in_the_portal_carry_who_and_before_after(area, personas, c
     )
     html = client.get(reverse("audit:change_list")).content.decode()
     assert "c_staff" in html
-    assert "first_name" in html
-    assert "新名" in html
+    assert 'title="name"' in html
+    assert "陈新名" in html
 
 
 def test_archive_style_access_events_are_scoped_to_the_area(area, personas, client_for):

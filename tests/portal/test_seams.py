@@ -10,6 +10,7 @@ from django.urls import reverse
 
 from accounts.hooks import account_changed, second_factor_event
 from audit.receivers import account_changed_record, second_factor_record
+from contacts.receivers import person_name_follow_login
 from households.extensions import ChangeReason, archive_extensions, household_changed
 from portal.tasks import nightly_pipeline_run
 from reports.models import CoverageSnapshot
@@ -29,7 +30,7 @@ def test_the_archive_extensions_are_contacts_then_visits():
 
 
 def test_each_hook_has_its_listeners():
-    assert account_changed.listeners == (account_changed_record,)
+    assert account_changed.listeners == (account_changed_record, person_name_follow_login)
     assert second_factor_event.listeners == (second_factor_record,)
     assert flags_refreshed.listeners == (coverage_snapshot_after_flags,)
 

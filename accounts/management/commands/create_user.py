@@ -50,8 +50,7 @@ class Command(BaseCommand):
                     password=password,
                     role=role,
                     region=node,
-                    last_name=name[:1],
-                    first_name=name[1:],
+                    name=name,
                     is_superuser=superuser,
                 )
         except ValidationError as exc:
