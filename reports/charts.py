@@ -38,8 +38,10 @@ def bar_chart(rows: list[tuple[str, float | None]], *, title: str) -> SafeString
 
 
 def trend_chart(points: list[tuple[str, float | None]], *, title: str) -> SafeString:
-    """Vertical bars over the months (key "YYYY-MM", share 0–1)."""
-    col, gap, plot_h, top, bottom = 22, 6, 100, 14, 16
+    """Vertical bars over the months (key "YYYY-MM", share 0–1). Each bar is labelled with its month; the year
+    stands under the first month and under every January, so twelve months across a new year read 2025 05 … 12,
+    2026 01 … 04, and each bar's tooltip says "2025-12: 80%"."""
+    col, gap, plot_h, top, bottom = 22, 6, 100, 14, 28
     width = max(len(points), 1) * (col + gap)
     height = top + plot_h + bottom
     parts = [
@@ -55,8 +57,13 @@ def trend_chart(points: list[tuple[str, float | None]], *, title: str) -> SafeSt
             f"<title>{escape(key)}: {_pct(value)}</title></rect>"
             f'<text x="{x + col / 2}" y="{top - 3}" font-size="8" text-anchor="middle" fill="{INK}">'
             f"{_pct(value)}</text>"
-            f'<text x="{x + col / 2}" y="{height - 3}" font-size="9" text-anchor="middle" fill="{INK}">'
+            f'<text x="{x + col / 2}" y="{height - 15}" font-size="9" text-anchor="middle" fill="{INK}">'
             f"{escape(key[-2:])}</text>"
         )
+        if i == 0 or key[:4] != points[i - 1][0][:4]:
+            parts.append(
+                f'<text x="{x + col / 2}" y="{height - 3}" font-size="9" text-anchor="middle" fill="{INK}" '
+                f'data-year="{escape(key[:4])}">{escape(key[:4])}</text>'
+            )
     parts.append("</svg>")
     return mark_safe("".join(parts))  # every text above is escaped

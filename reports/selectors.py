@@ -26,6 +26,7 @@ from django.db.models import Case, IntegerField, QuerySet, Value, When
 from core.db import pk_among
 from households.models import Household
 from regions.models import Region
+from regions.paths import is_within
 from regions.scope import get_visible_or_404, user_scope_path
 from reports.models import ContactSnapshot, CoverageSnapshot, FlagSnapshot
 from visits import periods
@@ -139,6 +140,9 @@ class Dashboard:
     trend: list[tuple[str, int, int]]  # (month key, households, met)
     ancestors: list[Region]
     computed_on: date | None = None  # the day of the snapshots the area figures come from
+    # The ancestors as the breadcrumb shows them: (region, whether the reader may open its dashboard) — a town
+    # or village user reads the county's and the town's names but has no page above their own area.
+    crumbs: list[tuple[Region, bool]] = field(default_factory=list)
 
 
 def dashboard_region_for_user(*, user: User, pk: int | None) -> Region:
@@ -237,6 +241,7 @@ def coverage_dashboard(*, user: User, region: Region, as_of: date) -> Dashboard:
     else:
         rows, total = _child_region_rows(region, groups)
     ancestors = Region.objects.ancestors_of(region)
+    scope = user_scope_path(user) or ""
     return Dashboard(
         region=region,
         as_of=as_of,
@@ -251,6 +256,7 @@ def coverage_dashboard(*, user: User, region: Region, as_of: date) -> Dashboard:
         trend=trend,
         ancestors=ancestors,
         computed_on=computed_on,
+        crumbs=[(ancestor, is_within(ancestor.path, scope)) for ancestor in ancestors],
     )
 
 

@@ -9,7 +9,7 @@ from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import PHONE, RoleUsers, login
 from tests.conftest import Area
-from tests.factories import TEST_PASSWORD
+from tests.factories import TEST_PASSWORD, HouseholdFactory, MemberFactory
 
 pytestmark = pytest.mark.browser
 
@@ -176,3 +176,34 @@ def test_failed_login_shows_an_error_and_stays_logged_out(
     expect(form.locator("[role=alert]")).to_be_visible()
     expect(page.locator("#main-nav")).to_have_count(0)
     screenshot("error")
+
+
+@pytest.mark.parametrize("viewport", [PHONE], ids=["phone"])
+def test_on_a_phone_the_coverage_table_scrolls_in_its_frame_and_both_family_types_show(
+    page: Page, role_users: RoleUsers, area: Area, screenshot
+) -> None:
+    from visits.services import ruleset_create_default
+
+    ruleset_create_default(county=area.C)
+    for number, family_type in (("630101-00001", "death"), ("630101-00002", "disability")):
+        MemberFactory(household=HouseholdFactory(village=area.V1a, number=number, family_type=family_type))
+    login(page, role_users.village_cadre.username)
+
+    page.goto("/reports/coverage/")
+    # The page never scrolls sideways; the table does, inside its own frame.
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    frame = page.locator(".table-wrap.scroll-x").first
+    scroll_width, client_width = frame.evaluate("el => [el.scrollWidth, el.clientWidth]")
+    assert scroll_width > client_width
+    # The county and the town above the village are named, not linked (their pages answer 404 to this user).
+    expect(page.locator(".breadcrumb")).to_contain_text(area.C.name)
+    expect(page.locator(".breadcrumb a")).to_have_count(0)
+    screenshot("coverage-phone")
+
+    page.goto("/households/")
+    cards = page.locator("[data-household-list] tbody tr")
+    expect(cards).to_have_count(2)
+    expect(page.locator("[data-household-list] .tag.death")).to_be_visible()
+    expect(page.locator("[data-household-list] .tag.disability")).to_be_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    screenshot("households-phone")

@@ -160,3 +160,42 @@ def test_snapshot_refresh_is_idempotent(county):
     coverage_snapshot_refresh(as_of=AS_OF)
     after = list(CoverageSnapshot.objects.order_by("village", "rule", "period_key").values_list("households", "met"))
     assert before == after
+
+
+@pytest.mark.parametrize(
+    ("persona", "linked", "plain"),
+    [
+        ("county_staff", {"C", "T1"}, set()),
+        ("leader", {"C", "T1"}, set()),
+        ("town_cadre", {"T1"}, {"C"}),
+        ("village_cadre", set(), {"C", "T1"}),
+    ],
+)
+def test_breadcrumbs_link_only_inside_the_readers_area(county, personas, area, client_for, persona, linked, plain):
+    """A town or village user reads the names above their area but gets no link to a page they would get 404 on."""
+    client = client_for(getattr(personas, persona))
+    html = client.get(reverse("reports:coverage_region", args=[area.V1a.pk])).content.decode()
+    crumb = html.split('<p class="breadcrumb">')[1].split("</p>")[0]
+    for key in linked | plain:
+        region = getattr(area, key)
+        href = reverse("reports:coverage_region", args=[region.pk])
+        assert region.name in crumb
+        assert (f'href="{href}"' in crumb) == (key in linked), key
+        if key in linked:
+            assert client.get(href).status_code == 200
+
+
+def test_the_twelve_month_chart_carries_the_year():
+    points = [(f"2025-{m:02d}", 0.5) for m in range(3, 13)] + [("2026-01", 0.7), ("2026-02", None)]
+    svg = str(charts.trend_chart(points, title="t"))
+    assert svg.count("data-year=") == 2  # under the first month and under January
+    assert 'data-year="2025">2025</text>' in svg
+    assert 'data-year="2026">2026</text>' in svg
+    assert "<title>2025-12: 50%</title>" in svg
+
+
+def test_the_dashboard_trend_shows_its_years(county, personas, client_for, monkeypatch):
+    monkeypatch.setattr("django.utils.timezone.localdate", lambda *args, **kwargs: AS_OF)
+    html = client_for(personas.county_staff).get(reverse("reports:coverage")).content.decode()
+    assert "data-year=" in html
+    assert 'class="table-wrap scroll-x"><table class="table compact" data-rows>' in html
