@@ -12,6 +12,7 @@ from accounts.roles import Capability, Role
 from accounts.selectors import region_summary_for_user
 from audit.selectors import access_event_list_for_user
 from households.selectors import household_area_summary
+from reports.selectors import coverage_dashboard
 from visits.selectors import my_work_summary
 
 
@@ -27,6 +28,9 @@ def home(request: AuthenticatedRequest) -> HttpResponse:
         context["households"] = household_area_summary(user=user)
     if user.has_capability(Capability.LOG_VISITS):
         context["my_work"] = my_work_summary(user=user, on=timezone.localdate())
+    if user.role == Role.LEADER and user.has_capability(Capability.VIEW_COVERAGE) and user.region is not None:
+        # What the leader is assessed on (三个全覆盖), as the coverage dashboard of their area counts it.
+        context["coverage"] = coverage_dashboard(user=user, region=user.region, as_of=timezone.localdate())
     if user.has_capability(Capability.READ_AUDIT):
         context["recent_events"] = access_event_list_for_user(user=user).select_related("actor")[:8]
     return render(request, "portal/home.html", context)
