@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect
 from django.shortcuts import render
+from django.templatetags.static import static
 from django.utils import timezone
 
 from accounts.http import AuthenticatedRequest
@@ -34,3 +35,8 @@ def home(request: AuthenticatedRequest) -> HttpResponse:
     if user.has_capability(Capability.READ_AUDIT):
         context["recent_events"] = access_event_list_for_user(user=user).select_related("actor")[:8]
     return render(request, "portal/home.html", context)
+
+
+def favicon(request: HttpRequest) -> HttpResponse:
+    """/favicon.ico, for browsers and tools that ask for it without reading the page's <link rel="icon">."""
+    return HttpResponsePermanentRedirect(static("favicon.ico"))

@@ -59,6 +59,9 @@ def test_roles_without_user_management_get_403_on_the_users_page(page: Page, rol
     login(page, role_users.of(role).username)
 
     assert page.goto("/users/").status == 403
+    # The portal's own page, in its layout, with the way back (not Django's bare "403 Forbidden").
+    expect(page.locator("[data-error='403']")).to_be_visible()
+    expect(page.locator("#main-nav [data-nav=dashboard]")).to_have_count(1)
     assert page.goto("/audit/").status == 403
 
 

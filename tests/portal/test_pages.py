@@ -1,4 +1,4 @@
-"""The home page per role (issue 13 B11)."""
+"""The home page per role and the portal's own error pages and icon (issue 13 B11)."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import re
 from datetime import date
 
 import pytest
+from django.test import Client
 from django.urls import reverse
 
 from reports.selectors import coverage_dashboard
@@ -48,3 +49,54 @@ def test_the_leaders_home_page_shows_the_coverage_figures(figures, area, persona
 def test_other_roles_home_pages_have_no_coverage_card(figures, personas, client_for):
     for persona in (personas.county_staff, personas.town_cadre, personas.village_cadre):
         assert "data-coverage" not in client_for(persona).get(reverse("portal:home")).content.decode()
+
+
+def test_403_is_the_portals_page_in_the_readers_language(personas, client_for):
+    client = client_for(personas.village_cadre)
+    response = client.get(reverse("accounts:user_list"))
+    assert response.status_code == 403
+    html = response.content.decode()
+    assert 'data-error="403"' in html
+    assert 'class="topbar"' in html
+    assert "data-nav=" in html  # the portal's navigation, the way out
+    client.cookies["django_language"] = "en"
+    english = client.get(reverse("accounts:user_list")).content.decode()
+    assert 'lang="en"' in english
+    assert "Not allowed" in english
+
+
+def test_404_is_the_portals_page(personas, client_for):
+    outside = personas.other_county_staff.region
+    response = client_for(personas.town_cadre).get(reverse("regions:detail", args=[outside.pk]))
+    assert response.status_code == 404
+    html = response.content.decode()
+    assert 'data-error="404"' in html
+    assert 'class="topbar"' in html
+    anonymous = Client().get("/no-such-page/")
+    assert anonymous.status_code == 404
+    assert 'data-error="404"' in anonymous.content.decode()
+
+
+def test_a_failed_csrf_check_gets_the_portals_page():
+    client = Client(enforce_csrf_checks=True)
+    response = client.post(reverse("accounts:login"), {"username": "x", "password": "y"})
+    assert response.status_code == 403
+    assert 'data-error="403-csrf"' in response.content.decode()
+
+
+def test_the_favicon_is_linked_and_served(client):
+    html = client.get(reverse("accounts:login")).content.decode()
+    assert 'rel="icon" href="/static/favicon.svg"' in html
+    assert 'rel="icon" href="/static/favicon.ico"' in html
+    response = client.get("/favicon.ico")
+    assert response.status_code == 301
+    assert response["Location"] == "/static/favicon.ico"
+
+
+def test_the_500_page_renders_without_a_request():
+    """Django renders 500.html with no context and no request: nothing in it may need either."""
+    from django.template.loader import render_to_string
+
+    html = render_to_string("500.html")
+    assert 'data-error="500"' in html
+    assert "/static/css/portal.css" in html
