@@ -224,6 +224,13 @@ def _apply_members(
     return to_save, to_delete, errors, outside
 
 
+def _member_values(member: Member) -> tuple:
+    """What a member's row holds, but for its timestamps: equal before and after = nothing to write."""
+    return tuple(
+        getattr(member, f.attname) for f in Member._meta.concrete_fields if f.name not in ("created_at", "updated_at")
+    )
+
+
 def _member_build(
     *, household: Household, change: MemberChange, existing: dict[int, Member], errors: dict[str, list]
 ) -> Member:
@@ -241,16 +248,26 @@ def _member_build(
     return member
 
 
+def _household_apply(household: Household, data: dict[str, Any]) -> bool:
+    """Set the form's values on the household; returns whether anything differs from what is stored."""
+    unknown = set(data) - HOUSEHOLD_EDITABLE
+    if unknown:
+        raise ValueError(f"not editable: {sorted(unknown)}")
+    if "difficulties" in data:  # one order (the list of choices'), so a form that sends another is no change
+        order = {value: i for i, value in enumerate(Household.Difficulty.values)}
+        data = {**data, "difficulties": sorted(data["difficulties"] or [], key=lambda v: order.get(v, len(order)))}
+    dirty = household.pk is None or any(getattr(household, name) != value for name, value in data.items())
+    for name, value in data.items():
+        setattr(household, name, value)
+    return dirty
+
+
 def _write(
     *, actor: User, household: Household, data: dict[str, Any], members: list[MemberChange], service: str
 ) -> Household:
     require_capability(actor, Capability.EDIT_HOUSEHOLDS)  # the area: _village_in_area below
     reason = ChangeReason.EDITED if household.pk else ChangeReason.REGISTERED
-    unknown = set(data) - HOUSEHOLD_EDITABLE
-    if unknown:
-        raise ValueError(f"not editable: {sorted(unknown)}")
-    for name, value in data.items():
-        setattr(household, name, value)
+    household_dirty = _household_apply(household, data)
     village = _village_in_area(actor=actor, village=household.village)
     household.county = _county_of(village)
     if not household.number:
@@ -261,6 +278,7 @@ def _write(
     except ValidationError as exc:
         errors.update(exc.message_dict)
     existing = {m.pk: m for m in Member.objects.filter(household=household)} if household.pk else {}
+    stored = {pk: _member_values(member) for pk, member in existing.items()}
     to_save, to_delete, member_errors, outside = _apply_members(
         actor=actor, household=household, changes=members, existing=existing
     )
@@ -274,12 +292,16 @@ def _write(
         raise ValidationError(errors)
     try:
         with transaction.atomic(), history_context(actor=actor, service=service):
-            household.save()
+            # Only what changed is written: an unchanged row saved again would get a new updated_at and an
+            # empty "changed" entry in its history.
+            if household_dirty:
+                household.save()
             for member in to_delete:
                 member.delete()
             for member in to_save:
-                member.household = household
-                member.save()
+                if member.pk is None or stored.get(member.pk) != _member_values(member):
+                    member.household = household
+                    member.save()
     except IntegrityError as exc:  # a concurrent write took the number or an ID number meanwhile
         raise ValidationError(_("Someone else changed these records at the same time. Please try again.")) from exc
     household_changed(household_ids=[household.pk], reason=reason)

@@ -397,3 +397,30 @@ def test_difficulty_labels_are_joined_as_the_language_writes_lists():
     with translation.override("en"):
         assert ", " in difficulties_text(values)
         assert "、" not in difficulties_text(values)
+
+
+def test_an_edit_writes_only_the_rows_that_changed(client_for, personas, area, homes):
+    """Saving the form writes no history for a member nobody changed, nor for a list of difficulties that
+    came back in another order (found in a browser walk: an empty "changed" entry per untouched member)."""
+    household = homes.v1a
+    client = client_for(personas.county_staff)
+    url = reverse("households:edit", args=[household.pk])
+    first = _edit_data(household, area, difficulties=["housing", "medical"])
+    assert client.post(url, first).status_code == 302
+    household.refresh_from_db()
+    assert household.difficulties == ["medical", "housing"]  # stored in the order of the choices
+    before = {
+        obj.pk: Events.objects.tracks(obj).filter(pgh_label="update").count()
+        for obj in [household, *household.members.all()]
+    }
+    husband, wife = household.members.get(role="husband"), household.members.get(role="wife")
+
+    second = _edit_data(household, area, difficulties=["housing", "medical"], members={0: {"name": "张建民"}})
+    response = client.post(url, second)
+
+    assert response.status_code == 302
+    assert Events.objects.tracks(household).filter(pgh_label="update").count() == before[household.pk]
+    assert Events.objects.tracks(wife).filter(pgh_label="update").count() == before[wife.pk]
+    assert Events.objects.tracks(husband).filter(pgh_label="update").count() == before[husband.pk] + 1
+    husband.refresh_from_db()
+    assert husband.name == "张建民"
