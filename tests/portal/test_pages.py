@@ -100,3 +100,13 @@ def test_the_500_page_renders_without_a_request():
     html = render_to_string("500.html")
     assert 'data-error="500"' in html
     assert "/static/css/portal.css" in html
+
+
+def test_the_regions_table_heads_its_name_column_as_a_places_name(personas, client_for):
+    """名称 (a place's name), not 姓名 (a person's)."""
+    client = client_for(personas.county_staff)
+    head = client.get(reverse("regions:list")).content.decode().split("<thead>", 1)[1].split("</thead>", 1)[0]
+    assert "姓名" not in head
+    client.cookies["django_language"] = "en"
+    head = client.get(reverse("regions:list")).content.decode().split("<thead>", 1)[1].split("</thead>", 1)[0]
+    assert "<th>Name</th>" in head
