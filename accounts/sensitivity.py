@@ -41,7 +41,8 @@ FIELD_TIERS: dict[str, Tier] = {
     "households.Member.id_number": Tier.PERSONAL,
     "households.Member.phone": Tier.PERSONAL,
     "accounts.User.phone": Tier.PERSONAL,
-    "contacts.ServicePerson.phone": Tier.PERSONAL,
+    # Not here: a service person's (四对一 contact's) phone is a work number printed on the contact card that the
+    # family keeps, so that it can call; every page that shows the contacts shows it in full (docs/SECURITY.md).
     "households.Member.health_notes": Tier.HEALTH,
     "households.Member.chronic_diseases": Tier.HEALTH,
     "households.Member.major_diseases": Tier.HEALTH,
@@ -100,7 +101,6 @@ MASKS: dict[str, Callable[[str], str]] = {
     "households.Member.id_number": mask_id_number,
     "households.Member.phone": mask_phone,
     "accounts.User.phone": mask_phone,
-    "contacts.ServicePerson.phone": mask_phone,
 }
 
 
