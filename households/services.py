@@ -101,15 +101,25 @@ def _county_of(village: Region) -> Region:
 def household_number_next(*, county: Region) -> str:
     """The next free number of a county, ``630103-00042``. Locks the county row: one writer at a time."""
     Region.objects.select_for_update().filter(pk=county.pk).first()
+    return household_number_format(county=county, sequence=household_number_last(county=county) + 1)
+
+
+def household_number_last(*, county: Region) -> int:
+    """The sequence of the county's last number in its scheme (0 for none). The caller holds the county row's
+    lock (household_number_next, the roster import) while it hands out the next ones."""
     numbers = Household.objects.filter(county=county, number__regex=rf"^{county.code}-[0-9]{{5,}}$").values_list(
         "number", flat=True
     )
-    last = max((int(n.rsplit("-", 1)[1]) for n in numbers.order_by("-number")[:1]), default=0)
-    return f"{county.code}-{last + 1:05d}"
+    return max((int(n.rsplit("-", 1)[1]) for n in numbers.order_by("-number")[:1]), default=0)
+
+
+def household_number_format(*, county: Region, sequence: int) -> str:
+    """The county's household number with this sequence: ``630103-00042``."""
+    return f"{county.code}-{sequence:05d}"
 
 
 IDENTITY_CONFLICT_MESSAGE = gettext_lazy(
-    "This person cannot be registered here; the county association can transfer the family."
+    "This person cannot be registered here; the county association can move the family's file to your area."
 )
 
 

@@ -17,8 +17,8 @@ from tests.households.conftest import household_form_data
 pytestmark = pytest.mark.django_db
 
 NEUTRAL = {
-    "en": "This person cannot be registered here; the county association can transfer the family.",
-    "zh-hans": "此人无法在此登记；可由县计生协办理该家庭迁移。",
+    "en": "This person cannot be registered here; the county association can move the family's file to your area.",
+    "zh-hans": "此人无法在此登记；可请县计生协将该家庭的档案调整到您的辖区。",
 }
 
 

@@ -44,7 +44,7 @@ def test_a_person_of_another_town_gets_the_neutral_answer_and_the_attempt_is_log
     job = RosterImportJob.objects.latest("pk")
     assert job.status == "invalid"
     assert [e["message"] for e in job.errors] == [
-        "This person cannot be registered here; the county association can transfer the family."
+        "This person cannot be registered here; the county association can move the family's file to your area."
     ]
     event = AccessEvent.objects.get(action=AccessEvent.Action.IDENTITY_CONFLICT)
     assert (event.actor, event.region_path) == (sample_county.town_cadre, sample_county.other_town.path)
