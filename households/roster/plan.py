@@ -20,7 +20,7 @@ from core.db import among
 from households.models import Household, Member, household_in_area, household_scope_q
 from households.privacy import mask_value
 from households.roster.validate import HouseholdRow, MemberRow, Note, Roster, place_of
-from households.services import IDENTITY_CONFLICT_MESSAGE
+from households.services import IDENTITY_CONFLICT_MESSAGE, household_number_format, household_number_last
 from regions.models import Region
 
 # roster field → Household field
@@ -33,6 +33,8 @@ HOUSEHOLD_MAP = {
     "child_name": "child_name",
     "child_event_date": "child_event_date",
     "disability_grade": "child_disability_grade",
+    "child_sex": "child_sex",
+    "child_birth_date": "child_birth_date",
 }
 # roster field → Member field
 MEMBER_MAP = {
@@ -95,14 +97,6 @@ def _show(field_name: str, value: Any) -> Any:
     return value
 
 
-def _next_numbers(county: Region) -> int:
-    """The last sequence of the county's generated numbers ``630103-00042`` (households.services' format)."""
-    numbers = Household.objects.filter(county=county, number__regex=rf"^{county.code}-[0-9]{{5,}}$").values_list(
-        "number", flat=True
-    )
-    return max((int(n.rsplit("-", 1)[1]) for n in numbers.order_by("-number")[:1]), default=0)
-
-
 @dataclass
 class _Archive:
     """What the archive holds of the roster's households and persons, read once for the whole roster."""
@@ -145,7 +139,9 @@ def roster_plan(*, roster: Roster, county: Region, area_path: str, today: date) 
     """Compare the roster with the archive. Errors found here (area, identity) are added to the roster."""
     plan = Plan()
     archive = _archive_read(roster, county)
-    last_number = _next_numbers(county)
+    # The county's numbering (households.services), for the households the file gives no number (a couple
+    # roster's row is a household): the caller holds the county row's lock, as household_number_next does.
+    last_number = household_number_last(county=county)
     targets: dict[int, HouseholdRow] = {}
 
     for household in roster.households:
@@ -157,7 +153,7 @@ def roster_plan(*, roster: Roster, county: Region, area_path: str, today: date) 
             number = household.number
             if not number:
                 last_number += 1
-                number = f"{county.code}-{last_number:05d}"
+                number = household_number_format(county=county, sequence=last_number)
             _plan_household_create(plan, roster, household, number)
             owner = household
         else:
@@ -382,9 +378,7 @@ def _plan_member(
         return
     current = member_households[existing["household_id"]]
     if current["county_id"] != county.pk or not _in_area(current, area_path, county):
-        side = ""
-        if member.where.header.layout == "couples":
-            side = "M" if member.values.get("role") == "husband" else "F"
+        side = member.side
         # The same neutral answer as the household form: not where, not whose (no existence oracle).
         roster.error(member.where, "id_number", str(IDENTITY_CONFLICT_MESSAGE), side)
         plan.identity_conflicts.append(mask_value("id_number", member.values["id_number"]))

@@ -17,15 +17,17 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
 from households import validation
+from households.roster.events import ChildEvent, child_event_parse, family_type_parse
 from households.roster.headers import (
-    COUPLES,
-    FIELD_HEADERS,
     MEMBER_FIELDS,
+    PERSON_FIELDS,
     PERSONS,
-    SPOUSE_FIELDS,
     Column,
     Header,
+    header_attempt,
     header_find,
+    header_problems,
+    header_refusal,
 )
 from households.roster.reader import RosterFileError, Sheet
 from households.roster.region_names import RegionIndex
@@ -41,12 +43,14 @@ HOUSEHOLD_FIELDS = (
     "child_name",
     "child_event_date",
     "disability_grade",
+    "child_sex",
+    "child_birth_date",
 )
 # Household values that must agree on every row of one household (others: the first value is kept).
 HOUSEHOLD_STRICT = ("village", "family_type")
 # Read raw and converted with more context (the village with its town, the ID number with its row).
 RAW_FIELDS = ("town", "village", "id_number")
-REPEATED_HEADER = ("姓名", "男方姓名", "丈夫姓名")
+REPEATED_HEADER = ("姓名", "男方姓名", "丈夫姓名", "本人姓名", "户主姓名")
 NAME_FIELDS = frozenset({"name", "child_name"})
 MAX_LENGTH = {"name": 50, "child_name": 50, "certificate_number": 40, "address": 200, "household_number": 30}
 
@@ -101,6 +105,7 @@ class MemberRow:
     where: Cell
     values: dict[str, Any]
     valid_id: bool = False
+    side: str = ""  # the couple layout: whose columns (M, F, or A / B: 本人 / 配偶)
 
 
 @dataclass
@@ -120,6 +125,7 @@ class Roster:
     warnings: list[Note] = field(default_factory=list)
     towns: set[int] = field(default_factory=set)  # towns the file covers (for "missing")
     unusable: list[Issue] = field(default_factory=list)  # sheets whose header lacks a required column
+    skipped: list[str] = field(default_factory=list)  # what the sheets without a roster header recognise
 
     @property
     def valid(self) -> bool:
@@ -177,9 +183,12 @@ class Converter:
             "sex": validation.sex_parse,
             "birth_date": lambda v: validation.date_parse(v, today=today),
             "child_event_date": lambda v: validation.date_parse(v, today=today),
+            "child_birth_date": lambda v: validation.date_parse(v, today=today),
+            "child_sex": validation.sex_parse,
+            "child_event": lambda v: child_event_parse(v, today=today),
             "role": validation.role_parse_deferred,
             "phone": validation.phone_normalize,
-            "family_type": validation.family_type_parse,
+            "family_type": family_type_parse,
             "disability_grade": validation.disability_grade_parse,
             "alive": validation.alive_parse,
             "self_care": validation.self_care_parse,
@@ -243,6 +252,7 @@ class Converter:
         key = (field_name, value if not isinstance(value, list) else tuple(value))
         if key in self._cache:
             return self._cache[key]
+        result: Any
         try:
             result = parser(value)
         except ValidationError as exc:
@@ -300,12 +310,13 @@ def _fill_merged_data_cells(sheet: Sheet, *, first_row: int) -> None:
 def _data_rows(rows: list[list[Any]], header: Header) -> list[int]:
     """The indexes of the rows below the header that hold a person: not blank, not a totals row, not the header
     repeated (a roster printed page by page)."""
-    name_column = header.column("name") or header.column("name", "M")
+    name_column = next((c for c in header.columns if c.field == "name"), None)
+    repeated = {*REPEATED_HEADER, name_column.header} if name_column else set()
     sequence = frozenset(c.index for c in header.columns if not c.field)
     indexes = []
     for index in range(header.first_data_row, len(rows)):
         row = rows[index]
-        if _skip(row, sequence) or (name_column and _cell(row, name_column.index) in REPEATED_HEADER):
+        if _skip(row, sequence) or (name_column and _cell(row, name_column.index) in repeated):
             continue
         indexes.append(index)
     return indexes
@@ -330,41 +341,45 @@ class SheetReader:
         by_key = {(c.field, c.side): c for c in header.columns}
         row_of = self._person if header.layout == PERSONS else self._couple
         name = sheet.name
+        events = ("child_event", "") in by_key
         for position, (index, values) in enumerate(zip(indexes, zip(*columns, strict=True), strict=True)):
             where = Cell(name, index + 1, header)
             raw = dict(zip(keys, values, strict=True))
             if position in checked:
                 self._drop_bad_cells(where, raw, keys, index=index, formulas=sheet.formulas, by_key=by_key)
+            if events:
+                self._child_event(where, raw)
             row_of(where, raw)
 
     def _header(self, sheet: Sheet) -> Header | None:
-        """The sheet's roster header; None, with a warning or an unusable-file issue, when it has none or one
-        without a required column."""
+        """The sheet's roster header; None when the sheet cannot be read. A sheet that looks like a roster (a
+        name or ID-number column) but whose header lacks a required column, gives a person a column twice or
+        is not recognised is unusable, with everything it lacks said at once (headers.header_refusal); a notes
+        sheet is skipped with a warning, and described should no sheet of the file be usable."""
         header = header_find(sheet.rows, sheet.merged)
-        if header is None:
-            if any(not _blank(v) for row in sheet.rows for v in row):
-                self.roster.warnings.append(
-                    Note(
-                        sheet.name,
-                        None,
-                        _("Sheet %(sheet)s has no roster header and was skipped.") % {"sheet": sheet.name},
-                    )
-                )
-            return None
-        missing = _required_missing(header)
-        if missing:
+        if header is not None and not header_problems(header):
+            return header
+        attempt = header or header_attempt(sheet.rows, sheet.merged)
+        if attempt is not None and attempt.looks_like_roster:
             self.roster.unusable.append(
                 Issue(
                     sheet=sheet.name,
-                    row=header.first_data_row,
+                    row=attempt.header_row + 1,
                     field=None,
                     column=None,
-                    message=_("Sheet %(sheet)s: the header has no column for %(columns)s.")
-                    % {"sheet": sheet.name, "columns": "、".join(missing)},
+                    message=header_refusal(sheet.name, attempt),
                 )
             )
-            return None
-        return header
+        elif any(not _blank(v) for row in sheet.rows for v in row):
+            self.roster.warnings.append(
+                Note(
+                    sheet.name,
+                    None,
+                    _("Sheet %(sheet)s has no roster header and was skipped.") % {"sheet": sheet.name},
+                )
+            )
+            self.roster.skipped.append(header_refusal(sheet.name, attempt))
+        return None
 
     def _warn_ignored_columns(self, sheet_name: str, header: Header) -> None:
         """Warnings for the columns read from no cell: unknown, twice, the remarks, one spouse's in a couple roster."""
@@ -386,17 +401,28 @@ class SheetReader:
             self.roster.warnings.append(
                 Note(sheet_name, None, _("The remarks column (备注) is not kept in the archive."))
             )
-        if header.layout == COUPLES:
-            extra = [c.header for c in header.columns if c.field in MEMBER_FIELDS and not c.side and c.field != "phone"]
-            if extra:
-                self.roster.warnings.append(
-                    Note(
-                        sheet_name,
-                        None,
-                        _("In a couple roster %(columns)s cannot be given to one spouse and was ignored.")
-                        % {"columns": "、".join(extra)},
+        extra = [c.header for c in header.ignored()]
+        if extra and header.layout == PERSONS:
+            self.roster.warnings.append(
+                Note(
+                    sheet_name,
+                    None,
+                    _(
+                        "In a roster with one row per person %(columns)s was ignored: each person's values are read "
+                        "from their own row."
                     )
+                    % {"columns": "、".join(extra)},
                 )
+            )
+        elif extra:
+            self.roster.warnings.append(
+                Note(
+                    sheet_name,
+                    None,
+                    _("In a couple roster %(columns)s cannot be given to one spouse and was ignored.")
+                    % {"columns": "、".join(extra)},
+                )
+            )
 
     def _converted_columns(
         self, sheet: Sheet, header: Header, indexes: list[int]
@@ -405,7 +431,7 @@ class SheetReader:
         value: types, dates, names repeat): their (field, side) keys, their values, and the positions of the
         rows with a bad value or a formula, to be checked cell by cell."""
         rows = sheet.rows
-        used = [c for c in header.columns if c.field and c.field != "remarks"]
+        used = header.used()
         selected = [rows[index] for index in indexes]
         if selected and min(map(len, selected)) > max((c.index for c in used), default=-1):
             transposed = list(zip(*selected, strict=False))  # every row is long enough (calamine's are)
@@ -468,7 +494,7 @@ class SheetReader:
         values: dict[str, Any] = {field_name: raw.get(key) for field_name, key in _MEMBER_KEYS[side]}
         if side and not values.get("phone") and shared:
             values["phone"] = shared.get("phone")
-        member = MemberRow(where=where, values=values)
+        member = MemberRow(where=where, values=values, side=side)
         if values.get("name") == "":
             self.roster.error(where, "name", _("Enter the name."), side)
         id_raw = raw.get(("id_number", side))
@@ -490,7 +516,7 @@ class SheetReader:
                             _("A 15-digit ID number was converted to 18 digits; check it against the ID card."),
                         )
                     )
-                if side and info.sex != side:
+                if side in ("M", "F") and info.sex != side:
                     self.roster.error(
                         where,
                         "id_number",
@@ -503,9 +529,9 @@ class SheetReader:
         elif id_raw is not None:
             self.roster.error(where, "id_number", _("Enter the ID number (18 characters, formatted as text)."), side)
             values["id_number"] = None
-        if side:
+        if side in ("M", "F"):
             values["role"] = "husband" if side == "M" else "wife"
-            values["sex"] = side
+            values["sex"] = values.get("sex") or side
         return member
 
     def _household(self, where: Cell, number: str, village: Region | None, raw: dict) -> HouseholdRow:
@@ -575,17 +601,43 @@ class SheetReader:
                     % {"place": place_of(household.where, where)},
                 )
 
+    def _child_event(self, where: Cell, raw: dict) -> None:
+        """The 子女死亡或伤残（重大疾病）情况、时间 cell: its date, kind and grade fill the household's columns the
+        row leaves blank; one that says otherwise is an error on this cell."""
+        event = raw.pop(("child_event", ""), None)
+        if not isinstance(event, ChildEvent):
+            return  # blank, or already an error
+        for field_name, value in (
+            ("child_event_date", event.when),
+            ("family_type", event.kind),
+            ("disability_grade", event.grade),
+        ):
+            if not value:
+                continue
+            given = raw.get((field_name, ""))
+            if given in (None, ""):
+                raw[(field_name, "")] = value
+            elif not _same_event_value(given, value):
+                column = where.header.column(field_name)
+                self.roster.error(
+                    where,
+                    "child_event",
+                    _("This cell and the %(column)s column say different things.")
+                    % {"column": column.header if column else field_name},
+                )
+
     def _couple(self, where: Cell, raw: dict) -> None:
         village = self._village(where, raw)
         number = raw.get(("household_number", "")) or ""
         household = self._household(where, number, village, raw)
         shared = {"phone": raw.get(("phone", ""))}
-        for side in ("M", "F"):
+        sides = where.header.sides
+        for side in sides:
             if all(_blank(raw.get((f, side))) for f in ("name", "id_number")):
                 continue  # that spouse has died or is absent
             household.members.append(self._member(where, raw, side, shared))
         if not household.members:
-            self.roster.error(where, "name", _("Enter at least one spouse."), "M")
+            self.roster.error(where, "name", _("Enter at least one spouse."), sides[0])
             return
         if number and number in self.by_number:
             self.roster.error(
@@ -602,12 +654,11 @@ class SheetReader:
 
 # (field, key in a row's raw values) of the member fields for each side, and of the household fields.
 _MEMBER_KEYS = {
-    side: [
-        (field_name, (field_name, side if field_name in SPOUSE_FIELDS else ""))
-        for field_name in MEMBER_FIELDS
-        if not (side and field_name not in SPOUSE_FIELDS and field_name != "phone")
-    ]
-    for side in ("", "M", "F")
+    "": [(field_name, (field_name, "")) for field_name in MEMBER_FIELDS],
+    **{
+        side: [(field_name, (field_name, side)) for field_name in MEMBER_FIELDS if field_name in PERSON_FIELDS]
+        for side in ("M", "F", "A", "B")
+    },
 }
 _HOUSEHOLD_KEYS = [(field_name, (field_name, "")) for field_name in HOUSEHOLD_FIELDS]
 
@@ -616,13 +667,14 @@ def _cell(row: list[Any], index: int) -> Any:
     return row[index] if index < len(row) else ""
 
 
-def _required_missing(header: Header) -> list[str]:
-    if header.layout == PERSONS:
-        needed = [("household_number", ""), ("name", ""), ("id_number", ""), ("village", "")]
-    else:
-        needed = [("village", ""), ("name", "M"), ("id_number", "M"), ("name", "F"), ("id_number", "F")]
-    prefix = {"": "", "M": "男方", "F": "女方"}
-    return [prefix[side] + FIELD_HEADERS[f][0] for f, side in needed if header.column(f, side) is None]
+def _same_event_value(given: Any, value: Any) -> bool:
+    """Whether a column's value agrees with the event cell's: a date written to the month agrees with any day
+    of that month."""
+    if isinstance(value, validation.MonthDate) and isinstance(given, date):
+        return (given.year, given.month) == (value.year, value.month)
+    if isinstance(given, validation.MonthDate) and isinstance(value, date):
+        return (given.year, given.month) == (value.year, value.month)
+    return given == value
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -641,11 +693,16 @@ def roster_validate(*, sheets: list[Sheet], county: Region, area_path: str, toda
     if not roster.households and not roster.errors:
         # Nothing readable at all: the file is unusable (exit 2), not a file with row errors.
         if roster.unusable:
-            raise RosterFileError(" ".join(issue.message for issue in roster.unusable), code="required_column")
+            raise RosterFileError("\n".join(issue.message for issue in roster.unusable), code="required_column")
         raise RosterFileError(
-            _(
-                "No sheet of the workbook has a roster header with rows below it "
-                "(a row with 姓名, 身份证号码, 村(社区) …)."
+            "\n".join(
+                [
+                    _(
+                        "No sheet of the workbook has a roster header with rows below it "
+                        "(a row with 姓名, 身份证号码, 村(社区) …)."
+                    ),
+                    *roster.skipped,
+                ]
             ),
             code="no_header",
         )
@@ -668,6 +725,14 @@ def _check_members(roster: Roster) -> None:
     for household in roster.households:
         if isinstance(household.values.get("child_event_date"), validation.ShortenedMonthDate):
             roster.warnings.append(_shortened_month(household.where, household.values["child_event_date"]))
+        try:
+            validation.date_check_order(
+                household.values.get("child_birth_date"),
+                household.values.get("child_event_date"),
+                message=_("The date of death or disability is before the child's birth date."),
+            )
+        except ValidationError as exc:
+            roster.error(household.where, "child_event_date", _message(exc))
         roles: Counter[str] = Counter()
         for member in household.members:
             role = _member_identity(roster, member)
@@ -734,6 +799,4 @@ def _shortened_month(where: Cell, value: date) -> Note:
 
 
 def _side(member: MemberRow) -> str:
-    if member.where.header.layout == COUPLES:
-        return "M" if member.values.get("role") == "husband" else "F"
-    return ""
+    return member.side
