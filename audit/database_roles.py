@@ -4,7 +4,8 @@ Migrations run as the **owner** role, which owns every table, trigger and functi
 workers and the tests' application code connect as the **application** role (``settings.DATABASE_APP_ROLE``),
 which owns nothing and may only read and write rows:
 
-- every table: SELECT, INSERT, UPDATE, DELETE; every sequence: USAGE (``nextval`` for new ids);
+- every table: SELECT, INSERT, UPDATE, DELETE; every sequence: USAGE (``nextval`` for new ids); EXECUTE on
+  ``portal_analyze(table)``, the owner's ``SECURITY DEFINER`` function that runs ANALYZE (only an owner may);
 - the audit trail's tables — every pghistory event table, ``pghistory_context`` and ``audit_accessevent`` —
   SELECT and INSERT only. ``pghistory_context`` also has UPDATE of ``metadata`` and ``updated_at``: pghistory's
   ``_pgh_attach_context()``, which every history trigger calls, upserts the context row
@@ -119,6 +120,8 @@ def app_role_grant(*, role: str, using: str = "default") -> None:
         sql.SQL("GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO {}").format(name),
         sql.SQL("ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT SELECT, INSERT ON TABLES TO {}").format(name),
         sql.SQL("ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT USAGE ON SEQUENCES TO {}").format(name),
+        # ANALYZE of a table on the role's behalf (audit/migrations/0004): the engine's statistics refresh.
+        sql.SQL("GRANT EXECUTE ON FUNCTION public.portal_analyze(text) TO {}").format(name),
     ]
     with transaction.atomic(using=using), connections[using].cursor() as cursor:
         _role_check(cursor, role)

@@ -511,7 +511,8 @@ def overdue_refresh(*, as_of: date, household_ids: list[int] | None = None) -> R
             # The flags' statistics would still describe the table before this run (the first run on an
             # empty table, the first day of a month): the statements below would plan nested loops over
             # hundreds of thousands of rows they believe are not there, many times slower.
-            cursor.execute("ANALYZE visits_overdueflag")
+            # As the owner (the application role may not ANALYZE a table it does not own): audit/migrations/0004.
+            cursor.execute("SELECT portal_analyze('visits_overdueflag')")
         cursor.execute(ESCALATE_SQL.format(**filters), params)
         result.escalated_ids = [row[0] for row in cursor.fetchall()]
         result.escalated = len(result.escalated_ids)

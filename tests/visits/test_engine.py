@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from django.conf import settings
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -323,6 +324,20 @@ def test_per_household_run_touches_only_that_household(area, rules):
     assert open_flags(b) == set()
 
 
+def test_the_application_role_refreshes_the_flag_tables_statistics():
+    """The tests connect as the application role, which owns no table: a plain ANALYZE would only warn
+    ("only table or database owner can analyze it") and leave the statistics as they were."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT current_user, pg_stat_get_analyze_count('visits_overdueflag'::regclass)")
+        user, before = cursor.fetchone()
+        cursor.execute("SELECT portal_analyze('visits_overdueflag')")
+        cursor.execute("SELECT pg_stat_clear_snapshot()")
+        cursor.execute("SELECT pg_stat_get_analyze_count('visits_overdueflag'::regclass)")
+        after = cursor.fetchone()[0]
+    assert user == settings.DATABASE_APP_ROLE
+    assert after == before + 1
+
+
 def test_many_changes_analyse_the_flag_table_and_give_the_same_flags(area, rules, monkeypatch):
     """Past ANALYZE_AFTER_CHANGES opened or closed flags the run analyses the flag table in its transaction
     (its statistics would otherwise describe the table before the run); the flags are the same."""
@@ -336,7 +351,7 @@ def test_many_changes_analyse_the_flag_table_and_give_the_same_flags(area, rules
     with CaptureQueriesContext(connection) as queries:
         overdue_refresh(as_of=date(2025, 11, 6))
 
-    assert any(q["sql"] == "ANALYZE visits_overdueflag" for q in queries.captured_queries)
+    assert any(q["sql"] == "SELECT portal_analyze('visits_overdueflag')" for q in queries.captured_queries)
     assert sorted(OverdueFlag.objects.values_list("household", "rule", "period_key", "escalation_level")) == expected
 
 
