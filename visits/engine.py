@@ -17,8 +17,9 @@ number of households:
    new one (INSERT … ON CONFLICT);
 6. one UPDATE raises the escalation level of flags open too long;
 7. one statement writes each household's place in the worklist (visits.models.HouseholdUrgency:
-   overdue, reminder or due, and when), from the open flags and the periods running on ``as_of``, and drops
-   the closed households' places;
+   overdue, reminder or due, and when — with every rule, and without the family doctor's rules, and since
+   when it waits for the doctor), from the open flags and the periods running on ``as_of``, and drops the
+   closed households' places;
 8. one SELECT counts.
 
 The same statements restricted to some household ids serve the run after a visit is logged.
@@ -26,6 +27,7 @@ The same statements restricted to some household ids serve the run after a visit
 
 from __future__ import annotations
 
+import time
 import zlib
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -230,7 +232,7 @@ periods AS (
     WHERE ad.y > hh.event_year AND hh.registered_on <= ad.d - rp.before_d
 ),
 pairs AS (
-    SELECT p.household_id, p.rule_id, p.period_key, p.p_start, p.p_end, """
+    SELECT p.household_id, p.rule_id, p.period_key, p.p_start, p.p_end, p.by_doctor, """
     + _met_expression()
     + """ AS met
     FROM periods p LEFT JOIN visits_engine_latest l ON l.household_id = p.household_id
@@ -261,13 +263,23 @@ FROM pairs p FULL JOIN open o ON o.household_id = p.household_id AND o.rule_id =
 URGENCY_SQL = (
     PAIRS_SQL
     + """,
-due AS (SELECT household_id, min(p_end) AS next_due FROM pairs WHERE NOT met GROUP BY household_id),
+due AS (
+    SELECT household_id, min(p_end) AS next_due, min(p_end) FILTER (WHERE NOT by_doctor) AS c_next_due
+    FROM pairs WHERE NOT met GROUP BY household_id
+),
+-- Per household, from its open flags: overdue and reminders of every rule (the family doctor's order) and
+-- without the family doctor's rules (any other contact's order: only a doctor's visit clears those).
 fl AS (
     SELECT f.household_id,
            count(*) FILTER (WHERE r.mode = 'overdue') AS overdue,
            max(f.escalation_level) FILTER (WHERE r.mode = 'overdue') AS level,
            min(f.opened_on) FILTER (WHERE r.mode = 'overdue') AS overdue_since,
-           min(f.period_end) FILTER (WHERE r.mode = 'reminder') AS reminder_end
+           min(f.period_end) FILTER (WHERE r.mode = 'reminder') AS reminder_end,
+           count(*) FILTER (WHERE r.mode = 'overdue' AND NOT r.by_family_doctor) AS c_overdue,
+           max(f.escalation_level) FILTER (WHERE r.mode = 'overdue' AND NOT r.by_family_doctor) AS c_level,
+           min(f.opened_on) FILTER (WHERE r.mode = 'overdue' AND NOT r.by_family_doctor) AS c_overdue_since,
+           min(f.period_end) FILTER (WHERE r.mode = 'reminder' AND NOT r.by_family_doctor) AS c_reminder_end,
+           min(f.opened_on) FILTER (WHERE r.mode = 'overdue' AND r.by_family_doctor) AS doctor_since
     FROM visits_overdueflag f JOIN visits_rule r ON r.id = f.rule_id
     WHERE f.closed_on IS NULL {flag_filter}
     GROUP BY f.household_id
@@ -279,7 +291,14 @@ ranked AS (
            CASE WHEN fl.overdue > 0 THEN fl.overdue_since
                 WHEN fl.reminder_end IS NOT NULL THEN fl.reminder_end
                 ELSE due.next_due END AS urgent_on,
-           due.next_due
+           due.next_due,
+           CASE WHEN fl.c_overdue > 0 THEN 0 WHEN fl.c_reminder_end IS NOT NULL THEN 1 ELSE 2 END AS contact_rank,
+           CASE WHEN fl.c_overdue > 0 THEN fl.c_level ELSE 0 END AS contact_level,
+           CASE WHEN fl.c_overdue > 0 THEN fl.c_overdue_since
+                WHEN fl.c_reminder_end IS NOT NULL THEN fl.c_reminder_end
+                ELSE due.c_next_due END AS contact_urgent_on,
+           due.c_next_due AS contact_next_due,
+           fl.doctor_since
     FROM visits_engine_hh hh LEFT JOIN due ON due.household_id = hh.id LEFT JOIN fl ON fl.household_id = hh.id
 ),
 -- A closed household leaves the worklist (PostgreSQL runs a DELETE in WITH whether or not it is read).
@@ -293,14 +312,21 @@ gone AS (
 -- Both see the places as they were before the statement, so each household is written once.
 moved AS (
     UPDATE visits_householdurgency u
-    SET rank = r.rank, escalation_level = r.escalation_level, urgent_on = r.urgent_on, next_due = r.next_due
+    SET rank = r.rank, escalation_level = r.escalation_level, urgent_on = r.urgent_on, next_due = r.next_due,
+        contact_rank = r.contact_rank, contact_level = r.contact_level, contact_urgent_on = r.contact_urgent_on,
+        contact_next_due = r.contact_next_due, doctor_since = r.doctor_since
     FROM ranked r
     WHERE u.household_id = r.household_id
-      AND (u.rank, u.escalation_level, u.urgent_on, u.next_due)
-          IS DISTINCT FROM (r.rank, r.escalation_level, r.urgent_on, r.next_due)
+      AND (u.rank, u.escalation_level, u.urgent_on, u.next_due, u.contact_rank, u.contact_level,
+           u.contact_urgent_on, u.contact_next_due, u.doctor_since)
+          IS DISTINCT FROM (r.rank, r.escalation_level, r.urgent_on, r.next_due, r.contact_rank, r.contact_level,
+                            r.contact_urgent_on, r.contact_next_due, r.doctor_since)
 )
-INSERT INTO visits_householdurgency (household_id, rank, escalation_level, urgent_on, next_due)
-SELECT r.household_id, r.rank, r.escalation_level, r.urgent_on, r.next_due FROM ranked r
+INSERT INTO visits_householdurgency (household_id, rank, escalation_level, urgent_on, next_due, contact_rank,
+                                     contact_level, contact_urgent_on, contact_next_due, doctor_since)
+SELECT r.household_id, r.rank, r.escalation_level, r.urgent_on, r.next_due, r.contact_rank, r.contact_level,
+       r.contact_urgent_on, r.contact_next_due, r.doctor_since
+FROM ranked r
 WHERE NOT EXISTS (SELECT 1 FROM visits_householdurgency u WHERE u.household_id = r.household_id)
 ON CONFLICT (household_id) DO NOTHING
 """
@@ -450,9 +476,28 @@ def _params(rps: list[RulePeriod], *, as_of: date) -> dict[str, Any]:
     }
 
 
-def engine_lock() -> None:
-    """Wait for, then hold until the transaction ends, the one lock of the engine."""
-    advisory_xact_lock(LOCK_KEY)
+class EngineBusy(Exception):
+    """Another run held the engine's lock longer than the caller would wait (the nightly run): nothing done."""
+
+
+def engine_lock(*, wait_s: float | None = None) -> None:
+    """Wait for, then hold until the transaction ends, the one lock of the engine.
+
+    ``wait_s``: wait at most that long (a request refreshing one household does not queue behind the nightly
+    run for minutes), else raise EngineBusy.
+    """
+    if wait_s is None:
+        advisory_xact_lock(LOCK_KEY)
+        return
+    deadline = time.monotonic() + wait_s
+    with connection.cursor() as cursor:
+        while True:
+            cursor.execute("SELECT pg_try_advisory_xact_lock(%s)", [LOCK_KEY])
+            if cursor.fetchone()[0]:
+                return
+            if time.monotonic() >= deadline:
+                raise EngineBusy
+            time.sleep(0.05)
 
 
 def ruleset_ensure_defaults() -> None:
@@ -467,16 +512,18 @@ def ruleset_ensure_defaults() -> None:
         ruleset_create_default(county=county)
 
 
-def overdue_refresh(*, as_of: date, household_ids: list[int] | None = None) -> RefreshResult:
+def overdue_refresh(
+    *, as_of: date, household_ids: list[int] | None = None, lock_wait_s: float | None = None
+) -> RefreshResult:
     """Open, close and escalate the overdue flags of every active household (or of ``household_ids``).
 
-    Idempotent: a second run on the same data and day changes nothing. One transaction: a run that dies
-    leaves the flags as they were.
+    Idempotent: a second run on the same data and day changes nothing. One transaction (a savepoint inside
+    the caller's): a run that dies leaves the flags as they were. ``lock_wait_s``: see ``engine_lock``.
     """
     ruleset_ensure_defaults()
     result = RefreshResult(as_of=as_of)
     with transaction.atomic(), connection.cursor() as cursor:
-        engine_lock()
+        engine_lock(wait_s=lock_wait_s)
         # The evaluation sorts and hashes a few rows per household: in memory, not in temporary files. JIT off:
         # on these statements its compilation costs more than it saves.
         cursor.execute("SELECT set_config('work_mem', '256MB', true), set_config('jit', 'off', true)")

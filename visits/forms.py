@@ -26,7 +26,7 @@ class VisitLogForm(forms.Form):
         queryset=None,
         required=False,
         empty_label=_("Me"),
-        help_text=_("The contact who visited, if not you."),
+        help_text=_("The contact who visited, if not you. A family doctor's rule counts only a family doctor's visit."),
     )
     health = forms.CharField(label=_("Health"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
     mood = forms.CharField(label=_("Mood"), required=False, widget=forms.Textarea(attrs={"rows": 2}))

@@ -396,6 +396,18 @@ class OverdueFlag(models.Model):
         return self.closed_on is None
 
     @property
+    def waits_for(self) -> str:
+        """Who must act (docs/RULES.md "Who must act"): "family_doctor" when only a family doctor's visit clears
+        the flag (the rule's "only visits by a family doctor count"), else "any_contact"."""
+        return "family_doctor" if self.rule.by_family_doctor else "any_contact"
+
+    @property
+    def waits_for_label(self) -> str:
+        if self.rule.by_family_doctor:
+            return gettext("waiting for the family doctor")
+        return gettext("any contact")
+
+    @property
     def summary(self) -> str:
         """The flag in a few words, as the worklist shows it (the rule's name in the user's language)."""
         rule_name = gettext(self.rule.name)
@@ -428,10 +440,22 @@ class HouseholdUrgency(models.Model):
     # otherwise the next due date.
     urgent_on = models.DateField(null=True)
     next_due = models.DateField(null=True)
+    # The same place as a contact who is not a family doctor sees it: the family doctor's rules left out (only a
+    # doctor's visit clears them, docs/RULES.md "Who must act"). A village cadre's worklist is in this order.
+    contact_rank = models.PositiveSmallIntegerField(choices=Rank.choices, default=Rank.DUE)
+    contact_level = models.PositiveSmallIntegerField(default=0)
+    contact_urgent_on = models.DateField(null=True)
+    contact_next_due = models.DateField(null=True)
+    # The day the oldest open overdue flag of a family doctor's rule opened (None: none open): the household
+    # waits for the doctor.
+    doctor_since = models.DateField(null=True)
 
     class Meta:
         constraints = [
-            models.CheckConstraint(condition=Q(rank__lte=2, escalation_level__lte=2), name="urgency_ranges"),
+            models.CheckConstraint(
+                condition=Q(rank__lte=2, escalation_level__lte=2, contact_rank__lte=2, contact_level__lte=2),
+                name="urgency_ranges",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -42,9 +42,19 @@ def visit_list_for_household(*, household: Household, limit: int | None = None) 
     return qs[:limit] if limit else qs
 
 
+def clears_doctors_rules(user: User) -> bool:
+    """Whether a user's own visits count as a family doctor's (visits.services.visitor_role_for): then every
+    flag is theirs; for anyone else a family doctor's rule waits for the doctor (docs/RULES.md "Who must act")."""
+    return user.role == Role.FAMILY_DOCTOR
+
+
 @dataclass
 class WorkItem:
-    """One household of the worklist's page: its open flags (overdue ones, reminders) and its dates."""
+    """One household of the worklist's page: its open flags (overdue ones, reminders) and its dates.
+
+    ``doctor`` says whether the reader's visits count as a family doctor's: if not, the flags of the doctor's
+    rules are shown as waiting for the doctor, and only the others make the household the reader's to do.
+    """
 
     household: Household
     overdue: list[OverdueFlag] = field(default_factory=list)
@@ -54,23 +64,37 @@ class WorkItem:
     members: list[str] = field(default_factory=list)  # the living members' names, as the cadre knows them
     log_url: str = ""  # set by the page
     visits_url: str = ""
+    doctor: bool = True
+
+    def _waits(self, flag: OverdueFlag) -> bool:
+        return flag.rule.by_family_doctor and not self.doctor
 
     @property
     def state(self) -> str:
-        return "overdue" if self.overdue else "reminder" if self.reminders else ""
+        if any(not self._waits(f) for f in self.overdue):
+            return "overdue"
+        if any(not self._waits(f) for f in self.reminders):
+            return "reminder"
+        return "waiting" if self.overdue else ""
 
     @property
-    def flags(self) -> list[tuple[str, str, str]]:
-        """(style, rule code, what the worklist says): overdue flags first, with their escalation, then
-        reminders. Said here once per flag rather than by template tags (50 items a page)."""
+    def flags(self) -> list[tuple[str, str, str, str]]:
+        """(style, rule code, what the worklist says, who it waits for): the reader's overdue flags first, with
+        their escalation, then reminders, then the flags waiting for the family doctor. Said here once per flag
+        rather than by template tags (50 items a page)."""
         levels = dict(OverdueFlag.Level.choices)
-        shown = []
+        mine, waiting = [], []
         for flag in self.overdue:
             text = flag.summary
             if flag.escalation_level:
                 text += " · " + str(levels[flag.escalation_level])
-            shown.append(("danger", flag.rule.code, text))
-        return shown + [("warn", flag.rule.code, flag.summary) for flag in self.reminders]
+            if self._waits(flag):
+                waiting.append(("muted", flag.rule.code, f"{text} · {flag.waits_for_label}", flag.waits_for))
+            else:
+                mine.append(("danger", flag.rule.code, text, flag.waits_for))
+        for flag in self.reminders:
+            (waiting if self._waits(flag) else mine).append(("warn", flag.rule.code, flag.summary, flag.waits_for))
+        return mine + waiting
 
 
 def my_households_queryset(*, user: User, on: date) -> QuerySet[Household]:
@@ -92,7 +116,8 @@ def my_households_queryset(*, user: User, on: date) -> QuerySet[Household]:
 
 # The worklist's order (docs/RULES.md "The worklist's order"), kept per household by the engine
 # (visits.models.HouseholdUrgency). A household the engine has not seen yet (registered since its last run)
-# comes last, like one with nothing due.
+# comes last, like one with nothing due. A family doctor's list is in the order of every rule; anyone else's
+# leaves the doctor's rules out (docs/RULES.md "Who must act"): their flags wait for the doctor.
 WORKLIST_ORDER = (
     Coalesce("urgency__rank", Value(HouseholdUrgency.Rank.DUE)).asc(),
     Coalesce("urgency__escalation_level", Value(0)).desc(),
@@ -100,21 +125,42 @@ WORKLIST_ORDER = (
     F("number").asc(),
     F("id").asc(),
 )
+CONTACT_ORDER = (
+    Coalesce("urgency__contact_rank", Value(HouseholdUrgency.Rank.DUE)).asc(),
+    Coalesce("urgency__contact_level", Value(0)).desc(),
+    F("urgency__contact_urgent_on").asc(nulls_last=True),
+    F("number").asc(),
+    F("id").asc(),
+)
+# Waiting for the family doctor: the longest waiting first.
+DOCTOR_WAIT_ORDER = (F("urgency__doctor_since").asc(), F("number").asc(), F("id").asc())
 
 
-def my_households(*, user: User, on: date) -> QuerySet[Household]:
-    """The worklist: the user's households, the most urgent first. Paginate it, then ``work_items`` on a page."""
-    return my_households_queryset(user=user, on=on).select_related("village", "urgency").order_by(*WORKLIST_ORDER)
+def my_households(*, user: User, on: date, waiting_for_doctor: bool = False) -> QuerySet[Household]:
+    """The worklist: the user's households, the most urgent first. Paginate it, then ``work_items`` on a page.
+
+    ``waiting_for_doctor``: only those with an open flag of a family doctor's rule, the longest waiting first.
+    """
+    qs = my_households_queryset(user=user, on=on).select_related("village", "urgency")
+    if waiting_for_doctor:
+        return qs.filter(urgency__doctor_since__isnull=False).order_by(*DOCTOR_WAIT_ORDER)
+    return qs.order_by(*(WORKLIST_ORDER if clears_doctors_rules(user) else CONTACT_ORDER))
 
 
-def work_items(*, households: list[Household], on: date) -> list[WorkItem]:
+def waiting_for_doctor_count(*, user: User, on: date) -> int:
+    return my_households_queryset(user=user, on=on).filter(urgency__doctor_since__isnull=False).count()
+
+
+def work_items(*, households: list[Household], on: date, user: User | None = None) -> list[WorkItem]:
     """A page of the worklist with the open flags, the last contact and the living members' names of each
-    household (three queries)."""
+    household (three queries). With ``user``: as that user must act on them (WorkItem.doctor)."""
     ids = [h.pk for h in households]
-    items = {h.pk: WorkItem(household=h) for h in households}
+    doctor = user is None or clears_doctors_rules(user)
+    items = {h.pk: WorkItem(household=h, doctor=doctor) for h in households}
     for h in households:
         urgency = getattr(h, "urgency", None)
-        items[h.pk].next_due = urgency.next_due if urgency else None
+        if urgency is not None:
+            items[h.pk].next_due = urgency.next_due if doctor else urgency.contact_next_due
     for household_id, last in last_visit_dates(household_ids=ids, on=on).items():
         items[household_id].last_visit = last
     members = Member.objects.filter(household_id__in=ids, alive=True).order_by("household_id", "id")
@@ -252,7 +298,8 @@ class MyWork:
     """What waits for a user who visits (the home page)."""
 
     households: int
-    overdue: int  # of them, with an open overdue flag (as of the engine's last run)
+    overdue: int  # of them, with an open overdue flag the user clears (as of the engine's last run)
+    waiting_for_doctor: int  # … with an open flag of a family doctor's rule (the user not a doctor)
     follow_ups: int  # open follow-up actions they own
     follow_ups_late: int  # … past their due date
     unread: int
@@ -261,8 +308,12 @@ class MyWork:
 def my_work_summary(*, user: User, on: date) -> MyWork:
     """Counts for "my households", "my follow-ups" and the inbox (four queries)."""
     mine = my_households_queryset(user=user, on=on)
+    doctor = clears_doctors_rules(user)
+    rank = "urgency__rank" if doctor else "urgency__contact_rank"
     counts = mine.aggregate(
-        households=Count("pk"), overdue=Count("pk", filter=Q(urgency__rank=HouseholdUrgency.Rank.OVERDUE))
+        households=Count("pk"),
+        overdue=Count("pk", filter=Q(**{rank: HouseholdUrgency.Rank.OVERDUE})),
+        waiting=Count("pk", filter=Q(urgency__doctor_since__isnull=False)),
     )
     follow_ups = (
         FollowUp.objects.visible_to(user)
@@ -272,6 +323,7 @@ def my_work_summary(*, user: User, on: date) -> MyWork:
     return MyWork(
         households=counts["households"],
         overdue=counts["overdue"],
+        waiting_for_doctor=0 if doctor else counts["waiting"],
         follow_ups=follow_ups["open"],
         follow_ups_late=follow_ups["late"],
         unread=unread_count(user=user),

@@ -14,7 +14,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.db.models import F, Q, QuerySet
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -206,6 +206,31 @@ def household_refresh_on_commit(household_id: int) -> None:
     enqueue_on_commit(
         tasks.overdue_refresh_household, household_id, on_failure=_catch_up_tonight(tasks.overdue_refresh_household)
     )
+
+
+# How long a request waits for the engine's lock before leaving the household to the queued run (the nightly
+# run holds it for minutes; another household's run, milliseconds).
+REFRESH_NOW_WAIT_S = 1.0
+
+
+def household_refresh_now(household_id: int, *, today: date) -> bool:
+    """The engine over one household now, in the caller's transaction (the request's): the page that follows
+    shows the household's new state — the flag gone or still there — not the one before the queued run.
+
+    Milliseconds for one household. False when it did not run: another run held the engine's lock for longer
+    than REFRESH_NOW_WAIT_S, or it failed (its savepoint rolled back; the visit stays saved). The run queued
+    after the commit (household_refresh_on_commit) does it then, as before.
+    """
+    from visits import engine
+
+    try:
+        engine.overdue_refresh(as_of=today, household_ids=[household_id], lock_wait_s=REFRESH_NOW_WAIT_S)
+    except engine.EngineBusy:
+        return False
+    except DatabaseError:
+        logger.warning("The engine failed for household %s; the queued run will catch up", household_id, exc_info=True)
+        return False
+    return True
 
 
 def overdue_refresh_all_queue() -> None:

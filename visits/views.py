@@ -25,6 +25,7 @@ from accounts.sensitivity import restricted_fields
 from audit.models import AccessEvent
 from core.forms import form_errors_apply
 from core.reversing import url_for_each
+from households.models import Household
 from households.services import household_access_record
 from visits import periods, selectors, services
 from visits.forms import VISIT_NOTES, RuleForm, RuleSetForm, VisitDeleteForm, VisitEditForm, VisitLogForm
@@ -38,24 +39,46 @@ WORKLIST_PAGE_SIZE = 25
 @login_required
 @require_GET
 def my_households(request: HttpRequest) -> HttpResponse:
+    """The worklist. A user whose visits are not a family doctor's sees their own work ("yours", ordered without
+    the doctor's rules) and, on a second tab, the households waiting for the family doctor."""
     require_capability(request.user, Capability.LOG_VISITS)
     today = timezone.localdate()
+    doctor = selectors.clears_doctors_rules(request.user)
+    waiting = not doctor and request.GET.get("show") == "doctor"
     # The most urgent first, a phone screen's worth at a time: the order is kept by the engine, so only the
     # page's households are read (visits.models.HouseholdUrgency).
-    page = Paginator(selectors.my_households(user=request.user, on=today), WORKLIST_PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
-    items = selectors.work_items(households=list(page.object_list), on=today)
+    households = selectors.my_households(user=request.user, on=today, waiting_for_doctor=waiting)
+    page = Paginator(households, WORKLIST_PAGE_SIZE).get_page(request.GET.get("page"))
+    items = selectors.work_items(households=list(page.object_list), on=today, user=request.user)
     pks = [item.household.pk for item in items]
     log_urls, visits_urls = url_for_each("visits:log", pks), url_for_each("visits:household_visits", pks)
     for item in items:
         item.log_url, item.visits_url = log_urls[item.household.pk], visits_urls[item.household.pk]
-    follow_ups = list(selectors.follow_ups_for_user(user=request.user)) if page.number == 1 else []
+    follow_ups = list(selectors.follow_ups_for_user(user=request.user)) if page.number == 1 and not waiting else []
     return render(
         request,
         "visits/my_households.html",
-        {"items": items, "page_obj": page, "today": today, "follow_ups": follow_ups},
+        {
+            "items": items,
+            "page_obj": page,
+            "today": today,
+            "follow_ups": follow_ups,
+            "doctor": doctor,
+            "waiting": waiting,
+            "waiting_count": 0 if doctor else selectors.waiting_for_doctor_count(user=request.user, on=today),
+        },
     )
+
+
+def _state_after(household: Household, *, refreshed: bool) -> str:
+    """What the household looks like after a visit was logged, corrected or deleted: its flags as the engine
+    has just left them, each with who must act; or that they are being brought up to date."""
+    if not refreshed:
+        return _("Its flags are being brought up to date.")
+    flags = selectors.open_flags_for_household(household=household)
+    if not flags:
+        return _("Nothing is overdue now.")
+    return _("Still open: %(flags)s.") % {"flags": "; ".join(f"{f.summary} ({f.waits_for_label})" for f in flags)}
 
 
 @login_required
@@ -92,15 +115,17 @@ def visit_log(request: HttpRequest, pk: int) -> HttpResponse:
         except IntegrityError:  # a rule of the database the form did not know: nothing was saved
             form.add_error(None, _("Someone else changed these records at the same time. Please try again."))
         else:
+            state = _state_after(household, refreshed=services.household_refresh_now(household.pk, today=today))
             if visit.is_emergency:
                 messages.warning(request, _("Emergency reported: the village, the town and the county are told."))
-            else:
-                messages.success(request, _("Visit to %(number)s logged.") % {"number": household.number})
+            messages.success(request, _("Visit to %(number)s logged.") % {"number": household.number} + " " + state)
             return redirect("visits:my_households")
+    flags = selectors.open_flags_for_household(household=household)
+    doctor_flags = not selectors.clears_doctors_rules(request.user) and any(f.rule.by_family_doctor for f in flags)
     return render(
         request,
         "visits/log.html",
-        {"form": form, "household": household, "flags": selectors.open_flags_for_household(household=household)},
+        {"form": form, "household": household, "flags": flags, "doctor_flags": doctor_flags},
     )
 
 
@@ -149,7 +174,10 @@ def visit_edit(request: HttpRequest, pk: int) -> HttpResponse:
         except IntegrityError:
             form.add_error(None, _("Someone else changed these records at the same time. Please try again."))
         else:
-            messages.success(request, _("Visit of %(date)s corrected.") % {"date": visit.date.isoformat()})
+            state = _state_after(household, refreshed=services.household_refresh_now(household.pk, today=today))
+            messages.success(
+                request, _("Visit of %(date)s corrected.") % {"date": visit.date.isoformat()} + " " + state
+            )
             return redirect("visits:household_visits", pk=household.pk)
     return render(
         request,
@@ -171,8 +199,10 @@ def visit_delete(request: HttpRequest, pk: int) -> HttpResponse:
         except ValidationError as exc:
             form_errors_apply(form, exc)
         else:
-            messages.success(request, _("Visit of %(date)s deleted.") % {"date": visit.date.isoformat()})
-            return redirect("visits:household_visits", pk=visit.household_id)
+            household = visit.household
+            state = _state_after(household, refreshed=services.household_refresh_now(household.pk, today=today))
+            messages.success(request, _("Visit of %(date)s deleted.") % {"date": visit.date.isoformat()} + " " + state)
+            return redirect("visits:household_visits", pk=household.pk)
     return render(request, "visits/visit_delete.html", {"form": form, "visit": visit, "household": visit.household})
 
 

@@ -152,3 +152,48 @@ def test_village_cadre_deletes_a_visit_and_the_escalated_flag_reappears_with_its
     flag.refresh_from_db()
     assert (flag.closed_on, flag.escalation_level) == (None, OverdueFlag.Level.COUNTY)
     assert OverdueFlag.objects.filter(household=household, rule__code="monthly_contact").count() == 1
+
+
+@pytest.mark.parametrize("viewport", [PHONE])
+def test_village_cadre_sees_what_is_theirs_and_what_waits_for_the_doctor(
+    page: Page, role_users: RoleUsers, area: Area, screenshot
+) -> None:
+    """A home visit by the cadre clears the monthly contact at once; the doctor's monthly home visit stays,
+    marked as waiting for the family doctor, and the household moves to the doctor's tab."""
+    today = timezone.localdate()
+    ruleset_create_default(county=area.C)
+    household = HouseholdFactory(village=area.V1a, registered_on=date(2020, 1, 1), number="V1A-0010")
+    overdue_refresh(as_of=today)
+
+    login(page, role_users.village_cadre.username)
+    page.goto("/visits/mine/")
+    item = page.locator("[data-worklist] [data-household=V1A-0010]")
+    expect(item.locator("[data-flag=monthly_contact]")).to_have_attribute("data-waits-for", "any_contact")
+    expect(item.locator("[data-flag=doctor_monthly_home_visit]")).to_have_attribute("data-waits-for", "family_doctor")
+
+    item.locator("[data-log]").click()
+    # The visitor is on the first screen, not folded away.
+    expect(page.locator("select[name=visitor]")).to_be_visible()
+    expect(page.locator("[data-doctor-hint]")).to_be_visible()
+    page.locator("label.choice", has_text="入户").click()
+    screenshot("log-form")
+    page.locator("[data-save]").click()
+    expect(page).to_have_url(re.compile(r"/visits/mine/$"))
+    expect(page.locator(".msg-success")).to_be_visible()
+    screenshot("after-logging")
+
+    # The household's new state at once: the cadre's flags gone, the doctor's still there, waiting.
+    item = page.locator("[data-worklist] [data-household=V1A-0010]")
+    expect(item.locator("[data-flag=monthly_contact]")).to_have_count(0)
+    expect(item.locator("[data-flag=doctor_monthly_home_visit]")).to_have_attribute("data-waits-for", "family_doctor")
+    expect(item).to_have_class(re.compile(r"is-waiting"))
+
+    page.locator("[data-worklist-tabs] [data-tab=doctor]").click()
+    expect(page.locator("[data-worklist] > li")).to_have_count(1)
+    expect(page.locator("[data-worklist] > li").first).to_have_attribute("data-household", "V1A-0010")
+    screenshot("waiting-for-the-doctor")
+    assert set(
+        OverdueFlag.objects.open()
+        .filter(household=household, rule__mode="overdue")
+        .values_list("rule__code", flat=True)
+    ) == {"doctor_monthly_home_visit"}

@@ -130,7 +130,9 @@ def rng_step(day: date) -> int:
 
 def expected_urgency(as_of: date) -> dict[int, tuple]:
     """Each active household's place in the worklist, in plain Python: the open flags (checked above) and the
-    next due date (the earliest end of a running period, not met yet, of a requirement)."""
+    next due date (the earliest end of a running period, not met yet, of a requirement) — with every rule, and
+    again without the family doctor's rules (what any other contact clears), and since when it waits for the
+    doctor."""
     rules = list(Rule.objects.filter(active=True, mode="overdue").select_related("rule_set"))
     visits: dict[int, list[Visit]] = {}
     for v in Visit.objects.all():
@@ -143,7 +145,7 @@ def expected_urgency(as_of: date) -> dict[int, tuple]:
         flags.setdefault(f.household_id, []).append(f)
     result = {}
     for h in Household.objects.filter(status="active"):
-        due = None
+        ends = []
         for rule in rules:
             if rule.rule_set.county_id != h.county_id or rule.period == "death_anniversary":
                 continue
@@ -157,17 +159,25 @@ def expected_urgency(as_of: date) -> dict[int, tuple]:
             if p is None or h.registered_on > p.start:
                 continue
             if not met(rule, p, visits.get(h.pk, []), as_of=as_of):
-                due = p.end if due is None else min(due, p.end)
-        overdue = [f for f in flags.get(h.pk, []) if f.rule.mode == "overdue"]
-        reminders = [f for f in flags.get(h.pk, []) if f.rule.mode == "reminder"]
-        if overdue:
-            key = (0, max(f.escalation_level for f in overdue), min(f.opened_on for f in overdue))
-        elif reminders:
-            key = (1, 0, min(f.period_end for f in reminders))
-        else:
-            key = (2, 0, due)
-        result[h.pk] = (*key, due)
+                ends.append((p.end, rule.by_family_doctor))
+        mine = flags.get(h.pk, [])
+        everyone = place(mine, min((end for end, _ in ends), default=None))
+        contact = place(
+            [f for f in mine if not f.rule.by_family_doctor], min((end for end, doc in ends if not doc), default=None)
+        )
+        doctor = [f.opened_on for f in mine if f.rule.mode == "overdue" and f.rule.by_family_doctor]
+        result[h.pk] = (*everyone, *contact, min(doctor, default=None))
     return result
+
+
+def place(flags: list[OverdueFlag], due: date | None) -> tuple:
+    overdue = [f for f in flags if f.rule.mode == "overdue"]
+    reminders = [f for f in flags if f.rule.mode == "reminder"]
+    if overdue:
+        return (0, max(f.escalation_level for f in overdue), min(f.opened_on for f in overdue), due)
+    if reminders:
+        return (1, 0, min(f.period_end for f in reminders), due)
+    return (2, 0, due, due)
 
 
 def test_worklist_places_equal_an_independent_recomputation(area, rules):
@@ -175,12 +185,17 @@ def test_worklist_places_equal_an_independent_recomputation(area, rules):
     for day in (date(2025, 1, 20), date(2025, 2, 14), date(2025, 4, 3), date(2025, 10, 2), date(2025, 12, 31)):
         overdue_refresh(as_of=day)
         stored = {
-            u.household_id: (u.rank, u.escalation_level, u.urgent_on, u.next_due)
+            u.household_id: (
+                u.rank, u.escalation_level, u.urgent_on, u.next_due,
+                u.contact_rank, u.contact_level, u.contact_urgent_on, u.contact_next_due, u.doctor_since,
+            )
             for u in HouseholdUrgency.objects.all()
-        }
+        }  # fmt: skip
         assert stored == expected_urgency(day), day
     assert any(v[0] == 0 for v in stored.values())
     assert any(v[0] == 2 and v[3] for v in stored.values())
+    # Households overdue only on the family doctor's rules: first for the doctor, not for the village cadre.
+    assert any(v[0] == 0 and v[4] != 0 and v[8] for v in stored.values())
 
 
 # ---- the flags' rows, with visits deleted and corrected between the runs ---------------------------------
