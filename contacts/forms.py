@@ -130,3 +130,77 @@ class RegionFilterForm(forms.Form):
 
 class PersonImportForm(forms.Form):
     file = forms.FileField(label=_("File (xlsx or csv)"))
+
+
+class VillageAssignConfirmForm(VillageAssignForm):
+    """The preview's confirmation: the same choices, hidden, and the token of the plan that was shown."""
+
+    token = forms.CharField(widget=forms.HiddenInput, max_length=128)
+
+    def __init__(self, *args: Any, actor: Any, **kwargs: Any) -> None:
+        super().__init__(*args, actor=actor, **kwargs)
+        for name in ("village", "slot", "person", "start"):
+            self.fields[name].widget = forms.HiddenInput()
+
+
+class HouseholdAssignForm(forms.Form):
+    """All the posts the county's scheme requires of one household, on one form.
+
+    One choice per post, of the active people serving the household's area in that post; a post with a holder
+    keeps them unless another person is chosen; a vacant post may stay vacant. 1+1+N's volunteers are ticked:
+    an unticked current volunteer ends on the start date. Errors come back next to their post.
+    """
+
+    start_date = _date_field(_("From"))
+    note = forms.CharField(label=_("Note"), required=False, max_length=200)
+
+    def __init__(
+        self,
+        *args: Any,
+        slots: dict[str, int],
+        persons: Any,
+        current: dict[str, list[ServicePerson]],
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.slot_names: list[str] = []
+        by_slot: dict[str, list[int]] = {}
+        for person in persons:
+            by_slot.setdefault(person.role_type, []).append(person.pk)
+        base = ServicePerson.objects.select_related("region").order_by("name", "id")
+        fields: dict[str, forms.Field] = {}
+        for slot in slots:
+            queryset = base.filter(pk__in=by_slot.get(slot, []))
+            holders = current.get(slot, [])
+            label = Slot(slot).label
+            if slot == Slot.VOLUNTEER:
+                fields[slot] = _PersonMultipleChoice(
+                    label=label,
+                    queryset=queryset,
+                    required=False,
+                    widget=forms.CheckboxSelectMultiple,
+                    initial=[p.pk for p in holders],
+                    help_text=_("Ticked volunteers serve from the start date; an unticked current one ends then."),
+                )
+            else:
+                fields[slot] = _PersonChoice(
+                    label=label,
+                    queryset=queryset,
+                    required=bool(holders),
+                    initial=holders[0].pk if holders else None,
+                    empty_label=None if holders else _("(leave vacant)"),
+                )
+            self.slot_names.append(slot)
+        # The posts first, in the scheme's order; then the date and the note.
+        self.fields = {**fields, **self.fields}
+
+    def slot_fields(self) -> list[forms.BoundField]:
+        return [self[name] for name in self.slot_names]
+
+    def other_fields(self) -> list[forms.BoundField]:
+        return [self[name] for name in self.fields if name not in self.slot_names]
+
+
+class _PersonMultipleChoice(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj: ServicePerson) -> str:
+        return f"{obj.name} · {obj.region.name}"

@@ -8,16 +8,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
+from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import gettext as _
 
 from audit.history import history_context
 from contacts.models import Assignment, ContactScheme, ServicePerson
 from contacts.selectors import households_active_on
+from core.forms import plain_messages
 from households.models import Household
 from regions.models import Region
 from regions.paths import is_within
@@ -151,6 +153,59 @@ def assignment_set(
     return assignment
 
 
+@transaction.atomic
+def assignments_set_household(
+    *,
+    actor: User,
+    household: Household,
+    persons: dict[str, ServicePerson | None],
+    volunteers: list[ServicePerson] | None = None,
+    start_date: date,
+    note: str = "",
+) -> list[Assignment]:
+    """Every post of one household in one unit of work (the household page's "all posts" form).
+
+    `persons` maps a slot to its person (None: leave the slot as it is). `volunteers`, for 1+1+N, is the whole
+    list of volunteers from `start_date`: the ones not in it end their term on that day, the new ones start.
+    Each slot goes through :func:`assignment_set`; any error and nothing is written — the errors come back keyed
+    by slot ("volunteer" for the volunteers), so the form puts each next to its post.
+    """
+    require_capability(actor, Capability.MANAGE_CONTACTS)
+    errors: dict[str, list[str]] = {}
+    started: list[Assignment] = []
+
+    def attempt(slot: str, person: ServicePerson) -> None:
+        try:
+            started.append(
+                assignment_set(
+                    actor=actor, household=household, slot=slot, person=person, start_date=start_date, note=note
+                )
+            )
+        except ValidationError as exc:
+            errors.setdefault(slot, []).extend(plain_messages(exc.messages))
+
+    for slot, person in persons.items():
+        if person is not None and slot != Slot.VOLUNTEER:
+            attempt(slot, person)
+    if volunteers is not None:
+        chosen = {p.pk for p in volunteers}
+        current = (
+            Assignment.objects.holders()
+            .select_for_update()
+            .filter(household=household, slot=Slot.VOLUNTEER)
+            .filter(Q(end_date__isnull=True) | Q(end_date__gt=start_date), start_date__lte=start_date)
+        )
+        with history_context(actor=actor, service="assignments_set_household"):
+            for term in current:
+                if term.person_id not in chosen:
+                    _end(term, end_date=start_date)
+        for person in volunteers:
+            attempt(Slot.VOLUNTEER, person)
+    if errors:  # raised inside the transaction: every slot's writes roll back
+        raise ValidationError(errors)
+    return started
+
+
 def _user(actor: User) -> Any:
     return actor if getattr(actor, "is_authenticated", False) else None
 
@@ -251,35 +306,155 @@ class BulkResult:
     skipped: list[str]  # household numbers left alone (a later term already starts after the date)
 
 
-@transaction.atomic
-def assignments_assign_village(
-    *, actor: User, village: Region, person: ServicePerson, slot: str, start: date
-) -> BulkResult:
-    """One person to `slot` of every household on the village roster, from `start`. Set-based: one UPDATE
-    ends the current holders (and their substitutes), one INSERT starts the new terms."""
+@dataclass(frozen=True)
+class PlanEnding:
+    """A current term the village assignment ends (its holder's name; substitutes covering it end with it)."""
+
+    assignment_id: int
+    person_name: str
+    start_date: date
+    substitutes: tuple[str, ...]  # names of the substitutes covering it, who end too
+
+
+@dataclass(frozen=True)
+class PlanRow:
+    household_id: int
+    household_number: str
+    action: str  # "start" | "unchanged" | "skipped"
+    ends: tuple[PlanEnding, ...] = ()
+    later_person: str = ""  # "skipped": whose later term is in the way
+
+
+@dataclass(frozen=True)
+class VillagePlan:
+    """What :func:`assignments_assign_village` will do, household by household, before it is done."""
+
+    village: Region
+    person: ServicePerson
+    slot: str
+    start: date
+    rows: tuple[PlanRow, ...]
+
+    @property
+    def starting(self) -> list[PlanRow]:
+        return [r for r in self.rows if r.action == "start"]
+
+    @property
+    def ending(self) -> list[PlanEnding]:
+        return [e for r in self.rows for e in r.ends]
+
+    @property
+    def unchanged(self) -> list[PlanRow]:
+        return [r for r in self.rows if r.action == "unchanged"]
+
+    @property
+    def skipped(self) -> list[PlanRow]:
+        return [r for r in self.rows if r.action == "skipped"]
+
+    @property
+    def token(self) -> str:
+        """A digest of the inputs and of every row: the confirmation of a preview is refused when the situation
+        it showed has changed since (another term started or ended, a household joined or left the roster)."""
+        parts = [str(self.village.pk), self.slot, str(self.person.pk), self.start.isoformat()]
+        for row in self.rows:
+            ends = ",".join(f"{e.assignment_id}:{e.start_date.isoformat()}:{len(e.substitutes)}" for e in row.ends)
+            parts.append(f"{row.household_id}:{row.action}:{ends}")
+        return salted_hmac("contacts.village_plan", "|".join(parts)).hexdigest()
+
+
+def _village_checks(*, actor: User, village: Region, person: ServicePerson, slot: str) -> None:
     require_capability(actor, Capability.MANAGE_CONTACTS)
     if village.level != Region.Level.VILLAGE:
         raise ValidationError({"village": _("Choose a village or community.")})
     _require_within(actor, village.path, field="village")
     _check_person_for(person, slot=slot, region_path=village.path)
+
+
+def _village_plan(*, village: Region, person: ServicePerson, slot: str, start: date, lock: bool = False) -> VillagePlan:
     households = households_active_on(Household.objects.filter(village=village), on=start).filter(
         status=Household.Status.ACTIVE
     )
-    household_ids = list(households.select_for_update().values_list("pk", flat=True))
+    if lock:
+        households = households.select_for_update()
+    numbers = dict(households.order_by("number", "pk").values_list("pk", "number"))
     open_terms = list(
         Assignment.objects.holders()
-        .filter(household_id__in=household_ids, slot=slot)
+        .filter(household_id__in=list(numbers), slot=slot)
         .filter(Q(end_date__isnull=True) | Q(end_date__gt=start))
-        .select_related("household")
+        .select_related("person")
+        .order_by("household_id", "start_date", "id")
     )
     if slot == Slot.VOLUNTEER:  # volunteers are many: only the person's own terms matter
         open_terms = [a for a in open_terms if a.person_id == person.pk]
-    holds = {a.household_id for a in open_terms if a.person_id == person.pk and a.start_date <= start}
-    later = {a.household_id: a.household.number for a in open_terms if a.start_date > start}
-    targets = [pk for pk in household_ids if pk not in holds and pk not in later]
+    covering: dict[int, list[str]] = {}
+    for sub in (
+        Assignment.objects.filter(substitute_for_id__in=[a.pk for a in open_terms])
+        .filter(Q(end_date__isnull=True) | Q(end_date__gt=start))
+        .select_related("person")
+        .order_by("start_date", "id")
+    ):
+        covering.setdefault(cast(int, sub.substitute_for_id), []).append(sub.person.name)
+    by_household: dict[int, list[Assignment]] = {}
+    for term in open_terms:
+        by_household.setdefault(term.household_id, []).append(term)
+    rows = []
+    for pk, number in numbers.items():
+        terms = by_household.get(pk, [])
+        later = [a for a in terms if a.start_date > start]
+        if any(a.person_id == person.pk and a.start_date <= start for a in terms):
+            rows.append(PlanRow(household_id=pk, household_number=number, action="unchanged"))
+        elif later:
+            rows.append(
+                PlanRow(household_id=pk, household_number=number, action="skipped", later_person=later[0].person.name)
+            )
+        else:
+            ends = tuple(
+                PlanEnding(
+                    assignment_id=a.pk,
+                    person_name=a.person.name,
+                    start_date=a.start_date,
+                    substitutes=tuple(covering.get(a.pk, [])),
+                )
+                for a in terms
+            )
+            rows.append(PlanRow(household_id=pk, household_number=number, action="start", ends=ends))
+    return VillagePlan(village=village, person=person, slot=slot, start=start, rows=tuple(rows))
+
+
+def assignments_assign_village_plan(
+    *, actor: User, village: Region, person: ServicePerson, slot: str, start: date
+) -> VillagePlan:
+    """The preview of :func:`assignments_assign_village`: which terms it would start and which it would end, per
+    household. Writes nothing."""
+    _village_checks(actor=actor, village=village, person=person, slot=slot)
+    return _village_plan(village=village, person=person, slot=slot, start=start)
+
+
+@transaction.atomic
+def assignments_assign_village(
+    *,
+    actor: User,
+    village: Region,
+    person: ServicePerson,
+    slot: str,
+    start: date,
+    expected_token: str | None = None,
+) -> BulkResult:
+    """One person to `slot` of every household on the village roster, from `start`. Set-based: one UPDATE
+    ends the current holders (and their substitutes), one INSERT starts the new terms.
+
+    With `expected_token` (the :attr:`VillagePlan.token` of the preview the user confirmed), the work is refused
+    when the plan is no longer the one previewed, and nothing is written."""
+    _village_checks(actor=actor, village=village, person=person, slot=slot)
+    plan = _village_plan(village=village, person=person, slot=slot, start=start, lock=True)
+    if expected_token is not None and not constant_time_compare(plan.token, expected_token):
+        raise ValidationError(
+            _("The contacts of this village changed since the preview. Check the new preview and confirm again."),
+            code="stale_preview",
+        )
+    targets = [row.household_id for row in plan.starting]
     with history_context(actor=actor, service="assignments_assign_village"):
-        target_set = set(targets)
-        ended = _end_many([a.pk for a in open_terms if a.household_id in target_set], end_date=start)
+        ended = _end_many([e.assignment_id for e in plan.ending], end_date=start)
         try:
             with transaction.atomic():
                 Assignment.objects.bulk_create(
@@ -288,7 +463,12 @@ def assignments_assign_village(
                 )
         except IntegrityError as exc:
             raise _integrity(exc) from exc
-    return BulkResult(assigned=len(targets), ended=ended, unchanged=len(holds), skipped=sorted(later.values()))
+    return BulkResult(
+        assigned=len(targets),
+        ended=ended,
+        unchanged=len(plan.unchanged),
+        skipped=sorted(row.household_number for row in plan.skipped),
+    )
 
 
 def _end_many(assignment_ids: list[int], *, end_date: date) -> int:

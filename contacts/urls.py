@@ -12,6 +12,7 @@ urlpatterns = [
     path("people/import/", views.person_import, name="person_import"),
     path("households/<int:pk>/", views.household_contacts, name="household"),
     path("households/<int:pk>/assign/", views.assignment_set_view, name="assign"),
+    path("households/<int:pk>/assign-all/", views.household_assign, name="assign_all"),
     path("households/<int:pk>/card/", views.household_card, name="card"),
     path("assignments/<int:pk>/end/", views.assignment_end_view, name="end"),
     path("assignments/<int:pk>/substitute/", views.assignment_substitute_view, name="substitute"),

@@ -29,11 +29,13 @@ from contacts.forms import (
     AssignmentSetForm,
     ContactSchemeForm,
     HandoverForm,
+    HouseholdAssignForm,
     PersonFilterForm,
     PersonImportForm,
     RegionFilterForm,
     ServicePersonForm,
     SubstituteForm,
+    VillageAssignConfirmForm,
     VillageAssignForm,
 )
 from contacts.models import ServicePerson
@@ -266,6 +268,49 @@ def assignment_set_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+@require_http_methods(["GET", "POST"])
+def household_assign(request: HttpRequest, pk: int) -> HttpResponse:
+    """All the posts of one household on one form; saved together or not at all, errors next to their post."""
+    require_capability(request.user, Capability.MANAGE_CONTACTS)
+    household = _household(request, pk)
+    if not household.is_active:
+        messages.error(request, _("The household is closed."))
+        return redirect("contacts:household", pk=household.pk)
+    panel = selectors.household_contacts_panel(household=household, on=timezone.localdate())
+    slots = {s.slot: s.needed for s in panel.slots if s.needed}
+    current = {s.slot: [a.person for a in s.holders] for s in panel.slots}
+    form = HouseholdAssignForm(
+        request.POST or None,
+        slots=slots,
+        persons=selectors.service_persons_for_household(household=household),
+        current=current,
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.assignments_set_household(
+                actor=request.user,
+                household=household,
+                persons={slot: data[slot] for slot in slots if slot != ServicePerson.RoleType.VOLUNTEER},
+                volunteers=list(data[ServicePerson.RoleType.VOLUNTEER])
+                if ServicePerson.RoleType.VOLUNTEER in slots
+                else None,
+                start_date=data["start_date"],
+                note=data["note"],
+            )
+        except ValidationError as exc:
+            apply_service_errors(exc, form=form)
+        else:
+            messages.success(request, _("Changes saved."))
+            return redirect("contacts:household", pk=household.pk)
+    return render(
+        request,
+        "contacts/household_assign.html",
+        {"household": household, "contacts": panel, "form": form, **_tabs(request, "")},
+    )
+
+
+@login_required
 def assignment_end_view(request: HttpRequest, pk: int) -> HttpResponse:
     require_capability(request.user, Capability.MANAGE_CONTACTS)
     assignment = selectors.assignment_get_for_user(user=request.user, pk=pk)
@@ -393,8 +438,45 @@ def _bulk(request: HttpRequest, form_class: Any, service: Any, tab: str) -> Http
 @login_required
 @require_http_methods(["GET", "POST"])
 def village_assign(request: HttpRequest) -> HttpResponse:
-    """One person to a slot of every household of a village."""
-    return _bulk(request, VillageAssignForm, services.assignments_assign_village, "bulk")
+    """One person to a slot of every household of a village, in two steps: the form posts to a preview of what
+    starts and what ends, household by household (nothing written); its confirmation posts the same choices with
+    the plan's token, and the work is done only if the plan is still the one shown."""
+    require_capability(request.user, Capability.MANAGE_CONTACTS)
+    confirming = request.method == "POST" and "token" in request.POST
+    form_class = VillageAssignConfirmForm if confirming else VillageAssignForm
+    form = form_class(request.POST or None, actor=request.user)
+    context: dict[str, Any] = {"form": form, **_tabs(request, "bulk")}
+    if request.method != "POST" or not form.is_valid():
+        if confirming:  # the hidden choices no longer hold (a person deactivated, a village out of scope)
+            messages.error(request, f"{_('The preview is no longer valid.')} {form_errors_text(form)}".strip())
+            form = VillageAssignForm(request.POST, actor=request.user)
+            form.is_valid()
+            context["form"] = form
+        return render(request, "contacts/bulk_form.html", context)
+    data = {k: form.cleaned_data[k] for k in ("village", "slot", "person", "start")}
+    if confirming:
+        try:
+            result = services.assignments_assign_village(
+                actor=request.user, expected_token=form.cleaned_data["token"], **data
+            )
+        except ValidationError as exc:
+            if getattr(exc, "code", None) != "stale_preview":
+                apply_service_errors(exc, form=form)
+                return render(request, "contacts/bulk_form.html", context)
+            messages.warning(request, _errors(exc))
+        else:
+            _bulk_message(request, result)
+            return redirect(request.path)
+    try:
+        plan = services.assignments_assign_village_plan(actor=request.user, **data)
+    except ValidationError as exc:
+        apply_service_errors(exc, form=form)
+        return render(request, "contacts/bulk_form.html", context)
+    confirm = VillageAssignConfirmForm(
+        initial={**data, "village": data["village"].pk, "person": data["person"].pk, "token": plan.token},
+        actor=request.user,
+    )
+    return render(request, "contacts/bulk_preview.html", {"plan": plan, "confirm": confirm, **context})
 
 
 @login_required

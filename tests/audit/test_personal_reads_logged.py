@@ -100,6 +100,7 @@ OTHER_VIEWS: dict[str, str] = {
     "contacts:person_edit": "one person who serves and the households they hold (numbers only)",
     "contacts:person_import": FORM,
     "contacts:assign": FORM,
+    "contacts:assign_all": "the household's number and the people who may serve it (no family data), and the form",
     "contacts:end": FORM,
     "contacts:substitute": FORM,
     "contacts:village_assign": FORM,

@@ -65,6 +65,7 @@ ID_URLS = [
     ("contacts:household", "household", {}),
     ("contacts:card", "household", {}),
     ("contacts:assign", "household", {"slot": "village_cadre", "village_cadre-person": "1"}),
+    ("contacts:assign_all", "household", {"village_cadre": "1", "start_date": "2024-06-01"}),
     ("contacts:end", "assignment", {"end_date": "2024-06-01"}),
     ("contacts:substitute", "assignment", {"start_date": "2024-06-01"}),
     ("contacts:village_cards", "village", {}),

@@ -182,10 +182,15 @@ def test_village_card_batch_constant_queries(personas, client_for, area, homes, 
 
 
 def test_bulk_assign_page(personas, client_for, area, homes, staff):
-    response = client_for(personas.town_cadre).post(
-        reverse("contacts:village_assign"),
-        {"village": area.V1a.pk, "slot": RT.VILLAGE_CADRE, "person": staff.cadre_v1a.pk, "start": "2024-01-01"},
-    )
+    """The form posts to a preview (nothing written); its confirmation does the work (tests/contacts/
+    test_assign_forms.py has the preview's details)."""
+    client = client_for(personas.town_cadre)
+    choices = {"village": area.V1a.pk, "slot": RT.VILLAGE_CADRE, "person": staff.cadre_v1a.pk, "start": "2024-01-01"}
+    response = client.post(reverse("contacts:village_assign"), choices)
+    assert response.status_code == 200
+    assert not Assignment.objects.exists()
+    token = response.context["plan"].token
+    response = client.post(reverse("contacts:village_assign"), {**choices, "token": token})
     assert response.status_code == 302
     assert Assignment.objects.filter(person=staff.cadre_v1a).count() == 3
 
