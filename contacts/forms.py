@@ -31,6 +31,15 @@ class _PersonChoice(forms.ModelChoiceField):
         return f"{obj.name} · {obj.get_role_type_display()} · {obj.region.name}"
 
 
+class _AreaChoice(forms.ModelChoiceField):
+    """A town, or a village after its town ("东关街道 › 东关社区"): two villages of one name stay apart."""
+
+    def label_from_instance(self, obj: Region) -> str:
+        if obj.level == Region.Level.VILLAGE and obj.parent is not None:
+            return f"{obj.parent.name} › {obj.name}"
+        return obj.name
+
+
 class ServicePersonForm(forms.ModelForm):
     class Meta:
         model = ServicePerson
@@ -46,7 +55,8 @@ class ServicePersonForm(forms.ModelForm):
 class PersonFilterForm(forms.Form):
     q = forms.CharField(label=_("Search"), required=False, max_length=50)
     role_type = forms.ChoiceField(label=_("Role"), required=False, choices=[("", _("All roles")), *Slot.choices])
-    region = forms.ModelChoiceField(label=_("Area"), required=False, queryset=Region.objects.none())
+    region = _AreaChoice(label=_("Area"), required=False, queryset=Region.objects.none(), empty_label=_("All areas"))
+    serving = forms.BooleanField(label=_("With those serving it from the town or county"), required=False)
     active = forms.ChoiceField(
         label=_("Status"),
         required=False,
@@ -55,7 +65,12 @@ class PersonFilterForm(forms.Form):
 
     def __init__(self, *args: Any, actor: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["region"].queryset = Region.objects.visible_to(actor).exclude(level=Region.Level.COUNTY)
+        self.fields["region"].queryset = (
+            Region.objects.visible_to(actor)
+            .exclude(level=Region.Level.COUNTY)
+            .select_related("parent")
+            .order_by("path")
+        )
 
 
 class AssignmentSetForm(forms.Form):

@@ -37,7 +37,7 @@ from accounts.models import User
 from contacts.models import Assignment, ContactScheme, ServicePerson
 from households.models import Household
 from regions.models import Region
-from regions.paths import county_path
+from regions.paths import ancestor_paths, county_path
 from regions.scope import get_visible_or_404, user_scope_path
 
 if TYPE_CHECKING:
@@ -82,8 +82,16 @@ def contact_scheme_for_user(*, user: User) -> ContactScheme | None:
 
 
 def service_person_list_for_user(
-    *, user: User, search: str = "", role_type: str = "", region: Region | None = None, active: bool | None = None
+    *,
+    user: User,
+    search: str = "",
+    role_type: str = "",
+    region: Region | None = None,
+    serving: bool = False,
+    active: bool | None = None,
 ) -> QuerySet[ServicePerson]:
+    """The people of the user's area, filtered. `region`: registered in that area (or below it); with `serving`,
+    also the people registered above it who serve it (a village's town leader and the town's family doctor)."""
     qs = (
         ServicePerson.objects.visible_to(user)
         .select_related("region", "region__parent", "user")
@@ -100,7 +108,10 @@ def service_person_list_for_user(
     if role_type:
         qs = qs.filter(role_type=role_type)
     if region is not None:
-        qs = qs.filter(region__path__startswith=region.path)
+        within = Q(region__path__startswith=region.path)
+        if serving:
+            within |= Q(region__path__in=ancestor_paths(region.path, include_self=False))
+        qs = qs.filter(within)
     if active is not None:
         qs = qs.filter(active=active)
     return qs.order_by("region__path", "role_type", "name", "id")

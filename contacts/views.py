@@ -91,6 +91,7 @@ def person_list(request: HttpRequest) -> HttpResponse:
             "search": data["q"].strip(),
             "role_type": data["role_type"],
             "region": data["region"],
+            "serving": data["serving"],
             "active": active,
         }
     people = selectors.service_person_list_for_user(user=request.user, **filters)

@@ -219,3 +219,27 @@ def test_village_cadre_cannot_use_the_all_posts_form(personas, client_for, homes
     assert response.status_code == 403
     response = client_for(personas.other_town_cadre).get(reverse("contacts:assign_all", args=[homes.v1a[0].pk]))
     assert response.status_code == 404
+
+
+# ---- the person list filtered by post and village ------------------------------------------------
+
+
+def test_person_list_filtered_by_post_and_village(personas, client_for, area, staff):
+    client = client_for(personas.county_staff)
+    url = reverse("contacts:person_list")
+
+    def names(**params):
+        return {p.name for p in client.get(url, params).context["page"]}
+
+    assert names(role_type=RT.VILLAGE_CADRE, region=area.V1a.pk) == {"陈静", "王芳"}
+    assert names(region=area.V1b.pk) == {"刘强"}
+    # The town's doctor is registered at the town: shown for the village when asked for who serves it.
+    assert names(role_type=RT.FAMILY_DOCTOR, region=area.V1a.pk) == set()
+    assert names(role_type=RT.FAMILY_DOCTOR, region=area.V1a.pk, serving="on") == {"赵医生"}
+    assert names(region=area.V1b.pk, serving="on") == {"刘强", "张镇长", "李镇长", "赵医生"}
+
+
+def test_person_filter_choices_are_labelled(personas, client_for, area, staff):
+    html = client_for(personas.county_staff).get(reverse("contacts:person_list")).content.decode()
+    assert "---------" not in html
+    assert f"{area.T1.name} › {area.V1a.name}" in html
