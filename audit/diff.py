@@ -1,11 +1,11 @@
 """The one renderer of history diffs: from history rows' before and after values to what a reader sees.
 
-Each changed field becomes a ``FieldChange``: the field's label in the reader's language, and the values as
-text — choices by their label, related rows by their name, yes/no, dates, lists with the language's
-separator — and sensitive values as the reader may see them (``accounts.sensitivity``, the one table of tiers):
-personal values masked, health and mental-health values "(restricted)" for a reader without the tier, a
-restricted choice left out of a list. The household archive's timeline, the audit change log and, later,
-benefits and medical read history through here.
+Each changed field becomes a ``FieldChange``: the field's label in the reader's language, and the values as text —
+choices by their label, related rows by their name (users by their name), yes/no, dates and times as the portal
+writes them (local time, never the UTC text history keeps), lists with the language's separator — and sensitive
+values as the reader may see them (``accounts.sensitivity``, the one table of tiers): personal values masked, health
+and mental-health values "(restricted)" for a reader without the tier, a restricted choice left out of a list. The
+household archive's timeline, the audit change log and, later, benefits and medical read history through here.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from django.apps import apps
 from django.core.exceptions import FieldDoesNotExist
@@ -22,10 +22,9 @@ from django.db import models
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
+from accounts.models import User
 from accounts.sensitivity import Tier, field_tier, mask, may_see, shown, visible_values
-
-if TYPE_CHECKING:
-    from accounts.models import User
+from audit.describe import date_text, datetime_text, iso_text
 
 EMPTY = "—"
 # Bookkeeping columns that no reader needs in a diff.
@@ -78,10 +77,16 @@ def _related_names(
             field = _field(model, key)
             if field is not None and field.is_relation and field.related_model is not None:
                 wanted[field.related_model].update(v for v in (before, after) if v not in (None, ""))
+    # select_related(): a row's name may read its own related rows (a visit is named by its household).
     return {
-        related: {obj.pk: str(obj) for obj in related._default_manager.filter(pk__in=ids)}
+        related: {obj.pk: _name(obj) for obj in related._default_manager.filter(pk__in=ids).select_related()}
         for related, ids in wanted.items()
     }
+
+
+def _name(obj: models.Model) -> str:
+    """A related row by its name: a user by the name (the login when there is none), anything else as it says."""
+    return obj.display_name if isinstance(obj, User) else str(obj)
 
 
 def _choice_label(field: models.Field, value: Any) -> str:
@@ -112,14 +117,23 @@ def _text(
         return names.get(value, str(value))
     if field is not None and field.choices:
         return _choice_label(field, value)
+    return _plain_text(field, value)
+
+
+def _plain_text(field: models.Field | None, value: Any) -> str:
+    """A value that is no choice and no related row, as the portal writes it."""
     base = getattr(field, "base_field", None)  # an array of choices: each by its label, the language's separator
     if isinstance(value, list):
         labels = (_choice_label(base, v) if base is not None and base.choices else str(v) for v in value)
         return pgettext("list separator", ", ").join(labels)
     if isinstance(value, bool):
         return _("Yes") if value else _("No")
-    if isinstance(value, date | datetime):
-        return value.isoformat()
+    if isinstance(value, datetime):
+        return datetime_text(value)
+    if isinstance(value, date):
+        return date_text(value)
+    if isinstance(value, str) and isinstance(field, models.DateField):  # DateTimeField too; JSON keeps text
+        return iso_text(value) or value
     return str(value)
 
 

@@ -12,6 +12,7 @@ from django.db.models import Q, QuerySet
 from pghistory.models import Events
 
 from accounts.selectors import user_names
+from audit.describe import change_subjects, record_text
 from audit.diff import FieldChange, events_render
 from audit.history import HistoryContext, event_context
 from audit.models import AccessEvent
@@ -72,6 +73,8 @@ class ChangeRow:
     context: HistoryContext
     changes: list[FieldChange]
     name: str = ""  # the name of the user who made the change (context.username), when the login has one
+    # What the row is, for people: "member · 李春生 (household 630103-00011)", "Household 630103-00011 (…)"
+    subject: str = ""
 
 
 def change_rows(events: Iterable[Events], *, reader: User | None = None) -> list[ChangeRow]:
@@ -81,19 +84,26 @@ def change_rows(events: Iterable[Events], *, reader: User | None = None) -> list
     events = list(events)
     contexts = [event_context(event) for event in events]
     names = user_names(context.username for context in contexts)
-    return [
-        ChangeRow(
-            slug=event.pgh_slug,
-            at=event.pgh_created_at,
-            action=event.pgh_label,
-            record=str(apps.get_model(event.pgh_obj_model)._meta.verbose_name),
-            object_id=event.pgh_obj_id or "",
-            context=context,
-            changes=changes,
-            name=names.get(context.username, ""),
+    subjects = change_subjects(events)
+    rows = []
+    for event, context, changes, subject in zip(
+        events, contexts, events_render(events, reader=reader), subjects, strict=True
+    ):
+        model = apps.get_model(event.pgh_obj_model)
+        rows.append(
+            ChangeRow(
+                slug=event.pgh_slug,
+                at=event.pgh_created_at,
+                action=event.pgh_label,
+                record=str(model._meta.verbose_name),
+                object_id=event.pgh_obj_id or "",
+                context=context,
+                changes=changes,
+                name=names.get(context.username, ""),
+                subject=record_text(model, subject, event.pgh_obj_id or ""),
+            )
         )
-        for event, context, changes in zip(events, contexts, events_render(events, reader=reader), strict=True)
-    ]
+    return rows
 
 
 def change_event_get_for_user(*, user: User, slug: str) -> Events | None:

@@ -10,6 +10,7 @@ from django.views.decorators.http import require_POST
 from accounts.http import AuthenticatedRequest
 from accounts.roles import Capability
 from accounts.scope import require_capability
+from audit.describe import access_rows
 from audit.forms import AuditFilterForm
 from audit.selectors import (
     access_event_list_for_user,
@@ -37,7 +38,8 @@ def access_list(request: AuthenticatedRequest) -> HttpResponse:
         until=data.get("until"),
     ).select_related("actor")
     page = Paginator(events, 50).get_page(request.GET.get("page"))
-    return render(request, "audit/access_list.html", {"form": form, "page": page, "tab": "access"})
+    rows = access_rows(page.object_list, reader=request.user)
+    return render(request, "audit/access_list.html", {"form": form, "page": page, "rows": rows, "tab": "access"})
 
 
 @login_required

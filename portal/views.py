@@ -11,6 +11,7 @@ from django.utils import timezone
 from accounts.http import AuthenticatedRequest
 from accounts.roles import Capability, Role
 from accounts.selectors import region_summary_for_user
+from audit.describe import access_rows
 from audit.selectors import access_event_list_for_user
 from households.selectors import household_area_summary
 from reports.selectors import coverage_dashboard
@@ -33,7 +34,8 @@ def home(request: AuthenticatedRequest) -> HttpResponse:
         # What the leader is assessed on (三个全覆盖), as the coverage dashboard of their area counts it.
         context["coverage"] = coverage_dashboard(user=user, region=user.region, as_of=timezone.localdate())
     if user.has_capability(Capability.READ_AUDIT):
-        context["recent_events"] = access_event_list_for_user(user=user).select_related("actor")[:8]
+        events = access_event_list_for_user(user=user).select_related("actor")[:8]
+        context["recent_events"] = access_rows(events, reader=user)  # the events in words (audit.describe)
     return render(request, "portal/home.html", context)
 
 
