@@ -17,7 +17,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 from import_export.formats.base_formats import XLSX
 
-from contacts.resources import ServicePersonResource
+from contacts.resources import HEADERS, ServicePersonResource, export_headers, header_field
 from core.xlsx import xlsx_formula_cells, xlsx_open, xlsx_sheet_paths
 
 if TYPE_CHECKING:
@@ -66,6 +66,37 @@ def _dataset(name: str, data: bytes) -> tablib.Dataset:
         raise ValidationError(_("The workbook could not be read. Save it again as .xlsx and retry.")) from exc
 
 
+# Without these columns a sheet cannot add a person (an update by id needs them too: the row is the person).
+REQUIRED_COLUMNS = ("name", "role_type", "region_code")
+# A model field's error is shown under its column's header.
+FIELD_COLUMNS = {"region": "region_code", "user": "login"}
+
+
+def _read_headers(dataset: tablib.Dataset) -> None:
+    """The sheet's headers (Chinese, English, or the field names) as the resource's columns, in place. A column
+    named twice, or a required one missing, refuses the file naming the headers."""
+    seen: dict[str, str] = {}
+    headers = []
+    for header in dataset.headers or []:
+        column = header_field(header)
+        if column is None:
+            headers.append(str(header or ""))  # not read
+            continue
+        if column in seen:
+            raise ValidationError(
+                _("The columns %(first)s and %(second)s are both %(column)s.")
+                % {"first": seen[column], "second": header, "column": HEADERS[column]}
+            )
+        seen[column] = str(header)
+        headers.append(column)
+    missing = [str(HEADERS[column]) for column in REQUIRED_COLUMNS if column not in seen]
+    if missing:
+        raise ValidationError(
+            _("Missing columns: %(missing)s. Start from an export to get the layout.") % {"missing": ", ".join(missing)}
+        )
+    dataset.headers = headers
+
+
 @dataclass
 class ImportOutcome:
     new: int = 0
@@ -82,6 +113,7 @@ def person_import(*, user: User, name: str, data: bytes) -> ImportOutcome:
     dataset = _dataset(name, data)
     if len(dataset) > MAX_ROWS:
         raise ValidationError(_("At most %(n)d rows per file.") % {"n": MAX_ROWS})
+    _read_headers(dataset)
     resource = ServicePersonResource(user=user)
     result = resource.import_data(dataset, dry_run=True, raise_errors=False, use_transactions=True)
     outcome = _outcome(result)
@@ -100,7 +132,9 @@ def _outcome(result: Any) -> ImportOutcome:
     for invalid in result.invalid_rows:
         messages = []
         for field_name, field_errors in invalid.error_dict.items():
-            messages.append(f"{field_name}: {' '.join(str(e) for e in field_errors)}")
+            column = FIELD_COLUMNS.get(field_name, field_name)
+            label = HEADERS.get(column, field_name)
+            messages.append(f"{label}: {' '.join(str(e) for e in field_errors)}")
         outcome.errors.append((invalid.number + 1, "; ".join(messages)))
     for error in result.base_errors:
         outcome.errors.append((0, str(error.error)))
@@ -111,4 +145,5 @@ def _outcome(result: Any) -> ImportOutcome:
 def person_export_xlsx(*, user: User) -> tuple[bytes, int]:
     resource = ServicePersonResource(user=user)
     dataset = resource.export(resource.get_queryset().order_by("region__path", "role_type", "name", "id"))
+    dataset.headers = export_headers()  # in the user's language
     return XLSX().export_data(dataset), len(dataset)

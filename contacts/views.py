@@ -39,6 +39,7 @@ from contacts.forms import (
     VillageAssignForm,
 )
 from contacts.models import ServicePerson
+from contacts.resources import export_headers
 from core.forms import form_errors_text, plain_messages
 from households.forms import apply_service_errors
 from households.models import Household
@@ -194,7 +195,9 @@ def person_import(request: HttpRequest) -> HttpResponse:
                 )
                 return redirect("contacts:person_list")
     return render(
-        request, "contacts/person_import.html", {"form": form, "outcome": outcome, **_tabs(request, "import")}
+        request,
+        "contacts/person_import.html",
+        {"form": form, "outcome": outcome, "columns": export_headers(), **_tabs(request, "import")},
     )
 
 
