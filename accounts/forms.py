@@ -10,9 +10,10 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import User
 from accounts.selectors import region_choices_for_user, role_choices_for_manager
 from accounts.services import user_set_password
+from core.forms import PortalFormMixin
 
 
-class LoginForm(AuthenticationForm):
+class LoginForm(PortalFormMixin, AuthenticationForm):
     username = forms.CharField(
         label=_("Username"),
         max_length=150,
@@ -23,7 +24,7 @@ class LoginForm(AuthenticationForm):
     )
 
 
-class PortalPasswordChangeForm(PasswordChangeForm):
+class PortalPasswordChangeForm(PortalFormMixin, PasswordChangeForm):
     """Django's form, saving through accounts.services so the change date and session token move too."""
 
     def save(self, commit: bool = True) -> User:
@@ -33,7 +34,7 @@ class PortalPasswordChangeForm(PasswordChangeForm):
         return self.user
 
 
-class UserForm(forms.ModelForm):
+class UserForm(PortalFormMixin, forms.ModelForm):
     """Create or edit a user inside the manager's area; role and area choices are the manager's."""
 
     password = forms.CharField(
@@ -63,7 +64,7 @@ class UserForm(forms.ModelForm):
             self.fields["username"].disabled = True
 
 
-class PasswordResetByManagerForm(forms.Form):
+class PasswordResetByManagerForm(PortalFormMixin, forms.Form):
     password = forms.CharField(
         label=_("New password"),
         strip=False,
@@ -72,7 +73,7 @@ class PasswordResetByManagerForm(forms.Form):
     )
 
 
-class SecondFactorCodeForm(forms.Form):
+class SecondFactorCodeForm(PortalFormMixin, forms.Form):
     """A code from the authenticator app, or (when verifying a login) a recovery code."""
 
     code = forms.CharField(

@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from contacts.models import ContactScheme, ServicePerson
-from core.forms import PlausibleDateField
+from core.forms import PlausibleDateField, PortalFormMixin
 from regions.models import Region
 
 Slot = ServicePerson.RoleType
@@ -40,7 +40,7 @@ class _AreaChoice(forms.ModelChoiceField):
         return obj.name
 
 
-class ServicePersonForm(forms.ModelForm):
+class ServicePersonForm(PortalFormMixin, forms.ModelForm):
     class Meta:
         model = ServicePerson
         fields = ["name", "phone", "role_type", "unit", "region", "user", "active", "note"]
@@ -52,7 +52,7 @@ class ServicePersonForm(forms.ModelForm):
         self.fields["user"].required = False
 
 
-class PersonFilterForm(forms.Form):
+class PersonFilterForm(PortalFormMixin, forms.Form):
     q = forms.CharField(label=_("Search"), required=False, max_length=50)
     role_type = forms.ChoiceField(label=_("Role"), required=False, choices=[("", _("All roles")), *Slot.choices])
     region = _AreaChoice(label=_("Area"), required=False, queryset=Region.objects.none(), empty_label=_("All areas"))
@@ -73,7 +73,7 @@ class PersonFilterForm(forms.Form):
         )
 
 
-class AssignmentSetForm(forms.Form):
+class AssignmentSetForm(PortalFormMixin, forms.Form):
     """One per slot on the household page (prefixed by the slot); the slot itself is posted unprefixed."""
 
     person = _PersonChoice(label=_("Person"), queryset=ServicePerson.objects.none())
@@ -85,12 +85,12 @@ class AssignmentSetForm(forms.Form):
         self.fields["person"].queryset = persons
 
 
-class AssignmentEndForm(forms.Form):
+class AssignmentEndForm(PortalFormMixin, forms.Form):
     end_date = _date_field(_("Ended on"))
     note = forms.CharField(label=_("Reason"), required=False, max_length=200)
 
 
-class SubstituteForm(forms.Form):
+class SubstituteForm(PortalFormMixin, forms.Form):
     person = _PersonChoice(label=_("Substitute"), queryset=ServicePerson.objects.none())
     start_date = _date_field(_("From"))
     end_date = _date_field(_("Until (first day back)"), required=False, today_default=False)
@@ -101,7 +101,7 @@ class SubstituteForm(forms.Form):
         self.fields["person"].queryset = persons
 
 
-class VillageAssignForm(forms.Form):
+class VillageAssignForm(PortalFormMixin, forms.Form):
     village = forms.ModelChoiceField(label=_("Village/community"), queryset=Region.objects.none())
     slot = forms.ChoiceField(label=_("Slot"), choices=Slot.choices)
     person = _PersonChoice(label=_("Person"), queryset=ServicePerson.objects.none())
@@ -115,7 +115,7 @@ class VillageAssignForm(forms.Form):
         )
 
 
-class HandoverForm(forms.Form):
+class HandoverForm(PortalFormMixin, forms.Form):
     from_person = _PersonChoice(label=_("Leaving person"), queryset=ServicePerson.objects.none())
     to_person = _PersonChoice(label=_("Successor"), queryset=ServicePerson.objects.none())
     on = _date_field(_("Handover date"))
@@ -128,22 +128,24 @@ class HandoverForm(forms.Form):
         self.fields["to_person"].queryset = people.filter(active=True)
 
 
-class ContactSchemeForm(forms.ModelForm):
+class ContactSchemeForm(PortalFormMixin, forms.ModelForm):
     class Meta:
         model = ContactScheme
         fields = ["kind", "volunteers_required"]
         widgets = {"kind": forms.RadioSelect}
 
 
-class RegionFilterForm(forms.Form):
-    region = forms.ModelChoiceField(label=_("Area"), required=False, queryset=Region.objects.none())
+class RegionFilterForm(PortalFormMixin, forms.Form):
+    region = forms.ModelChoiceField(
+        label=_("Area"), required=False, queryset=Region.objects.none(), empty_label=_("All areas")
+    )
 
     def __init__(self, *args: Any, actor: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["region"].queryset = Region.objects.visible_to(actor).exclude(level=Region.Level.COUNTY)
 
 
-class PersonImportForm(forms.Form):
+class PersonImportForm(PortalFormMixin, forms.Form):
     file = forms.FileField(label=_("File (xlsx or csv)"))
 
 
@@ -158,7 +160,7 @@ class VillageAssignConfirmForm(VillageAssignForm):
             self.fields[name].widget = forms.HiddenInput()
 
 
-class HouseholdAssignForm(forms.Form):
+class HouseholdAssignForm(PortalFormMixin, forms.Form):
     """All the posts the county's scheme requires of one household, on one form.
 
     One choice per post, of the active people serving the household's area in that post; a post with a holder

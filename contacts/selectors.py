@@ -224,6 +224,45 @@ def households_with_contact_status(
     )
 
 
+def contact_figures_by_village(
+    *, households: QuerySet[Household], on: date, scheme: ContactScheme
+) -> dict[int, tuple[int, int]]:
+    """联系人全覆盖 per village, the one definition every page and the dashboard's snapshots use: of `households`
+    (narrowed here to those on the roster on `on` and in a village), village id → (households, those with every
+    required slot of `scheme` filled on `on`). One query."""
+    counts = _contact_counts(households.filter(village__isnull=False), on=on, scheme=scheme, key="village_id")
+    return {k: v for k, v in counts.items() if k is not None}
+
+
+def _contact_counts(
+    households: QuerySet[Household], *, on: date, scheme: ContactScheme, key: str
+) -> dict[int | None, tuple[int, int]]:
+    """contact_figures_by_village's count, grouped by `key` ("village_id", or "village__parent_id" for towns;
+    None: the households without a village). One query."""
+    counts = households_active_on(households, on=on).order_by().values_list(key)
+    complete = contacts_complete_condition(on=on, scheme=scheme)
+    return {k: (n, covered) for k, n, covered in counts.annotate(n=Count("id"), covered=Count("id", filter=complete))}
+
+
+def assignment_change_latest() -> int:
+    """The id of the latest change of any assignment (its history event; 0 when none). One query."""
+    from django.apps import apps
+    from django.db.models import Max
+
+    latest = apps.get_model("contacts", "AssignmentEvent").objects.aggregate(m=Max("pgh_id"))["m"]
+    return int(latest or 0)
+
+
+def villages_with_assignment_changes(*, after: int) -> set[int]:
+    """The villages of the households whose assignments changed after the history event `after` (a figure stored
+    with `after` is behind there). One query, by the events' primary key."""
+    from django.apps import apps
+
+    events = apps.get_model("contacts", "AssignmentEvent").objects.filter(pgh_id__gt=after)
+    changed = Household.objects.filter(pk__in=events.values("household_id"), village__isnull=False)
+    return set(changed.values_list("village_id", flat=True).distinct())
+
+
 @dataclass(frozen=True)
 class CoverageRow:
     region_id: int | None
@@ -250,25 +289,22 @@ def contact_coverage(
 
     Every town/village of the area is listed, with zero when it has no household; households without a
     village are one row with ``region_id`` None. `region` (already scoped by the caller) narrows the area.
-    Three queries, whatever the number of households.
+    The figures are contact_figures_by_village's, the dashboard's. Three queries, whatever the number of
+    households.
     """
     path = user_scope_path(user)
     if path is None:
         return []
     scheme = contact_scheme_for_path(path=path)
-    households = households_active_on(Household.objects.visible_to(user), on=on)
+    households = Household.objects.visible_to(user)
     if region is not None:
         households = households.filter(village__path__startswith=region.path)
-    key = "village__parent_id" if group_by == "town" else "village_id"
     level = Region.Level.TOWN if group_by == "town" else Region.Level.VILLAGE
+    # The one definition of the figure (contact_figures_by_village, the dashboard's), grouped by town or village.
+    key = "village__parent_id" if group_by == "town" else "village_id"
     counts = {
-        row[key]: row
-        for row in households.order_by()
-        .values(key)
-        .annotate(
-            n_households=Count("id"),
-            n_covered=Count("id", filter=contacts_complete_condition(on=on, scheme=scheme)),
-        )
+        k: {"n_households": n, "n_covered": covered}
+        for k, (n, covered) in _contact_counts(households, on=on, scheme=scheme, key=key).items()
     }
     within = region.path if region is not None and region.path.startswith(path) else path
     regions = Region.objects.filter(Q(path__startswith=within, level=level) | Q(pk__in=[k for k in counts if k]))

@@ -1,4 +1,8 @@
-"""What every app's forms share: plausible dates, and a service's errors put on a form in plain words.
+"""What every app's forms share: our wording of Django's messages, plausible dates, and a service's errors put on a
+form in plain words.
+
+Every form of the portal mixes in :class:`PortalFormMixin` (before ``forms.Form`` or ``forms.ModelForm``): it words
+the messages where Django's read badly (the length limit's Chinese reads "确保该变量包含不超过 200 字符").
 
 Every date field of a form is a :class:`PlausibleDateField` (not before 1900-01-01; not in the future unless the
 field says so, and then not past 2100), so a year 0001 or 1000 typed into any form is refused next to its field.
@@ -19,6 +23,27 @@ from django.db.models.constraints import BaseConstraint
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+
+# Django's words for a text over its field's max_length, in ours.
+MAX_LENGTH_MESSAGE = gettext_lazy("At most %(limit_value)d characters (this has %(show_value)d).")
+# A field's label before one of its errors, in one line (the error summary, a message): "Name: …", "姓名：…".
+LABEL_ERROR = gettext_lazy("%(label)s: %(error)s")
+
+
+class PortalFormMixin:
+    """Mixed into every form of the portal, first among the bases: our wording of Django's field messages.
+
+    A message a form or a field sets itself is kept. Django turns a validator's error into the field's message of
+    the same code (``Field.run_validators``), keeping the validator's values (``limit_value``, ``show_value``).
+    """
+
+    fields: dict[str, forms.Field]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            field.error_messages.setdefault("max_length", MAX_LENGTH_MESSAGE)
+
 
 DATE_MIN = date(1900, 1, 1)
 # Where a date may lie ahead (the end of a term, a follow-up's due date), it still lies in this century.
@@ -102,10 +127,11 @@ def form_errors_apply(form: forms.BaseForm, exc: ValidationError) -> None:
 
 
 def form_errors_text(form: forms.BaseForm) -> str:
-    """The form's errors as one line, each after its field's label ("From: The date … is before 1900-01-01.")."""
+    """The form's errors as one line, each after its field's label ("From: The date … is before 1900-01-01.",
+    "起始日期：日期 … 早于 1900-01-01。")."""
     parts = []
     for key, messages in form.errors.items():
         label = "" if key == NON_FIELD_ERRORS or key not in form.fields else str(form.fields[key].label or key)
         for message in messages:
-            parts.append(f"{label}: {message}" if label else str(message))
+            parts.append(str(LABEL_ERROR) % {"label": label, "error": message} if label else str(message))
     return " ".join(parts)

@@ -10,6 +10,7 @@ renders on a fresh machine with only Python installed.
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Iterable
 from datetime import date
 from typing import TYPE_CHECKING, Any
@@ -159,6 +160,66 @@ def _pieces(text: str) -> list[str]:
     return pieces
 
 
+# The members table of the PDF: relative widths of name, role, sex, age, ID number, phone, alive, self-care and
+# health. Role, sex and age stay on one line ("87" and "性别" wrapped a character a line in a column of one part in
+# 27), each as wide as its widest cell, header included.
+MEMBER_WIDTHS = (3, 2, 1, 1, 5, 4, 3, 3, 5)
+MEMBER_ONE_LINE_COLUMNS = (1, 2, 3)
+# ReportLab's default padding of a table cell, left plus right, in points (and one more, for rounding).
+_CELL_PADDING = 13.0
+# A run of characters a line does not break: Latin letters, digits and signs between spaces or CJK characters
+# (the cells wrap CJK text anywhere, and a Latin word where it has to: "Husba-nd" unless the column holds it).
+_WORD = re.compile(r"[^\s\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef]+")
+
+
+def column_widths(
+    rows: list[list[Any]],
+    parts: Iterable[float],
+    *,
+    total: float,
+    one_line: Iterable[int] = (),
+    font_size: float,
+) -> list[float]:
+    """The widths (points) of a table's columns, summing to ``total``: shared in proportion to ``parts``, but each
+    column at least as wide as its longest word (a column of ``one_line``: its longest cell) in the PDF's font, plus
+    the cell padding, and no such minimum over a quarter of the table."""
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+
+    _register_font()
+    parts = list(parts)
+    whole = set(one_line)
+
+    def width(text: str) -> float:
+        return stringWidth(text, _FONT, font_size)
+
+    need = []
+    for column in range(len(parts)):
+        texts = [str(row[column]) for row in rows if column < len(row) and row[column] not in (None, "")]
+        if column in whole:
+            widest = max((width(text) for text in texts), default=0.0)
+        else:
+            widest = max((width(word) for text in texts for word in _WORD.findall(text)), default=font_size)
+            widest = max(widest, font_size if texts else 0.0)  # one CJK character
+        need.append(min(widest + _CELL_PADDING, total / 4))
+    # The columns whose share would be under their need get their need; the others share the rest; again until none.
+    fixed: dict[int, float] = {}
+    while True:
+        left = total - sum(fixed.values())
+        shared = sum(part for column, part in enumerate(parts) if column not in fixed)
+        short = [
+            column
+            for column, part in enumerate(parts)
+            if column not in fixed and (shared <= 0 or left * part / shared < need[column])
+        ]
+        if not short or left <= 0:
+            break
+        for column in short:
+            fixed[column] = need[column]
+    if left <= 0 or shared <= 0:  # the needs alone fill the table: each gets its share of them
+        return [total * n / sum(need) for n in need]
+    return [fixed[column] if column in fixed else left * part / shared for column, part in enumerate(parts)]
+
+
 def _register_font() -> None:
     from reportlab.pdfbase import pdfmetrics
     from reportlab.pdfbase.cidfonts import UnicodeCIDFont
@@ -225,8 +286,9 @@ def household_archive_pdf(
             ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#f3f3f3")),
         ]
     )
-    # name, role, sex, age, ID number, phone, alive, self-care, health
-    member_widths = [3, 2, 1, 1, 5, 4, 3, 3, 5]
+    member_widths = column_widths(
+        members_table, MEMBER_WIDTHS, total=180 * mm, one_line=MEMBER_ONE_LINE_COLUMNS, font_size=small.fontSize
+    )
     for table_title, rows, empty, widths in [(_("Members"), members_table, "", member_widths), *tables]:
         story.append(p(table_title, heading))
         if len(rows) > 1:

@@ -14,7 +14,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from accounts.sensitivity import hidden_values, restricted_fields
-from core.forms import PlausibleDateField, form_errors_apply, plain_messages
+from core.forms import PlausibleDateField, PortalFormMixin, form_errors_apply, plain_messages
 from households import validation
 from households.models import Household, Member
 from households.selectors import AGE_BANDS, SORTS, HouseholdFilters, town_choices_for_user, village_choices_for_user
@@ -78,14 +78,22 @@ class VillageChoiceField(forms.ModelChoiceField):
         return f"{obj.parent.name} · {obj.name}" if obj.parent_id else obj.name
 
 
-class HouseholdFilterForm(forms.Form):
+class HouseholdFilterForm(PortalFormMixin, forms.Form):
     """The categorised query (分类查询): GET parameters, none of them personal."""
 
     town = forms.ModelChoiceField(
-        label=_("Town/street"), queryset=Region.objects.none(), required=False, widget=PlainSelect
+        label=_("Town/street"),
+        queryset=Region.objects.none(),
+        required=False,
+        widget=PlainSelect,
+        empty_label=_("All towns and streets"),
     )
     village = VillageChoiceField(
-        label=_("Village/community"), queryset=Region.objects.none(), required=False, widget=PlainSelect
+        label=_("Village/community"),
+        queryset=Region.objects.none(),
+        required=False,
+        widget=PlainSelect,
+        empty_label=_("All villages and communities"),
     )
     family_type = forms.ChoiceField(
         label=_("Family type"),
@@ -187,19 +195,19 @@ class HouseholdFilterForm(forms.Form):
         }
 
 
-class SearchForm(forms.Form):
+class SearchForm(PortalFormMixin, forms.Form):
     q = forms.CharField(label=_("Name, ID number, phone or certificate number"), max_length=50, required=False)
 
 
-class SavedFilterForm(forms.Form):
+class SavedFilterForm(PortalFormMixin, forms.Form):
     name = forms.CharField(label=_("Name of this filter"), max_length=60)
 
 
-class ExportForm(forms.Form):
+class ExportForm(PortalFormMixin, forms.Form):
     full_values = forms.BooleanField(label=_("Full ID numbers and phones (recorded)"), required=False)
 
 
-class HouseholdForm(forms.ModelForm):
+class HouseholdForm(PortalFormMixin, forms.ModelForm):
     village = VillageChoiceField(label=_("Village/community"), queryset=Region.objects.none())
     difficulties = forms.MultipleChoiceField(
         label=_("Main difficulties"),
@@ -309,7 +317,7 @@ class HouseholdForm(forms.ModelForm):
         return data
 
 
-class MemberForm(forms.ModelForm):
+class MemberForm(PortalFormMixin, forms.ModelForm):
     id_number = forms.CharField(
         label=_("ID number"),
         max_length=40,
@@ -428,7 +436,7 @@ def apply_service_errors(exc: ValidationError, *, form: forms.Form, formset: Bas
             form.add_error(key if key in form.fields else None, messages)
 
 
-class CloseForm(forms.Form):
+class CloseForm(PortalFormMixin, forms.Form):
     reason = forms.ChoiceField(label=_("Reason"), choices=Household.CloseReason.choices)
     closed_on = RosterDateField(label=_("Date closed"))
     note = forms.CharField(label=_("Note"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
@@ -438,5 +446,5 @@ class CloseForm(forms.Form):
         self.initial.setdefault("closed_on", timezone.localdate())
 
 
-class ReopenForm(forms.Form):
+class ReopenForm(PortalFormMixin, forms.Form):
     note = forms.CharField(label=_("Why is the household reopened?"), widget=forms.Textarea(attrs={"rows": 3}))

@@ -134,7 +134,10 @@ class Household(models.Model):
     number = models.CharField(_("household number"), max_length=30)
     family_type = models.CharField(_("family type"), max_length=12, choices=FamilyType.choices)
     certificate_number = models.CharField(
-        _("special-assistance certificate number"), max_length=40, blank=True, help_text=_("特别扶助证号")
+        _("special-assistance certificate number"),
+        max_length=40,
+        blank=True,
+        help_text=_("Number of the special-assistance certificate of a family-planning special-hardship family."),
     )
     address = models.CharField(_("address"), max_length=200, blank=True)
     living_situation = models.CharField(

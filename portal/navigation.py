@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from accounts.roles import Capability
+from accounts.second_factor import second_factor_pending
 
 
 @dataclass(frozen=True)
@@ -37,9 +38,13 @@ NAV_ITEMS = [
 
 
 def navigation(request) -> dict:
+    """The user's navigation; none while the login's second factor is still to be given (``second_factor_pending``:
+    base.html then shows no menu, as on the login page)."""
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {"nav_items": []}
+    if second_factor_pending(request):
+        return {"nav_items": [], "second_factor_pending": True}
     items = [
         NavItem(key=key, label=str(label), url=reverse(url_name))
         for key, label, url_name, capability in NAV_ITEMS

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from core.forms import PortalFormMixin
 from households.forms import VillageChoiceField
 from households.transfers.selectors import transfer_villages_for_user
 from regions.models import Region
@@ -15,7 +16,7 @@ if TYPE_CHECKING:
     from accounts.models import User
 
 
-class TransferRequestForm(forms.Form):
+class TransferRequestForm(PortalFormMixin, forms.Form):
     id_number = forms.CharField(
         label=_("ID number of a family member"),
         max_length=40,
@@ -34,7 +35,7 @@ class TransferRequestForm(forms.Form):
         self.fields["to_village"].queryset = transfer_villages_for_user(user=user)
 
 
-class TransferAnswerForm(forms.Form):
+class TransferAnswerForm(PortalFormMixin, forms.Form):
     reason = forms.CharField(
         label=_("Reason"),
         max_length=500,

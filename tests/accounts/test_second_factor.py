@@ -205,6 +205,40 @@ def test_the_right_code_opens_the_portal_and_the_page_asked_for(staff_with_devic
     assert events(user, "verified") == [{"event": "verified"}]
 
 
+def _menu(html: str) -> bool:
+    return 'id="main-nav"' in html or "data-nav-toggle" in html
+
+
+def test_no_menu_until_the_second_factor_is_given_and_a_wrong_code_is_a_plain_error(staff_with_device):
+    """The code page is a step of the login: no navigation (as on the login page), a way out (log out), and a wrong
+    code is said next to the field, without the "nothing was saved" summary of the forms that save."""
+    client = Client()
+    login(client, "c_staff")
+    html = client.get(VERIFY).content.decode()
+    assert not _menu(html)
+    assert f'action="{LOGOUT}"' in html
+
+    right = code_for(TOTPDevice.objects.get())
+    response = client.post(VERIFY, {"code": wrong_code(right)})
+    html = response.content.decode()
+    message = response.context["form"].errors["code"][0]
+    assert f'<p class="error">{message}</p>' in html
+    assert "data-error-summary" not in html
+    assert not _menu(html)
+
+    TOTPDevice.objects.update(throttling_failure_count=0, throttling_failure_timestamp=None)
+    client.post(VERIFY, {"code": right})
+    assert _menu(client.get(HOME).content.decode())
+
+
+def test_no_menu_on_the_first_setup_but_a_way_out(otp_on, personas):
+    client = Client()
+    login(client, "c_staff")
+    html = client.get(SETUP).content.decode()
+    assert not _menu(html)
+    assert f'action="{LOGOUT}"' in html
+
+
 def test_a_code_is_not_accepted_twice(staff_with_device):
     device = TOTPDevice.objects.get()
     code = code_for(device)

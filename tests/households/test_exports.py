@@ -2,9 +2,11 @@
 
 import io
 import zipfile
+from datetime import timedelta
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 from openpyxl import load_workbook
 
 from audit.models import AccessEvent
@@ -113,3 +115,47 @@ def test_only_county_staff_export_lists(client_for, personas, homes, persona):
 def test_export_stays_inside_the_area(client_for, personas, homes):
     rows = _cells(_export(client_for(personas.other_county_staff)).content)
     assert {row[0] for row in rows[1:]} == {homes.v3a.number}
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_pdf_members_table_keeps_role_sex_and_age_on_one_line(client_for, personas, area, monkeypatch, language):
+    """The members table's narrow columns fit their widest cell ("87", "103", "性别", "Grandchild") on one line,
+    Latin words are not cut ("Semi-disabled"), and the table still fits the page's 180 mm."""
+    import reportlab.platypus
+    from reportlab.lib.units import mm
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+
+    from tests.factories import HouseholdFactory, MemberFactory
+
+    tables: list = []
+
+    class RecordingTable(reportlab.platypus.Table):
+        def __init__(self, data, *args, **kwargs):
+            super().__init__(data, *args, **kwargs)
+            tables.append((data, kwargs.get("colWidths")))
+
+    monkeypatch.setattr(reportlab.platypus, "Table", RecordingTable)
+    household = HouseholdFactory(village=area.V1a)
+    today = timezone.localdate()
+    MemberFactory(household=household, birth_date=today - timedelta(days=int(87.5 * 365.25)), self_care="semi")
+    MemberFactory(
+        household=household, role=Member.Role.GRANDCHILD, birth_date=today - timedelta(days=int(103.5 * 365.25))
+    )
+    client = client_for(personas.county_staff)
+    client.post(reverse("set_language"), {"language": language})
+
+    assert client.get(reverse("households:pdf", args=[household.pk])).status_code == 200
+
+    members = [(data, widths) for data, widths in tables if widths and len(data[0]) == 9]
+    assert len(members) == 1
+    data, widths = members[0]
+    assert sum(widths) <= 180 * mm + 0.01
+    texts = [[cell.getPlainText() for cell in row] for row in data]
+    assert [row[3] for row in texts[1:]] == ["87", "103"]
+    for row in data:
+        for column in (1, 2, 3):  # role, sex, age: one line
+            _width, height = row[column].wrap(widths[column] - 12, 1000)
+            assert height <= row[column].style.leading + 0.1, (row[column].getPlainText(), widths[column])
+        for word in row[7].getPlainText().split():  # self-care: each Latin word whole ("Semi-disabled")
+            if word.isascii():
+                assert stringWidth(word, "STSong-Light", 8) <= widths[7] - 12, word
