@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 
@@ -15,10 +16,23 @@ def _pct(value: float | None) -> float | None:
     return None if value is None else round(value, 4)
 
 
+def freshness(dashboard: Dashboard) -> str:
+    """How fresh the figures are, as the page says it: counted live (a village) or as of the snapshots' time."""
+    if dashboard.child_level == "household":
+        now = timezone.localtime().strftime("%Y-%m-%d %H:%M")
+        return _("Live figures, counted at %(time)s.") % {"time": now}
+    if dashboard.fresh_at is not None:
+        at = timezone.localtime(dashboard.fresh_at).strftime("%Y-%m-%d %H:%M")
+        return _("Area figures as of %(time)s; a change of contacts shows at once.") % {"time": at}
+    if dashboard.computed_on is not None:
+        return _("Area figures as of %(day)s.") % {"day": dashboard.computed_on.isoformat()}
+    return ""
+
+
 def dashboard_xlsx(dashboard: Dashboard) -> bytes:
     workbook = Workbook(write_only=True)
     areas = workbook.create_sheet(_("Coverage"))
-    areas.append([xlsx_safe(f"{dashboard.region.name} · {dashboard.as_of.isoformat()}")])
+    areas.append([xlsx_safe(f"{dashboard.region.name} · {dashboard.as_of.isoformat()} · {freshness(dashboard)}")])
     areas.append(
         [
             _("Area / household"),

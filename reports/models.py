@@ -22,7 +22,8 @@ class CoverageSnapshot(models.Model):
     met = models.PositiveIntegerField(default=0)
     persons = models.PositiveIntegerField(default=0)
     persons_met = models.PositiveIntegerField(default=0)
-    computed_on = models.DateField()
+    computed_on = models.DateField()  # the day the figures are counted for (as_of)
+    computed_at = models.DateTimeField(null=True)  # when they were counted (the page says how fresh they are)
 
     class Meta:
         verbose_name = _("coverage snapshot")
@@ -45,6 +46,7 @@ class FlagSnapshot(models.Model):
     age = models.PositiveSmallIntegerField()
     flags = models.PositiveIntegerField(default=0)
     computed_on = models.DateField()
+    computed_at = models.DateTimeField(null=True)
 
     class Meta:
         verbose_name = _("flag snapshot")
@@ -65,6 +67,10 @@ class ContactSnapshot(models.Model):
     households = models.PositiveIntegerField(default=0)
     covered = models.PositiveIntegerField(default=0)
     computed_on = models.DateField()
+    computed_at = models.DateTimeField(null=True)
+    # The last assignment change (contacts' history event id) the figures include: a village with a later change
+    # is counted live by the dashboard, so a change of contacts shows at once on every page.
+    events_upto = models.BigIntegerField(default=0)
 
     class Meta:
         verbose_name = _("contact coverage snapshot")

@@ -18,10 +18,10 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from django.db.models import Case, IntegerField, QuerySet, Value, When
+from django.db.models import Case, Q, Value, When
 
 from core.db import pk_among
 from households.models import Household
@@ -140,6 +140,9 @@ class Dashboard:
     trend: list[tuple[str, int, int]]  # (month key, households, met)
     ancestors: list[Region]
     computed_on: date | None = None  # the day of the snapshots the area figures come from
+    # When the figures were counted: the oldest snapshot read (a county's or a town's page), None when every figure
+    # is counted live (a village's page). Each page says so ("as of …" or "live").
+    fresh_at: datetime | None = None
     # The ancestors as the breadcrumb shows them: (region, whether the reader may open its dashboard) — a town
     # or village user reads the county's and the town's names but has no page above their own area.
     crumbs: list[tuple[Region, bool]] = field(default_factory=list)
@@ -183,6 +186,18 @@ class _DuePeriods:
             festival=festival,
         )
 
+    def periods(self) -> list[tuple[str, Rule, periods.Period]]:
+        """("month" | "quarter" | "festival", rule, period) of the due periods the county has rules for."""
+        return [
+            (kind, rule, period)
+            for kind, rule, period in (
+                ("month", self.month_rule, self.month),
+                ("quarter", self.quarter_rule, self.quarter),
+                ("festival", self.festival_rule, self.festival),
+            )
+            if rule is not None and period is not None
+        ]
+
     def kinds(self) -> dict[tuple[int, str], str]:
         """(rule id, period key) → "month", "quarter" or "festival": the snapshot rows of the due periods."""
         kinds = {}
@@ -224,22 +239,28 @@ def coverage_dashboard(*, user: User, region: Region, as_of: date) -> Dashboard:
 
     groups: dict[Any, Figures] = defaultdict(Figures)
     per_household = child_level == "household"
-    computed_on = None if per_household else _add_contact_snapshots(groups, group_of, village_ids=list(villages))
-    trend = _add_coverage_snapshots(
-        groups, group_of, village_ids=list(villages), rules=rules, due=due, per_household=per_household, as_of=as_of
-    )
-    flags_by_rule = _add_flag_snapshots(
-        None if per_household else groups, group_of, village_ids=list(villages), rules=rules
-    )
-
+    computed_on: date | None = None
+    fresh_at: datetime | None = None
     if per_household:
-        households = Household.objects.filter(village_id__in=list(villages)).active()
-        rows, total = _household_rows(region, households, rules=rules, due=due, as_of=as_of)
-        # A village's festival coverage is its snapshot (per village, not per household).
-        for g in groups.values():
-            total.add_festival(g)
+        # A village: every figure counted live, per household, with the definitions of the snapshots.
+        trend = _add_coverage_snapshots(
+            groups, group_of, village_ids=list(villages), rules=rules, due=due, per_household=True, as_of=as_of
+        )
+        rows, total = _household_rows(region, list(villages), rules=rules, due=due, as_of=as_of)
+        flags_by_rule = _live_flag_ages(household_ids=[row.key for row in rows], rules=rules, as_of=as_of)
     else:
+        stamps: list[tuple[date, datetime | None]] = []
+        stamps += _add_contact_snapshots(groups, group_of, village_ids=list(villages), as_of=as_of)
+        trend = _add_coverage_snapshots(
+            groups, group_of, village_ids=list(villages), rules=rules, due=due, per_household=False, as_of=as_of
+        )
+        flags_by_rule = _add_flag_snapshots(groups, group_of, village_ids=list(villages), rules=rules)
+        stamps += _snapshot_stamps(list(villages))
         rows, total = _child_region_rows(region, groups)
+        if stamps:
+            computed_on = min(on for on, _ in stamps)
+            times = [at for _, at in stamps if at is not None]
+            fresh_at = min(times) if times else None
     ancestors = Region.objects.ancestors_of(region)
     scope = user_scope_path(user) or ""
     return Dashboard(
@@ -256,6 +277,7 @@ def coverage_dashboard(*, user: User, region: Region, as_of: date) -> Dashboard:
         trend=trend,
         ancestors=ancestors,
         computed_on=computed_on,
+        fresh_at=fresh_at,
         crumbs=[(ancestor, is_within(ancestor.path, scope)) for ancestor in ancestors],
     )
 
@@ -263,18 +285,46 @@ def coverage_dashboard(*, user: User, region: Region, as_of: date) -> Dashboard:
 GroupOf = Callable[[int | None], int | None]
 
 
-def _add_contact_snapshots(groups: dict[Any, Figures], group_of: GroupOf, *, village_ids: list[int]) -> date | None:
-    """Households and contact coverage per village into the groups, as of the latest snapshot (nightly, and for
-    a village after each visit there: contacts' households_with_contact_status, one query for the whole area).
-    Returns the oldest snapshot's day."""
-    computed_on = None
-    for village_id, n, covered, on in ContactSnapshot.objects.filter(village_id__in=village_ids).values_list(
-        "village_id", "households", "covered", "computed_on"
-    ):
+def _add_contact_snapshots(
+    groups: dict[Any, Figures], group_of: GroupOf, *, village_ids: list[int], as_of: date
+) -> list[tuple[date, datetime | None]]:
+    """Households and contact coverage per village into the groups: the snapshot (nightly, and for a village
+    after each visit there), except for the villages whose assignments changed since, counted live with the same
+    definition (contacts' contact_figures_by_village) — a change of contacts shows at once on every page.
+    Returns the snapshots' (day, time)."""
+    from contacts.selectors import contact_figures_by_village, contact_scheme_for_path, villages_with_assignment_changes
+
+    stored: dict[int, tuple[int, int]] = {}
+    stamps: list[tuple[date, datetime | None]] = []
+    upto: int | None = None
+    for village_id, n, covered, on, at, events_upto in ContactSnapshot.objects.filter(
+        village_id__in=village_ids
+    ).values_list("village_id", "households", "covered", "computed_on", "computed_at", "events_upto"):
+        stored[village_id] = (n, covered)
+        stamps.append((on, at))
+        upto = events_upto if upto is None else min(upto, events_upto)
+    if upto is not None:
+        changed = villages_with_assignment_changes(after=upto) & set(village_ids)
+        if changed:
+            region = Region.objects.filter(pk__in=list(changed)).first()
+            scheme = contact_scheme_for_path(path=region.path if region else "")
+            live = contact_figures_by_village(
+                households=Household.objects.filter(village_id__in=list(changed)), on=as_of, scheme=scheme
+            )
+            for village_id in changed:
+                stored[village_id] = live.get(village_id, (0, 0))
+    for village_id, (n, covered) in stored.items():
         groups[group_of(village_id)].households += n
         groups[group_of(village_id)].contacts_covered += covered
-        computed_on = on if computed_on is None else min(computed_on, on)
-    return computed_on
+    return stamps
+
+
+def _snapshot_stamps(village_ids: list[int]) -> list[tuple[date, datetime | None]]:
+    """The (day, time) of the visit and flag snapshots of the villages: one row per distinct stamp."""
+    stamps: list[tuple[date, datetime | None]] = []
+    for model in (CoverageSnapshot, FlagSnapshot):
+        stamps += model.objects.filter(village_id__in=village_ids).values_list("computed_on", "computed_at").distinct()
+    return stamps
 
 
 def _add_coverage_snapshots(
@@ -334,28 +384,40 @@ def _child_region_rows(region: Region, groups: dict[Any, Figures]) -> tuple[list
 
 
 def _household_rows(
-    region: Region, households: QuerySet[Household], *, rules: dict[str, Rule], due: _DuePeriods, as_of: date
+    region: Region, village_ids: list[int], *, rules: dict[str, Rule], due: _DuePeriods, as_of: date
 ) -> tuple[list[Row], Figures]:
-    """One row per household of a village, read live, and their total (without the festival)."""
-    from contacts.selectors import contact_scheme_for_path, households_with_contact_status
+    """One row per household of a village, read live, and their total: the households on the roster on as_of and
+    those closed since that still count in a due period (the snapshots' definitions, so that the total is the
+    village's row on its town's page)."""
+    from contacts.selectors import contact_scheme_for_path, households_active_on, households_with_contact_status
 
     scheme = contact_scheme_for_path(path=region.path)
+    periods_due = due.periods()
+    households = Household.objects.filter(village_id__in=village_ids)
+    listed = Q(pk__in=households_active_on(households, on=as_of).values("pk"))
+    for _kind, _rule, p in periods_due:
+        listed |= Q(registered_on__lte=p.start, closed_on__gt=p.end)
     household_rows = list(
-        households_with_contact_status(households=households, on=as_of, scheme=scheme).order_by("number", "id")
+        households_with_contact_status(households=households.filter(listed), on=as_of, scheme=scheme)
+        .annotate(**_period_annotations(periods_due, as_of=as_of))
+        .order_by("number", "id")
     )
     household_ids = [h.pk for h in household_rows]
     last_visits = last_visit_dates(household_ids=household_ids, on=as_of)
     open_by_household = _open_flag_names(household_ids, rules)
-    snap = _village_household_figures(households, due.month_rule, due.month, due.quarter_rule, due.quarter, as_of=as_of)
     rows: list[Row] = []
     total = Figures()
     for h in household_rows:
+        on_roster = h.registered_on <= as_of and (h.status == Household.Status.ACTIVE or (h.closed_on or as_of) > as_of)
         figures = Figures(
-            households=1,
-            contacts_covered=int(h.contacts_complete),
+            households=int(on_roster),
+            contacts_covered=int(on_roster and h.contacts_complete),
             open_flags=len(open_by_household.get(h.pk, [])),
-            **snap.get(h.pk, {}),
         )
+        for kind, _rule, _p in periods_due:
+            applies, met = getattr(h, f"{kind}_applies"), getattr(h, f"{kind}_met")
+            persons = getattr(h, "persons_alive", 0) or 0
+            figures.add_period(kind, int(applies), int(applies and met), persons * applies, persons * (applies and met))
         rows.append(
             Row(
                 key=h.pk,
@@ -364,11 +426,51 @@ def _household_rows(
                 household=h,
                 flag_names=open_by_household.get(h.pk, []),
                 last_visit=last_visits.get(h.pk),
-                contacts_complete=h.contacts_complete,
+                contacts_complete=on_roster and h.contacts_complete,
             )
         )
         total.add(figures)
     return rows, total
+
+
+def _period_annotations(periods_due: list[tuple[str, Rule, periods.Period]], *, as_of: date) -> dict[str, Any]:
+    """Per household and due period ("month", "quarter", "festival"): whether the rule applied to it (registered
+    by the period's start, on the roster at its end) and whether it was met (a visit of the rule's methods from the
+    start to the end + grace days, never after as_of) — the coverage snapshots' definitions (reports.services
+    SNAPSHOT_SQL); and the living members (a festival's persons)."""
+    from django.db.models import BooleanField, Count, Exists, OuterRef
+
+    from visits.models import Visit
+
+    annotations: dict[str, Any] = {"persons_alive": Count("members", filter=Q(members__alive=True), distinct=True)}
+    for kind, rule, p in periods_due:
+        applies = Q(registered_on__lte=p.start) & (Q(status=Household.Status.ACTIVE) | Q(closed_on__gt=p.end))
+        annotations[f"{kind}_applies"] = Case(
+            When(applies, then=Value(True)), default=Value(False), output_field=BooleanField()
+        )
+        annotations[f"{kind}_met"] = Exists(
+            Visit.objects.filter(
+                household=OuterRef("pk"),
+                date__gte=p.start,
+                date__lte=min(p.end + timedelta(days=rule.grace_days), as_of),
+                method__in=rule.methods,
+            )
+        )
+    return annotations
+
+
+def _live_flag_ages(*, household_ids: list[int], rules: dict[str, Rule], as_of: date) -> list[FlagAges]:
+    """Open overdue flags of the households by rule and age, counted live (the flag snapshot's buckets)."""
+    overdue = {r.pk: r for r in rules.values() if r.mode == Rule.Mode.OVERDUE}
+    by_rule: dict[int, list[int]] = defaultdict(lambda: [0, 0, 0])
+    for rule_id, opened_on in (
+        OverdueFlag.objects.open()
+        .filter(pk_among(household_ids, field="household_id"), rule_id__in=list(overdue))
+        .values_list("rule_id", "opened_on")
+    ):
+        age = (as_of - opened_on).days
+        by_rule[rule_id][0 if age < 14 else 1 if age < 30 else 2] += 1
+    return [FlagAges(rule=r, buckets=by_rule[r.pk]) for r in rules.values() if r.pk in by_rule]
 
 
 def _open_flag_names(household_ids: list[int], rules: dict[str, Rule]) -> dict[int, list[str]]:
@@ -401,38 +503,3 @@ def _latest_festival(rules: dict[str, Rule], *, as_of: date) -> tuple[Rule | Non
                     best = (rule, w)
                 break
     return best
-
-
-def _village_household_figures(households, month_rule, month, quarter_rule, quarter, *, as_of: date) -> dict:
-    """Per household of a village: whether it met the latest due month and quarter (two EXISTS, one query)."""
-    from django.db.models import Exists, OuterRef
-
-    from visits.models import Visit
-
-    annotations: dict[str, Any] = {}
-    for name, rule, p in (("month", month_rule, month), ("quarter", quarter_rule, quarter)):
-        if rule is None or p is None:
-            continue
-        annotations[f"{name}_applies"] = Case(
-            When(registered_on__lte=p.start, then=Value(1)), default=Value(0), output_field=IntegerField()
-        )
-        annotations[f"{name}_met"] = Exists(
-            Visit.objects.filter(
-                household=OuterRef("pk"),
-                date__gte=p.start,
-                date__lte=min(p.end + timedelta(days=rule.grace_days), as_of),
-                method__in=rule.methods,
-            )
-        )
-    result: dict[int, dict[str, int]] = {}
-    if not annotations:
-        return result
-    for h in households.annotate(**annotations).values("pk", *annotations):
-        figures = {}
-        for name in ("month", "quarter"):
-            if f"{name}_applies" in h:
-                applies = h[f"{name}_applies"]
-                figures[f"{name}_households"] = applies
-                figures[f"{name}_met"] = int(bool(applies and h[f"{name}_met"]))
-        result[h["pk"]] = figures
-    return result

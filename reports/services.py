@@ -58,10 +58,10 @@ persons AS (
     WHERE m.alive {member_filter} GROUP BY m.household_id
 )
 INSERT INTO reports_coveragesnapshot (village_id, rule_id, period_key, period_start, period_end, households, met,
-                                      persons, persons_met, computed_on)
+                                      persons, persons_met, computed_on, computed_at)
 SELECT p.village_id, rp.rule_id, rp.period_key, min(rp.p_start), min(rp.p_end), count(*),
        count(*) FILTER (WHERE hit.household_id IS NOT NULL),
-       coalesce(sum(pe.n), 0), coalesce(sum(pe.n) FILTER (WHERE hit.household_id IS NOT NULL), 0), %(as_of)s
+       coalesce(sum(pe.n), 0), coalesce(sum(pe.n) FILTER (WHERE hit.household_id IS NOT NULL), 0), %(as_of)s, now()
 FROM pairs p
 JOIN rp ON rp.idx = p.idx
 LEFT JOIN hit ON hit.household_id = p.household_id AND hit.idx = p.idx
@@ -125,10 +125,10 @@ def coverage_snapshot_refresh(*, as_of: date, village_ids: list[int] | None = No
 
 # Open overdue flags (reminders left out) per village, rule and age bucket; ages as on as_of.
 FLAG_SNAPSHOT_SQL = """
-INSERT INTO reports_flagsnapshot (village_id, rule_id, age, flags, computed_on)
+INSERT INTO reports_flagsnapshot (village_id, rule_id, age, flags, computed_on, computed_at)
 SELECT h.village_id, f.rule_id,
        CASE WHEN %(as_of)s - f.opened_on < 14 THEN 0 WHEN %(as_of)s - f.opened_on < 30 THEN 1 ELSE 2 END,
-       count(*), %(as_of)s
+       count(*), %(as_of)s, now()
 FROM visits_overdueflag f
 JOIN households_household h ON h.id = f.household_id
 JOIN visits_rule r ON r.id = f.rule_id AND r.mode = 'overdue'
@@ -138,24 +138,37 @@ GROUP BY 1, 2, 3
 
 
 def _contact_snapshot(*, as_of: date, village_ids: list[int] | None) -> None:
-    """Per village: households on the roster and those with every required contact (contacts' selectors,
-    each county with its own scheme). One query per county."""
-    from django.db.models import Count
+    """Per village: households on the roster and those with every required contact (contacts'
+    contact_figures_by_village, each county with its own scheme), with the last assignment change they include.
+    One query per county."""
+    from django.utils import timezone
 
-    from contacts.selectors import contact_scheme_for_county, contacts_complete_condition, households_active_on
-    from households.models import Household
+    from contacts.selectors import assignment_change_latest, contact_figures_by_village, contact_scheme_for_county
     from regions.models import Region
     from reports.models import ContactSnapshot
 
+    # Read before counting: a change committed meanwhile has a later id, so the dashboard recounts its village.
+    events_upto = assignment_change_latest()
+    computed_at = timezone.now()
     rows = []
     for county in Region.objects.filter(level=Region.Level.COUNTY):
-        households = households_active_on(Household.objects.filter(county=county, village__isnull=False), on=as_of)
+        households = Household.objects.filter(county=county)
         if village_ids is not None:
             households = households.filter(village_id__in=village_ids)
-        complete = contacts_complete_condition(on=as_of, scheme=contact_scheme_for_county(county=county))
-        counts = households.order_by().values_list("village_id")
-        for village_id, n, covered in counts.annotate(n=Count("id"), covered=Count("id", filter=complete)):
-            rows.append(ContactSnapshot(village_id=village_id, households=n, covered=covered, computed_on=as_of))
+        figures = contact_figures_by_village(
+            households=households, on=as_of, scheme=contact_scheme_for_county(county=county)
+        )
+        for village_id, (n, covered) in figures.items():
+            rows.append(
+                ContactSnapshot(
+                    village_id=village_id,
+                    households=n,
+                    covered=covered,
+                    computed_on=as_of,
+                    computed_at=computed_at,
+                    events_upto=events_upto,
+                )
+            )
     ContactSnapshot.objects.bulk_create(rows, batch_size=2000)
 
 
