@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.roles import Capability, Role
 from households.models import Household, HouseholdScopedQuerySet
 from regions.scope import ScopedQuerySet
+from visits.messages import message_text
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -491,6 +492,10 @@ class Notification(models.Model):
     flag = models.ForeignKey(OverdueFlag, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
     # An emergency message stays in the inbox when its visit is deleted (what was said, was said).
     visit = models.ForeignKey(Visit, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    # What the message means: its kind and these parameters (household number, place, rule, period, level, days;
+    # for an emergency the date and the needs), said in the reader's language when read (visits.messages).
+    params = models.JSONField(_("parameters"), default=dict, blank=True)
+    # The text as written, in the portal's language: what a message stored before ``params`` shows.
     message = models.CharField(_("message"), max_length=300)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     read_at = models.DateTimeField(_("read"), null=True, blank=True)
@@ -513,3 +518,8 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return self.message
+
+    @property
+    def text(self) -> str:
+        """The message in the active language (visits.messages)."""
+        return message_text(self.kind, self.params, self.message)

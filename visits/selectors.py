@@ -266,6 +266,24 @@ def inbox_for_user(*, user: User, limit: int = 100) -> QuerySet[Notification]:
     return inbox_messages_for_user(user=user).select_related("household")[:limit]
 
 
+def inbox_page_queryset(*, user: User, unread: bool = False, kind: str = "") -> NotificationQuerySet:
+    """The user's messages for the inbox's pages, newest first: only the unread ones, of one kind, or all."""
+    qs = inbox_messages_for_user(user=user)
+    if unread:
+        qs = qs.unread()
+    if kind:
+        qs = qs.filter(kind=kind)
+    return qs.order_by("-created_at", "-id")
+
+
+def inbox_counts(*, user: User) -> dict[str, int]:
+    """The unread messages of the user by kind (one query), and "" for all of them."""
+    rows = inbox_messages_for_user(user=user).unread().order_by().values_list("kind").annotate(n=Count("pk"))
+    counts = dict(rows)
+    counts[""] = sum(counts.values())
+    return counts
+
+
 def unread_count(*, user: User) -> int:
     return inbox_messages_for_user(user=user).unread().count()
 

@@ -27,6 +27,7 @@ from audit.history import history_context
 from core.db import enqueue, enqueue_on_commit
 from households.models import Household
 from regions.models import Region
+from visits.messages import message_text
 from visits.models import FollowUp, Notification, OverdueFlag, Rule, RuleSet, Visit
 
 logger = logging.getLogger(__name__)
@@ -406,29 +407,28 @@ def _users_at(regions: set[int | None], roles: list[str]) -> dict[int | None, li
     return result
 
 
-def _flag_message(flag: OverdueFlag, level: int) -> str:
+def _flag_params(flag: OverdueFlag, level: int) -> dict[str, Any]:
+    """What a flag's message at ``level`` means (visits.messages renders it in the reader's language)."""
     household, rule = flag.household, flag.rule
-    place = household.village.name if household.village is not None else ""
-    if rule.mode == Rule.Mode.REMINDER:
-        return _("Reminder: %(rule)s — household %(number)s (%(place)s), %(start)s to %(end)s.") % {
-            "rule": _(rule.name),
-            "number": household.number,
-            "place": place,
-            "start": flag.period_start,
-            "end": flag.period_end,
-        }
-    text = _("Overdue: %(rule)s — household %(number)s (%(place)s), since %(period)s.") % {
-        "rule": _(rule.name),
+    params: dict[str, Any] = {
+        "rule": rule.code,
+        "rule_name": rule.name,  # a msgid for the default rules (gettext_noop), a county's own text otherwise
         "number": household.number,
-        "place": place,
-        "period": flag.period_key,
+        "place": household.village.name if household.village is not None else "",
+        "level": level,
     }
+    if rule.mode == Rule.Mode.REMINDER:
+        return {**params, "start": flag.period_start.isoformat(), "end": flag.period_end.isoformat()}
+    params["period"] = flag.period_key
     if level:
-        text = _("Still open after %(days)s days: %(text)s") % {
-            "days": (flag.escalated_on - flag.opened_on).days if flag.escalated_on else "",
-            "text": text,
-        }
-    return text
+        params["days"] = (flag.escalated_on - flag.opened_on).days if flag.escalated_on else ""
+    return params
+
+
+def _written(kind: str, params: dict[str, Any]) -> str:
+    """The text as written, in the portal's language (Notification.message: the record of what was said)."""
+    with translation.override(settings.LANGUAGE_CODE):
+        return message_text(kind, params)[:300]
 
 
 KIND_BY_LEVEL = {
@@ -510,23 +510,24 @@ def notifications_refresh(*, as_of: date) -> int:
 def _flag_notifications(flags: list[OverdueFlag], recipients: _Recipients) -> list[Notification]:
     """The messages of every level each flag has reached since it was last notified (unsaved)."""
     notes: list[Notification] = []
-    with translation.override(settings.LANGUAGE_CODE):
-        for flag in flags:
-            start = -1 if flag.notified_level is None else flag.notified_level
-            for level in range(start + 1, flag.escalation_level + 1):
-                users, kind = recipients.for_level(flag, level)
-                message = _flag_message(flag, level)[:300]
-                notes.extend(
-                    Notification(
-                        user=user,
-                        kind=kind,
-                        key=f"flag:{flag.pk}:{level}",
-                        household=flag.household,
-                        flag=flag,
-                        message=message,
-                    )
-                    for user in users
+    for flag in flags:
+        start = -1 if flag.notified_level is None else flag.notified_level
+        for level in range(start + 1, flag.escalation_level + 1):
+            users, kind = recipients.for_level(flag, level)
+            params = _flag_params(flag, level)
+            message = _written(kind, params)
+            notes.extend(
+                Notification(
+                    user=user,
+                    kind=kind,
+                    key=f"flag:{flag.pk}:{level}",
+                    household=flag.household,
+                    flag=flag,
+                    params=params,
+                    message=message,
                 )
+                for user in users
+            )
     return notes
 
 
@@ -549,14 +550,14 @@ def emergency_notify(*, visit: Visit) -> int:
     users = User.objects.filter(
         region_id__in=regions, role__in=[Role.VILLAGE_CADRE, Role.TOWN_CADRE, Role.COUNTY_STAFF], is_active=True
     )
-    with translation.override(settings.LANGUAGE_CODE):
-        message = _("Emergency reported at household %(number)s (%(place)s) on %(date)s: %(needs)s") % {
-            "number": household.number,
-            "place": village.name if village else "",
-            "date": visit.date,
-            # Not the health note: the message reaches cadres, who may not read health (accounts.sensitivity).
-            "needs": (visit.needs or "")[:150],
-        }
+    params = {
+        "number": household.number,
+        "place": village.name if village else "",
+        "date": visit.date.isoformat(),
+        # Not the health note: the message reaches cadres, who may not read health (accounts.sensitivity).
+        "needs": (visit.needs or "")[:150],
+    }
+    message = _written(Notification.Kind.EMERGENCY, params)
     already = set(Notification.objects.filter(visit=visit).values_list("user_id", flat=True))
     created = Notification.objects.bulk_create(
         [
@@ -566,7 +567,8 @@ def emergency_notify(*, visit: Visit) -> int:
                 key=f"visit:{visit.pk}:emergency",
                 household=household,
                 visit=visit,
-                message=message[:300],
+                params=params,
+                message=message,
             )
             for user in users
             if user.pk not in already
@@ -591,6 +593,21 @@ def notification_mark_read(*, user: User, notification_ids: list[int]) -> int:
     )
 
 
+def notification_mark_all_read(*, user: User, kind: str = "") -> int:
+    """Mark every unread message of the user read (of one ``kind`` if given), inside the user's area."""
+    unread = Notification.objects.visible_to(user).filter(user=user, read_at__isnull=True)
+    if kind:
+        unread = unread.filter(kind=kind)
+    return unread.update(read_at=timezone.now())
+
+
+def user_language(user: User) -> str:
+    """The language messages to a user are said in outside a page (email, SMS): the user's own if the account
+    has one, else the portal's (settings.LANGUAGE_CODE). A page says them in the page's language."""
+    chosen = getattr(user, "language", "") or ""
+    return translation.get_supported_language_variant(chosen) if chosen else settings.LANGUAGE_CODE
+
+
 def notifications_deliver(*, limit: int = 500) -> int:
     """Email and SMS for the messages not yet delivered: one email and one SMS per user per batch.
 
@@ -610,10 +627,10 @@ def notifications_deliver(*, limit: int = 500) -> int:
         for note in pending:
             by_user[note.user_id].append(note)
         channel = sms_channel()
-        with translation.override(settings.LANGUAGE_CODE):
-            for notes in by_user.values():
-                user = notes[0].user
-                body = "\n".join(n.message for n in notes)
+        for notes in by_user.values():
+            user = notes[0].user
+            with translation.override(user_language(user)):
+                body = "\n".join(n.text for n in notes)
                 if user.email:
                     subject = _("Special families portal: new messages (%(n)s)") % {"n": len(notes)}
                     email_send(to=user.email, subject=subject, body=body)

@@ -13,9 +13,11 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import IntegrityError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -29,7 +31,7 @@ from households.models import Household
 from households.services import household_access_record
 from visits import periods, selectors, services
 from visits.forms import VISIT_NOTES, RuleForm, RuleSetForm, VisitDeleteForm, VisitEditForm, VisitLogForm
-from visits.models import Rule, Visit
+from visits.models import Notification, Rule, Visit
 from visits.timeline import visit_notes
 
 # A page of the worklist: about six phone screens, the most urgent first (the household list shows 25 too).
@@ -256,18 +258,61 @@ def follow_up_done(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("visits:household_visits", pk=follow_up.visit.household_id)
 
 
+# A page of the inbox.
+INBOX_PAGE_SIZE = 25
+
+
+def _inbox_filters(data: QueryDict) -> dict[str, str]:
+    """The inbox's filters from a query or a form: ``show`` (all or unread), ``kind`` (one kind or all)."""
+    show = data.get("show", "")
+    kind = data.get("kind", "")
+    return {
+        "show": show if show in ("unread",) else "",
+        "kind": kind if kind in Notification.Kind.values else "",
+    }
+
+
+def _inbox_url(filters: dict[str, str], page: str = "") -> str:
+    query = urlencode({k: v for k, v in {**filters, "page": page}.items() if v})
+    return reverse("visits:inbox") + (f"?{query}" if query else "")
+
+
 @login_required
 @require_GET
 def inbox(request: HttpRequest) -> HttpResponse:
-    return render(request, "visits/inbox.html", {"notifications": selectors.inbox_for_user(user=request.user)})
+    """The user's messages, 25 a page, newest first: all or the unread ones, of every kind or one; each said in
+    the page's language (Notification.text)."""
+    filters = _inbox_filters(request.GET)
+    messages_qs = selectors.inbox_page_queryset(user=request.user, unread=bool(filters["show"]), kind=filters["kind"])
+    page = Paginator(messages_qs.select_related("household"), INBOX_PAGE_SIZE).get_page(request.GET.get("page"))
+    counts = selectors.inbox_counts(user=request.user)
+    return render(
+        request,
+        "visits/inbox.html",
+        {
+            "page_obj": page,
+            "notifications": page.object_list,
+            "filters": filters,
+            "unread": counts[""],
+            # (value, label, unread of the kind) for the kind filter
+            "kinds": [(value, label, counts.get(value, 0)) for value, label in Notification.Kind.choices],
+        },
+    )
 
 
 @login_required
 @require_POST
 def inbox_read(request: HttpRequest) -> HttpResponse:
-    ids = [int(v) for v in request.POST.getlist("ids") if v.isdigit()]
-    services.notification_mark_read(user=request.user, notification_ids=ids)
-    return redirect("visits:inbox")
+    """Mark messages read: those named (``ids``), or with ``all`` every unread one of the filter's kind. Back to
+    the same filters and page."""
+    filters = _inbox_filters(request.POST)
+    if request.POST.get("all"):
+        services.notification_mark_all_read(user=request.user, kind=filters["kind"])
+    else:
+        ids = [int(v) for v in request.POST.getlist("ids") if v.isdigit()]
+        services.notification_mark_read(user=request.user, notification_ids=ids)
+    page = request.POST.get("page", "")
+    return redirect(_inbox_url(filters, page if page.isdigit() else ""))
 
 
 @login_required
