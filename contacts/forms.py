@@ -56,7 +56,7 @@ class PersonFilterForm(PortalFormMixin, forms.Form):
     q = forms.CharField(label=_("Search"), required=False, max_length=50)
     role_type = forms.ChoiceField(label=_("Role"), required=False, choices=[("", _("All roles")), *Slot.choices])
     region = _AreaChoice(label=_("Area"), required=False, queryset=Region.objects.none(), empty_label=_("All areas"))
-    serving = forms.BooleanField(label=_("With those serving it from the town or county"), required=False)
+    serving = forms.BooleanField(label=_("Also from the town and county"), required=False)
     active = forms.ChoiceField(
         label=_("Status"),
         required=False,
@@ -200,12 +200,13 @@ class HouseholdAssignForm(PortalFormMixin, forms.Form):
                     help_text=_("Ticked volunteers serve from the start date; an unticked current one ends then."),
                 )
             else:
-                fields[slot] = _PersonChoice(
+                fields[slot] = _PostPersonChoice(
                     label=label,
                     queryset=queryset,
                     required=bool(holders),
                     initial=holders[0].pk if holders else None,
                     empty_label=None if holders else _("(leave vacant)"),
+                    help_text=(_("Now: %(name)s") % {"name": holders[0].name}) if holders else _("Vacant now."),
                 )
             self.slot_names.append(slot)
         # The posts first, in the scheme's order; then the date and the note.
@@ -216,6 +217,13 @@ class HouseholdAssignForm(PortalFormMixin, forms.Form):
 
     def other_fields(self) -> list[forms.BoundField]:
         return [self[name] for name in self.fields if name not in self.slot_names]
+
+
+class _PostPersonChoice(forms.ModelChoiceField):
+    """A person for one post: the post is the field's label, so the choice reads name · area."""
+
+    def label_from_instance(self, obj: ServicePerson) -> str:
+        return f"{obj.name} · {obj.region.name}"
 
 
 class _PersonMultipleChoice(forms.ModelMultipleChoiceField):
