@@ -426,9 +426,9 @@ def _flag_params(flag: OverdueFlag, level: int) -> dict[str, Any]:
 
 
 def _written(kind: str, params: dict[str, Any]) -> str:
-    """The text as written, in the portal's language (Notification.message: the record of what was said)."""
-    with translation.override(settings.LANGUAGE_CODE):
-        return message_text(kind, params)[:300]
+    """The text as written (Notification.message: the record of what was said), in the active language: the
+    callers say it in the portal's (``translation.override(settings.LANGUAGE_CODE)`` once around their loop)."""
+    return message_text(kind, params)[:300]
 
 
 KIND_BY_LEVEL = {
@@ -510,24 +510,25 @@ def notifications_refresh(*, as_of: date) -> int:
 def _flag_notifications(flags: list[OverdueFlag], recipients: _Recipients) -> list[Notification]:
     """The messages of every level each flag has reached since it was last notified (unsaved)."""
     notes: list[Notification] = []
-    for flag in flags:
-        start = -1 if flag.notified_level is None else flag.notified_level
-        for level in range(start + 1, flag.escalation_level + 1):
-            users, kind = recipients.for_level(flag, level)
-            params = _flag_params(flag, level)
-            message = _written(kind, params)
-            notes.extend(
-                Notification(
-                    user=user,
-                    kind=kind,
-                    key=f"flag:{flag.pk}:{level}",
-                    household=flag.household,
-                    flag=flag,
-                    params=params,
-                    message=message,
+    with translation.override(settings.LANGUAGE_CODE):
+        for flag in flags:
+            start = -1 if flag.notified_level is None else flag.notified_level
+            for level in range(start + 1, flag.escalation_level + 1):
+                users, kind = recipients.for_level(flag, level)
+                params = _flag_params(flag, level)
+                message = _written(kind, params)
+                notes.extend(
+                    Notification(
+                        user=user,
+                        kind=kind,
+                        key=f"flag:{flag.pk}:{level}",
+                        household=flag.household,
+                        flag=flag,
+                        params=params,
+                        message=message,
+                    )
+                    for user in users
                 )
-                for user in users
-            )
     return notes
 
 
@@ -557,7 +558,8 @@ def emergency_notify(*, visit: Visit) -> int:
         # Not the health note: the message reaches cadres, who may not read health (accounts.sensitivity).
         "needs": (visit.needs or "")[:150],
     }
-    message = _written(Notification.Kind.EMERGENCY, params)
+    with translation.override(settings.LANGUAGE_CODE):
+        message = _written(Notification.Kind.EMERGENCY, params)
     already = set(Notification.objects.filter(visit=visit).values_list("user_id", flat=True))
     created = Notification.objects.bulk_create(
         [
