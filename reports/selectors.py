@@ -438,11 +438,15 @@ def _period_annotations(periods_due: list[tuple[str, Rule, periods.Period]], *, 
     by the period's start, on the roster at its end) and whether it was met (a visit of the rule's methods from the
     start to the end + grace days, never after as_of) — the coverage snapshots' definitions (reports.services
     SNAPSHOT_SQL); and the living members (a festival's persons)."""
-    from django.db.models import BooleanField, Count, Exists, OuterRef
+    from django.db.models import BooleanField, Count, Exists, IntegerField, OuterRef, Subquery
+    from django.db.models.functions import Coalesce
 
+    from households.models import Member
     from visits.models import Visit
 
-    annotations: dict[str, Any] = {"persons_alive": Count("members", filter=Q(members__alive=True), distinct=True)}
+    alive = Member.objects.filter(household=OuterRef("pk"), alive=True).order_by().values("household")
+    persons = Subquery(alive.annotate(n=Count("id")).values("n"), output_field=IntegerField())
+    annotations: dict[str, Any] = {"persons_alive": Coalesce(persons, Value(0))}
     for kind, rule, p in periods_due:
         applies = Q(registered_on__lte=p.start) & (Q(status=Household.Status.ACTIVE) | Q(closed_on__gt=p.end))
         annotations[f"{kind}_applies"] = Case(
