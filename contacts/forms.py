@@ -187,8 +187,9 @@ class HouseholdAssignForm(PortalFormMixin, forms.Form):
         base = ServicePerson.objects.select_related("region").order_by("name", "id")
         fields: dict[str, forms.Field] = {}
         for slot in slots:
-            queryset = base.filter(pk__in=by_slot.get(slot, []))
             holders = current.get(slot, [])
+            # The valid people for the post, and its current holders (kept even when no longer active).
+            queryset = base.filter(pk__in=[*by_slot.get(slot, []), *(p.pk for p in holders)])
             label = Slot(slot).label
             if slot == Slot.VOLUNTEER:
                 fields[slot] = _PersonMultipleChoice(

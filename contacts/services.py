@@ -171,10 +171,21 @@ def assignments_set_household(
     by slot ("volunteer" for the volunteers), so the form puts each next to its post.
     """
     require_capability(actor, Capability.MANAGE_CONTACTS)
+    _require_within(actor, household.region_path)
+    Household.objects.select_for_update().filter(pk=household.pk).first()
     errors: dict[str, list[str]] = {}
     started: list[Assignment] = []
+    # The holders on the start date: choosing one again changes nothing (even one no longer active).
+    holding = list(
+        Assignment.objects.holders()
+        .filter(household=household)
+        .filter(Q(end_date__isnull=True) | Q(end_date__gt=start_date), start_date__lte=start_date)
+    )
+    held = {(a.slot, a.person_id) for a in holding}
 
     def attempt(slot: str, person: ServicePerson) -> None:
+        if (slot, person.pk) in held:
+            return
         try:
             started.append(
                 assignment_set(
@@ -189,15 +200,9 @@ def assignments_set_household(
             attempt(slot, person)
     if volunteers is not None:
         chosen = {p.pk for p in volunteers}
-        current = (
-            Assignment.objects.holders()
-            .select_for_update()
-            .filter(household=household, slot=Slot.VOLUNTEER)
-            .filter(Q(end_date__isnull=True) | Q(end_date__gt=start_date), start_date__lte=start_date)
-        )
         with history_context(actor=actor, service="assignments_set_household"):
-            for term in current:
-                if term.person_id not in chosen:
+            for term in holding:
+                if term.slot == Slot.VOLUNTEER and term.person_id not in chosen:
                     _end(term, end_date=start_date)
         for person in volunteers:
             attempt(Slot.VOLUNTEER, person)

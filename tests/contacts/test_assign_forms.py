@@ -7,7 +7,7 @@ import pytest
 from django.urls import reverse
 
 from contacts import services
-from contacts.models import Assignment, ContactScheme
+from contacts.models import Assignment, ContactScheme, ServicePerson
 from tests.contacts.conftest import ON, RT
 from tests.factories import AssignmentFactory, ServicePersonFactory
 
@@ -243,3 +243,30 @@ def test_person_filter_choices_are_labelled(personas, client_for, area, staff):
     html = client_for(personas.county_staff).get(reverse("contacts:person_list")).content.decode()
     assert "---------" not in html
     assert f"{area.T1.name} › {area.V1a.name}" in html
+
+
+def test_an_inactive_holder_is_kept_not_ended_behind_the_users_back(personas, client_for, area, homes, staff):
+    """A holder who is no longer active still shows as the post's choice; saving the other posts keeps them."""
+    ContactScheme.objects.create(county=area.C, kind="one_one_n", volunteers_required=1)
+    h = homes.v1a[0]
+    cadre = AssignmentFactory(household=h, person=staff.cadre_v1a, start_date=D(2023, 1, 1))
+    volunteer = AssignmentFactory(household=h, person=staff.volunteer_v1a, start_date=D(2023, 1, 1))
+    ServicePerson.objects.filter(pk__in=[staff.cadre_v1a.pk, staff.volunteer_v1a.pk]).update(active=False)
+    client = client_for(personas.town_cadre)
+    form = client.get(reverse("contacts:assign_all", args=[h.pk])).context["form"]
+    assert staff.volunteer_v1a in form.fields[RT.VOLUNTEER].queryset
+    response = _assign_all(
+        client,
+        h,
+        {
+            RT.TOWN_LEADER: staff.town_leader.pk,
+            RT.VILLAGE_CADRE: staff.cadre_v1a.pk,
+            RT.VOLUNTEER: [staff.volunteer_v1a.pk],
+            "start_date": START,
+        },
+    )
+    assert response.status_code == 302
+    cadre.refresh_from_db()
+    volunteer.refresh_from_db()
+    assert (cadre.end_date, volunteer.end_date) == (None, None)
+    assert Assignment.objects.filter(household=h, person=staff.town_leader).exists()
