@@ -175,11 +175,12 @@ def assignments_set_household(
     Household.objects.select_for_update().filter(pk=household.pk).first()
     errors: dict[str, list[str]] = {}
     started: list[Assignment] = []
-    # The holders on the start date: choosing one again changes nothing (even one no longer active).
+    # The holders' terms running on or after the start date: choosing a holder again changes nothing (even one no
+    # longer active, or one whose term starts later than the date typed).
     holding = list(
         Assignment.objects.holders()
         .filter(household=household)
-        .filter(Q(end_date__isnull=True) | Q(end_date__gt=start_date), start_date__lte=start_date)
+        .filter(Q(end_date__isnull=True) | Q(end_date__gt=start_date))
     )
     held = {(a.slot, a.person_id) for a in holding}
 
@@ -202,7 +203,7 @@ def assignments_set_household(
         chosen = {p.pk for p in volunteers}
         with history_context(actor=actor, service="assignments_set_household"):
             for term in holding:
-                if term.slot == Slot.VOLUNTEER and term.person_id not in chosen:
+                if term.slot == Slot.VOLUNTEER and term.person_id not in chosen and term.start_date <= start_date:
                     _end(term, end_date=start_date)
         for person in volunteers:
             attempt(Slot.VOLUNTEER, person)

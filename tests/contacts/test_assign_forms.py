@@ -270,3 +270,14 @@ def test_an_inactive_holder_is_kept_not_ended_behind_the_users_back(personas, cl
     volunteer.refresh_from_db()
     assert (cadre.end_date, volunteer.end_date) == (None, None)
     assert Assignment.objects.filter(household=h, person=staff.town_leader).exists()
+
+
+def test_keeping_every_holder_with_an_early_date_changes_nothing(personas, client_for, homes, staff):
+    h = homes.v1a[0]
+    AssignmentFactory(household=h, person=staff.cadre_v1a, start_date=D(2023, 1, 1))
+    before = _snapshot()
+    response = _assign_all(
+        client_for(personas.town_cadre), h, {RT.VILLAGE_CADRE: staff.cadre_v1a.pk, "start_date": "2020-01-01"}
+    )
+    assert response.status_code == 302
+    assert _snapshot() == before
