@@ -515,6 +515,8 @@ def _flag_notifications(flags: list[OverdueFlag], recipients: _Recipients) -> li
             start = -1 if flag.notified_level is None else flag.notified_level
             for level in range(start + 1, flag.escalation_level + 1):
                 users, kind = recipients.for_level(flag, level)
+                if not users:  # nobody to tell at this level (a vacant post): nothing to write
+                    continue
                 params = _flag_params(flag, level)
                 message = _written(kind, params)
                 notes.extend(
