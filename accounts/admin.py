@@ -22,13 +22,14 @@ from django.utils.translation import gettext_lazy
 from accounts.models import User
 from accounts.roles import ASSIGNABLE_ROLES, Role
 from accounts.services import user_update
+from core.forms import PortalFormMixin
 from regions.admin_scope import AreaScopedAdmin
 
 # What a manager may change on a user (accounts.services.user_update); everything else is read only here.
 EDITABLE_FIELDS = ("name", "email", "phone", "role", "region")
 
 
-class UserAdminForm(ModelForm):
+class UserAdminForm(PortalFormMixin, ModelForm):
     manager: User  # the administrator; set on the form class that UserAdmin.get_form builds for each request
 
     class Meta:

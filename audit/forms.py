@@ -2,9 +2,10 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from audit.models import AccessEvent
+from core.forms import PortalFormMixin
 
 
-class AuditFilterForm(forms.Form):
+class AuditFilterForm(PortalFormMixin, forms.Form):
     action = forms.ChoiceField(
         label=_("Action"), required=False, choices=[("", _("All actions")), *AccessEvent.Action.choices]
     )

@@ -8,14 +8,14 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from core.forms import PlausibleDateField
+from core.forms import PlausibleDateField, PortalFormMixin
 from visits.models import Rule, RuleSet, Visit
 
 # What was found and done: the free-text notes of a visit, in the order of the form.
 VISIT_NOTES = ("health", "mood", "living_conditions", "needs", "help_given")
 
 
-class VisitLogForm(forms.Form):
+class VisitLogForm(PortalFormMixin, forms.Form):
     """The quick log form: date, method and purpose are enough; the rest folds away."""
 
     date = PlausibleDateField(label=_("Date"))
@@ -52,7 +52,8 @@ class VisitLogForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
-        if data.get("follow_up_action") and not data.get("follow_up_due"):
+        # A due date given but refused (out of range) has its own message already.
+        if data.get("follow_up_action") and not data.get("follow_up_due") and "follow_up_due" not in self.errors:
             self.add_error("follow_up_due", _("Give the follow-up a due date."))
         if data.get("purpose") == Visit.Purpose.EMERGENCY and not (data.get("needs") or data.get("health")):
             self.add_error("needs", _("Describe the emergency: the village, town and county are told at once."))
@@ -93,7 +94,7 @@ class VisitEditForm(VisitLogForm):
             visitor.empty_label = _("As logged: %(name)s") % {"name": visit.visitor_name}
 
 
-class VisitDeleteForm(forms.Form):
+class VisitDeleteForm(PortalFormMixin, forms.Form):
     reason = forms.CharField(
         label=_("Why is the visit deleted?"),
         max_length=500,
@@ -102,7 +103,7 @@ class VisitDeleteForm(forms.Form):
     )
 
 
-class RuleForm(forms.ModelForm):
+class RuleForm(PortalFormMixin, forms.ModelForm):
     methods = forms.MultipleChoiceField(
         label=_("Methods that count"), choices=Visit.Method.choices, widget=forms.CheckboxSelectMultiple
     )
@@ -121,7 +122,7 @@ class RuleForm(forms.ModelForm):
         ]
 
 
-class RuleSetForm(forms.ModelForm):
+class RuleSetForm(PortalFormMixin, forms.ModelForm):
     class Meta:
         model = RuleSet
         fields = ["escalate_town_after_days", "escalate_county_after_days"]

@@ -274,7 +274,9 @@ class Rule(models.Model):
         help_text=_("A visit counts only if made in one of these ways."),
     )
     by_family_doctor = models.BooleanField(
-        _("only visits by a family doctor count"), default=False, help_text=_("家庭签约医生")
+        _("only visits by a family doctor count"),
+        default=False,
+        help_text=_("The family doctor under contract (家庭签约医生)."),
     )
     applies_to = models.CharField(_("applies to"), max_length=16, choices=AppliesTo.choices, default=AppliesTo.ALL)
     window_before_days = models.PositiveSmallIntegerField(_("window: days before the date"), default=0)

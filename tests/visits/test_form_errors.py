@@ -14,6 +14,7 @@ from django.utils import timezone, translation
 from django.utils.html import escape
 from django.utils.translation import gettext
 
+from core.forms import MAX_LENGTH_MESSAGE
 from tests.factories import HouseholdFactory, ServicePersonFactory
 from visits.models import FollowUp, Visit
 
@@ -38,7 +39,7 @@ CASES = {
     "a 201-character follow-up": (
         {"follow_up_action": "跟" * 201, "follow_up_due": "2030-01-01"},
         "follow_up_action",
-        lambda: _django_message(forms.CharField(max_length=200), "跟" * 201),
+        lambda: str(MAX_LENGTH_MESSAGE) % {"limit_value": 200, "show_value": 201},
     ),
     "a NUL character in a text": (
         {"mood": "心情\x00平稳"},
@@ -136,3 +137,20 @@ def test_a_visit_before_2000_is_a_plain_message_not_a_constraint(client_for, per
     assert f'<p class="error">{message}</p>' in page, response.context["form"].errors
     assert "visit_date_plausible" not in page
     assert _state() == before
+
+
+def test_a_refused_follow_up_due_date_is_the_only_complaint_about_it(client_for, personas, household):
+    """A due date out of range says so; it is not also reported as missing (found in a browser walk)."""
+    client = client_for(personas.village_cadre)
+    data = {
+        "date": "2025-06-01",
+        "method": "home",
+        "purpose": "routine",
+        "follow_up_action": "再访",
+        "follow_up_due": "1000-01-01",
+    }
+    response = client.post(reverse("visits:log", args=[household.pk]), data)
+    assert response.status_code == 200
+    errors = response.context["form"].errors["follow_up_due"]
+    assert len(errors) == 1
+    assert "1900" in errors[0]
