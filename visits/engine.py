@@ -563,7 +563,17 @@ def overdue_refresh(
         cursor.execute(ESCALATE_SQL.format(**filters), params)
         result.escalated_ids = [row[0] for row in cursor.fetchall()]
         result.escalated = len(result.escalated_ids)
+        if household_ids is None:
+            # The worklist places of a whole run are written by one statement whose unreferenced UPDATE of the
+            # places runs after its INSERT has filled the table. With statistics that say the table is empty (a
+            # new county, the night after its first import) the planner joins it by a nested loop over a
+            # sequential scan, which then reads every row the INSERT wrote once per household: 200,000
+            # households took 266-797 s instead of about 10 (docs/PERFORMANCE.md). Hash joins read each side once,
+            # whatever the statistics say; a run over a few households keeps the planner's choice (index probes).
+            cursor.execute("SET LOCAL enable_nestloop = off")
         cursor.execute(URGENCY_SQL.format(**filters), current)
+        if household_ids is None:
+            cursor.execute("SET LOCAL enable_nestloop = on")
         cursor.execute(COUNT_SQL.format(**filters), params)
         result.households, result.open = cursor.fetchone()
         cursor.execute("DROP TABLE visits_eval, visits_engine_hh, visits_engine_latest")

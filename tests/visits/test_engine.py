@@ -298,7 +298,8 @@ def test_query_count_does_not_grow_with_the_households(area, rules):
     with CaptureQueriesContext(connection) as many:
         overdue_refresh(as_of=date(2026, 1, 6))
 
-    assert len(many.captured_queries) == len(few.captured_queries) <= 17
+    # 19: the 17 statements of a run and the two SET LOCALs around the worklist statement of a whole run.
+    assert len(many.captured_queries) == len(few.captured_queries) <= 19
 
 
 def test_a_run_that_fails_midway_leaves_the_previous_flags(household, rules, monkeypatch):
