@@ -119,6 +119,17 @@ def main() -> int:
         (f"search by given name ({name_fragment}, POST + list)", lambda i: client.get(search(name_fragment))),
         (f"search by full name ({sample_member.name}, POST + list)", lambda i: client.get(search(sample_member.name))),
         ("search by phone (POST + list)", lambda i: client.get(search(phone_member.phone))),
+        (
+            "search by the last four of an ID number (POST + list)",
+            lambda i: client.get(search(sample_member.id_number[-4:])),
+        ),
+        ("search by the last four of a phone (POST + list)", lambda i: client.get(search(phone_member.phone[-4:]))),
+        ("list, number descending, deep page", lambda i: client.get(list_url, {"sort": "-number", "page": 1500 + i})),
+        ("list, sorted by type, deep page", lambda i: client.get(list_url, {"sort": "family_type", "page": 1500 + i})),
+        (
+            "list, sorted by status descending, page 1",
+            lambda i: client.get(list_url, {"sort": "-status"}),
+        ),
         ("archive page", lambda i: client.get(reverse("households:detail", args=[archive_pks[i % len(archive_pks)]]))),
     ]
     # The database's share of each request: its queries and commits (the rest is Python: middleware, view,

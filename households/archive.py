@@ -8,7 +8,7 @@ households (contacts, visits, later benefits and medical) add their panels, time
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
@@ -21,7 +21,7 @@ from accounts.selectors import user_names
 from accounts.sensitivity import RESTRICTED, restricted_fields, shown, visible_values
 from audit.diff import changes_render, event_pairs
 from audit.history import event_context
-from households.extensions import Panel, archive_extensions
+from households.extensions import ListColumn, Panel, archive_extensions
 from households.models import Household, Member
 from households.privacy import mask_value
 
@@ -36,12 +36,38 @@ class Section:
     rows: list[tuple[str, str]]
 
 
+def member_age(member: Member, *, today: date) -> int | None:
+    """A living member's age today; a deceased member's age at death (None when the date of death is not known:
+    the age today would be a living person's age)."""
+    if member.alive:
+        return member.age(on=today)
+    return member.age(on=member.death_date) if member.death_date else None
+
+
+def member_age_words(member: Member, *, today: date) -> list[str]:
+    """The member's age as the pages say it: "80 yrs" for the living; "aged 80 at death", "died 2025-02" for the
+    deceased (享年 80 岁 · 已故 2025-02), or "deceased" when the date of death is not known."""
+    age = member_age(member, today=today)
+    if member.alive:
+        return [] if age is None else [ngettext("%(n)s yr", "%(n)s yrs", age) % {"n": age}]
+    words = []
+    if age is not None:
+        words.append(ngettext("aged %(n)s at death", "aged %(n)s at death", age) % {"n": age})
+    if member.death_date:
+        words.append(_("died %(month)s") % {"month": member.death_date.strftime("%Y-%m")})
+    else:
+        words.append(_("deceased"))
+    return words
+
+
 @dataclass
 class MemberRow:
     member: Member
-    age: int | None
+    age: int | None  # a deceased member's age at death (member_age)
     id_number: str  # masked
     phone: str  # masked
+    # The age in words (member_age_words): "80 yrs", or "aged 80 at death · died 2025-02".
+    age_text: str = ""
     # (label, text) of the member's health, as the reader may see it: [("", "(restricted)")] when not at all.
     health: list[tuple[str, str]] = field(default_factory=list)
 
@@ -207,9 +233,10 @@ def member_rows(members: Iterable[Member], *, today: date, user: User | None = N
     return [
         MemberRow(
             member=m,
-            age=m.age(on=today),
+            age=member_age(m, today=today),
             id_number=mask_value("id_number", m.id_number or ""),
             phone=mask_value("phone", m.phone or ""),
+            age_text=" · ".join(member_age_words(m, today=today)),
             health=member_health(m, user=user),
         )
         for m in members
@@ -219,7 +246,7 @@ def member_rows(members: Iterable[Member], *, today: date, user: User | None = N
 @dataclass
 class ListMember:
     name: str
-    details: str  # role · age · deceased, in the user's language
+    details: str  # role · age, or role · age at death · died 2025-02, in the user's language
     id_number: str  # masked
 
 
@@ -238,30 +265,29 @@ class ListRow:
     members: list[ListMember]
     living_situation: str
     status: str
+    # The extensions' columns (households.extensions.ListColumn) in their order, as (label, text): "—" when the
+    # household has no value.
+    extra: list[tuple[str, str]] = field(default_factory=list)
 
 
 def _labels(choices: Any) -> dict[str, str]:
     return {value: str(label) for value, label in choices}
 
 
-def list_rows(households: Iterable[Household], *, today: date) -> list[ListRow]:
-    """The rows of the household list: each household with its members (``member_list``) and labels."""
+def list_rows(households: Sequence[Household], *, today: date, columns: Sequence[ListColumn] = ()) -> list[ListRow]:
+    """The rows of the household list: each household with its members (``member_list``), labels and the cells of
+    the extensions' ``columns`` (one call of each column for the page)."""
+    extra = [(str(column.label), column.values(households, today)) for column in columns]
     family_types = _labels(Household.FamilyType.choices)
     living = _labels(Household.LivingSituation.choices)
     statuses = _labels(Household.Status.choices)
     roles = _labels(Member.Role.choices)
-    deceased = _("deceased")
     rows = []
     for household in households:
         village = household.village
         members = []
         for member in household.member_list:
-            details = [roles.get(member.role, member.role)]
-            age = member.age(on=today)
-            if age is not None:
-                details.append(ngettext("%(n)s yr", "%(n)s yrs", age) % {"n": age})
-            if not member.alive:
-                details.append(deceased)
+            details = [roles.get(member.role, member.role), *member_age_words(member, today=today)]
             members.append(
                 ListMember(
                     name=member.name,
@@ -277,6 +303,7 @@ def list_rows(households: Iterable[Household], *, today: date) -> list[ListRow]:
                 members=members,
                 living_situation=living.get(household.living_situation, ""),
                 status=statuses.get(household.status, household.status),
+                extra=[(label, values.get(household.pk, "—")) for label, values in extra],
             )
         )
     return rows

@@ -9,20 +9,30 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.forms import BaseModelFormSet, modelformset_factory
 from django.utils import timezone
+from django.utils.functional import lazy
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.sensitivity import hidden_values, restricted_fields
 from core.forms import PlausibleDateField, PortalFormMixin, form_errors_apply, plain_messages
 from households import validation
+from households.extensions import list_columns
 from households.models import Household, Member
-from households.selectors import AGE_BANDS, SORTS, HouseholdFilters, town_choices_for_user, village_choices_for_user
+from households.selectors import (
+    AGE_BANDS,
+    HouseholdFilters,
+    sort_keys,
+    town_choices_for_user,
+    village_choices_for_user,
+)
 from households.services import HOUSEHOLD_EDITABLE, MEMBER_EDITABLE, MemberChange
 from regions.models import Region
 
 if TYPE_CHECKING:
     from accounts.models import User
+    from households.extensions import ListColumn
 
 
 class RosterDateField(PlausibleDateField):
@@ -113,6 +123,7 @@ class HouseholdFilterForm(PortalFormMixin, forms.Form):
         required=False,
         widget=PlainSelect,
     )
+    with_deceased = forms.BooleanField(label=_("Count deceased members in the age filter"), required=False)
     self_care = forms.ChoiceField(
         label=_("Self-care of a member"),
         choices=[("", _("Any")), *Member.SelfCare.choices],
@@ -149,18 +160,15 @@ class HouseholdFilterForm(PortalFormMixin, forms.Form):
         required=False,
         widget=PlainSelect,
     )
-    sort = forms.ChoiceField(
-        label=_("Sort by"),
-        choices=[("number", _("Household number")), ("-registered", _("Newest first")), ("village", _("Village"))],
-        required=False,
-        widget=PlainSelect,
-    )
+    # The choices: every sort of the list (selectors.sort_keys), the extensions' columns included (__init__).
+    sort = forms.ChoiceField(label=_("Sort by"), choices=[], required=False, widget=PlainSelect)
 
     FILTER_KEYS = (
         "town",
         "village",
         "family_type",
         "age_band",
+        "with_deceased",
         "self_care",
         "alive",
         "living_alone",
@@ -178,13 +186,15 @@ class HouseholdFilterForm(PortalFormMixin, forms.Form):
         hidden = hidden_values(user, Household, "difficulties")
         self.fields["difficulty"].choices = [c for c in self.fields["difficulty"].choices if c[0] not in hidden]
         assert set(AGE_BANDS) == {v for v, _label in self.fields["age_band"].choices if v}
-        assert set(SORTS) == {v for v, _label in self.fields["sort"].choices}
+        self.columns = tuple(list_columns(user=user))
+        self.fields["sort"].choices = sort_choices(self.columns)
 
     def to_filters(self, *, search: str = "") -> HouseholdFilters:
         data = self.cleaned_data if self.is_valid() else {}
         values = {key: data.get(key) for key in self.FILTER_KEYS if data.get(key) not in (None, "")}
         values["living_alone"] = bool(values.get("living_alone"))
-        return HouseholdFilters(search=search, **values)
+        values["with_deceased"] = bool(values.get("with_deceased"))
+        return HouseholdFilters(search=search, columns=self.columns, **values)
 
     def params(self) -> dict[str, str]:
         """The valid, non-empty filter values as GET parameters (for saved filters and links)."""
@@ -193,6 +203,36 @@ class HouseholdFilterForm(PortalFormMixin, forms.Form):
         return {
             key: str(self.data[key]) for key in self.FILTER_KEYS if self.cleaned_data.get(key) and self.data.get(key)
         }
+
+
+# The list's own sortable columns (selectors.SORT_COLUMNS) by name; three orders keep the names they had.
+SORT_LABELS = {
+    "number": _("Household number"),
+    "registered": _("Date registered"),
+    "village": _("Village"),
+    "family_type": _("Family type"),
+    "living_situation": _("Living situation"),
+    "status": _("Status"),
+}
+SORT_NAMES = {"number": _("Household number"), "-registered": _("Newest first"), "village": _("Village")}
+
+
+def _ordered(label: Any, descending: bool) -> str:
+    pattern = gettext("%(column)s (descending)") if descending else gettext("%(column)s (ascending)")
+    return pattern % {"column": label}
+
+
+# Translated when shown (a form's choices outlive the language of the request that built them).
+_ordered_lazy = lazy(_ordered, str)
+
+
+def sort_choices(columns: tuple[ListColumn, ...] = ()) -> list[tuple[str, Any]]:
+    """Every sort of the list as a choice: "Family type (ascending)", "Last contact (descending)" …"""
+    labels: dict[str, Any] = {**SORT_LABELS, **{column.key: column.label for column in columns}}
+    return [
+        (key, SORT_NAMES.get(key) or _ordered_lazy(labels[key.removeprefix("-")], key.startswith("-")))
+        for key in sort_keys(columns)
+    ]
 
 
 class SearchForm(PortalFormMixin, forms.Form):
@@ -437,7 +477,8 @@ def apply_service_errors(exc: ValidationError, *, form: forms.Form, formset: Bas
 
 
 class CloseForm(PortalFormMixin, forms.Form):
-    reason = forms.ChoiceField(label=_("Reason"), choices=Household.CloseReason.choices)
+    # No reason chosen in advance: the user must choose one (issue 13 B8).
+    reason = forms.ChoiceField(label=_("Reason"), choices=[("", _("Choose a reason")), *Household.CloseReason.choices])
     closed_on = RosterDateField(label=_("Date closed"))
     note = forms.CharField(label=_("Note"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
 

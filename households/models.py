@@ -15,6 +15,7 @@ from django.contrib.postgres.fields import ArrayField
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Right
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
@@ -218,6 +219,21 @@ class Household(models.Model):
             # index-only scan instead of reading the table.
             models.Index(fields=["village", "county", "status"], name="household_scope"),
             models.Index(fields=["certificate_number"], name="household_certificate"),
+            # The list sorted by type, living situation or status (selectors.SORT_COLUMNS): a page read in order
+            # from the index, as by number (a deep page: no sort of the whole area).
+            models.Index(
+                fields=["family_type", "number", "id"],
+                name="household_type_order",
+                include=["village", "county", "status"],
+            ),
+            models.Index(
+                fields=["living_situation", "number", "id"],
+                name="household_living_order",
+                include=["village", "county", "status"],
+            ),
+            models.Index(
+                fields=["status", "number", "id"], name="household_status_order", include=["village", "county"]
+            ),
         ]
 
     def __str__(self) -> str:
@@ -351,6 +367,9 @@ class Member(models.Model):
         indexes = [
             models.Index(fields=["phone"], name="member_phone"),
             models.Index(fields=["birth_date"], name="member_birth_date"),
+            # The search by the last four digits of an ID number or a phone (what a masked value shows).
+            models.Index(Right("id_number", 4), name="member_id_number_last4"),
+            models.Index(Right("phone", 4), name="member_phone_last4"),
         ]
 
     def __str__(self) -> str:

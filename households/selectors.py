@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
@@ -24,6 +25,7 @@ from django.db.models import (
     When,
 )
 from django.db.models.expressions import RawSQL
+from django.db.models.functions import Right
 from django.http import Http404
 
 from core.db import pk_among
@@ -34,6 +36,7 @@ from regions.scope import get_visible_or_404
 
 if TYPE_CHECKING:
     from accounts.models import User
+    from households.extensions import ListColumn
 
 AGE_BANDS: dict[str, tuple[int | None, int | None]] = {
     # band: (minimum age, maximum age) inclusive; None = open
@@ -43,11 +46,49 @@ AGE_BANDS: dict[str, tuple[int | None, int | None]] = {
     "80_plus": (80, None),
 }
 
-SORTS: dict[str, tuple[str, ...]] = {
+# The list's orders by the households' own columns, ascending; "-key" is the exact reverse. Each ends with a
+# unique key, so a page is the same page on every request. Number and date registered are read from the indexes
+# household_number_order and household_registered_order (forwards or backwards: no sort); by village, through
+# VillageOrderedPks; type, living situation and status sort the area's primary keys (a few values, rarely asked).
+SORT_COLUMNS: dict[str, tuple[str, ...]] = {
     "number": ("number", "id"),
-    "-registered": ("-registered_on", "-id"),
+    "registered": ("registered_on", "id"),
     "village": ("village__path", "number", "id"),
+    "family_type": ("family_type", "number", "id"),
+    "living_situation": ("living_situation", "number", "id"),
+    "status": ("status", "number", "id"),
 }
+
+
+def _reversed(order: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(name[1:] if name.startswith("-") else f"-{name}" for name in order)
+
+
+SORTS: dict[str, tuple[str, ...]] = {
+    **SORT_COLUMNS,
+    **{f"-{key}": _reversed(order) for key, order in SORT_COLUMNS.items()},
+}
+
+
+def sort_keys(columns: Iterable[ListColumn] = ()) -> list[str]:
+    """Every sort the list knows: its own columns' and the extensions' columns', each ascending and descending."""
+    keys = [*SORT_COLUMNS, *(column.key for column in columns)]
+    return [order for key in keys for order in (key, f"-{key}")]
+
+
+def sort_order(key: str, columns: Iterable[ListColumn] = ()) -> tuple[Any, ...]:
+    """The ordering of the list for a sort key (unknown: by number). An extension's column: its expression, no
+    value first when ascending (last when descending), then number and id."""
+    if key in SORTS:
+        return SORTS[key]
+    name, descending = (key[1:], True) if key.startswith("-") else (key, False)
+    for column in columns:
+        if column.key == name:
+            expression = column.order
+            if descending:
+                return (expression.desc(nulls_last=True), "-number", "-id")
+            return (expression.asc(nulls_first=True), "number", "id")
+    return SORTS["number"]
 
 
 @dataclass(frozen=True)
@@ -60,12 +101,17 @@ class HouseholdFilters:
     age_band: str = ""
     self_care: str = ""
     alive: str = ""  # "alive" / "deceased": a member who is …
+    # The age filter counts living members only, unless asked (then a deceased member counts by birth date, as
+    # the alive filter "deceased" does).
+    with_deceased: bool = False
     living_alone: bool = False
     poverty: str = ""  # "registered" (建档立卡) / "allowance" (低保) / "either"
     status: str = ""
     difficulty: str = ""
     search: str = ""
     sort: str = "number"
+    # The extensions' sortable columns the reader sees (households.extensions.list_columns).
+    columns: tuple[ListColumn, ...] = ()
 
     @property
     def on_members(self) -> bool:
@@ -102,6 +148,8 @@ def _member_q(filters: HouseholdFilters, *, today: date) -> Q | None:
             q &= Q(birth_date__gte=earliest)
         if latest:
             q &= Q(birth_date__lte=latest)
+        if not filters.with_deceased and filters.alive not in {"alive", "deceased"}:
+            q &= Q(alive=True)
         used = True
     if filters.self_care:
         q &= Q(self_care=filters.self_care)
@@ -112,11 +160,18 @@ def _member_q(filters: HouseholdFilters, *, today: date) -> Q | None:
     return q if used else None
 
 
-def search_household_ids(text: str) -> list[int] | None:
+# The last four characters of an ID number or a phone: what a masked value shows (6301**********0694,
+# 138****0014). Matched through the expression indexes member_id_number_last4 and member_phone_last4.
+LAST_FOUR = re.compile(r"[0-9]{3}[0-9X]")
+
+
+def search_household_ids(text: str, *, user: User | None = None) -> list[int] | None:
     """The households a search finds, in the whole archive (the list then keeps those of the reader's area);
     None when there is nothing to search for.
 
-    By ID number, phone, certificate or household number, or (part of) a name. An ID number or a phone is
+    By ID number, phone, certificate or household number, or (part of) a name; or by the last four digits of
+    an ID number or a phone (the digits a masked value shows), among the members of ``user``'s area when a user
+    is given (four digits match about one member in ten thousand of the whole archive). An ID number or a phone is
     normalised first, so "６３０１０３…" and "0971 1234567" find the stored values. The ids are read once, then
     the list's count and page read those households by primary key: as a subquery, the planner did not know
     how few there are, scanned every household of the area and ran the member search twice (count, page).
@@ -139,6 +194,12 @@ def search_household_ids(text: str) -> list[int] | None:
         phone = ""
     if phone:
         matches = matches.union(Member.objects.filter(phone=phone).order_by().values_list("household_id", flat=True))
+    if LAST_FOUR.fullmatch(compact):
+        members = Member.objects.visible_to(user) if user is not None else Member.objects.all()
+        last_four = members.alias(id_last4=Right("id_number", 4), phone_last4=Right("phone", 4)).filter(
+            Q(id_last4=compact) | Q(phone_last4=compact)
+        )
+        matches = matches.union(last_four.order_by().values_list("household_id", flat=True))
     if not re.fullmatch(r"[-0-9()\s]+", text):
         # Names: a substring LIKE (Chinese has no case, so no ILIKE). No trigram index: the embedded
         # PostgreSQL of dev/test ships no contrib extensions (pg_trgm).
@@ -171,10 +232,10 @@ def household_list_for_user(*, user: User, filters: HouseholdFilters, today: dat
     member_q = _member_q(filters, today=today)
     if member_q is not None:
         qs = qs.filter(pk__in=Member.objects.filter(member_q).values("household_id"))
-    found = search_household_ids(filters.search) if filters.search else None
+    found = search_household_ids(filters.search, user=user) if filters.search else None
     if found is not None:
         qs = qs.filter(pk_among(found))
-    return qs.order_by(*SORTS.get(filters.sort, SORTS["number"]))
+    return qs.order_by(*sort_order(filters.sort, filters.columns))
 
 
 def household_page(queryset: QuerySet[Household], *, number: Any, per_page: int, read_once: bool = False) -> Page:
@@ -185,8 +246,9 @@ def household_page(queryset: QuerySet[Household], *, number: Any, per_page: int,
     ``read_once``: the list's primary keys are read once, in order, and counted and sliced in Python. For a
     filter on members (HouseholdFilters.on_members) the count and the page would each probe every household
     of the area for a matching member; one read halves that work."""
-    if tuple(queryset.query.order_by) == SORTS["village"]:
-        pks_in_order: Any = VillageOrderedPks(queryset)
+    order = tuple(queryset.query.order_by)
+    if order in (SORTS["village"], SORTS["-village"]):
+        pks_in_order: Any = VillageOrderedPks(queryset, descending=order == SORTS["-village"])
     elif read_once:
         pks_in_order = list(queryset.values_list("pk", flat=True))
     else:
@@ -207,14 +269,18 @@ class VillageOrderedPks:
     disk). Instead: one query counts the households of each
     village, ordered by the village's path (an index-only scan of household_scope, then one lookup per
     village); a page then reads only the villages it spans, in (number, id) order from the index
-    household_village_order. What Paginator needs: count() and slicing.
+    household_village_order. What Paginator needs: count() and slicing. ``descending``: the exact reverse
+    ("-village": households without a village first, then the villages from the last, each from its last number).
     """
 
-    def __init__(self, queryset: QuerySet[Household]) -> None:
+    def __init__(self, queryset: QuerySet[Household], *, descending: bool = False) -> None:
         self._queryset = queryset.order_by()
+        self._within: tuple[str, ...] = ("-number", "-id") if descending else ("number", "id")
         path = Subquery(Region.objects.filter(pk=OuterRef("village_id")).order_by().values("path"))
         self._villages: list[tuple[int | None, int]] = list(
-            self._queryset.values_list("village_id").annotate(n=Count("pk")).order_by(path.asc(nulls_last=True))
+            self._queryset.values_list("village_id")
+            .annotate(n=Count("pk"))
+            .order_by(path.desc(nulls_first=True) if descending else path.asc(nulls_last=True))
         )
 
     def count(self) -> int:
@@ -236,7 +302,7 @@ class VillageOrderedPks:
             return []
         wanted = None if stop is None else skip + stop - start
         if len(spanned) == 1:
-            rows = self._queryset.filter(_village_q(spanned[0])).order_by("number", "id")
+            rows = self._queryset.filter(_village_q(spanned[0])).order_by(*self._within)
         else:
             in_spanned = Q()
             for village_id in spanned:
@@ -245,7 +311,7 @@ class VillageOrderedPks:
                 *(When(_village_q(village_id), then=Value(i)) for i, village_id in enumerate(spanned)),
                 output_field=IntegerField(),
             )
-            rows = self._queryset.filter(in_spanned).order_by(rank, "number", "id")
+            rows = self._queryset.filter(in_spanned).order_by(rank, *self._within)
         return list(rows.values_list("pk", flat=True)[skip:wanted])
 
 

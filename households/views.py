@@ -21,6 +21,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.roles import Capability
@@ -92,6 +93,44 @@ def _filtered(request: HttpRequest, data) -> Filtered:
     return Filtered(form=form, token=token, search=search, filters=filters, households=households)
 
 
+@dataclass
+class SortHeading:
+    """A heading of the list's table: its label, and when the column sorts, the link and the current order."""
+
+    label: str
+    url: str = ""
+    order: str = ""  # "ascending" / "descending" when the list is sorted by this column (aria-sort)
+
+
+# The list's own columns in the table's order: (label, sort key; "" for the members, which do not sort).
+_HEADINGS = (
+    (gettext_lazy("Number"), "number"),
+    (gettext_lazy("Village/community"), "village"),
+    (gettext_lazy("Type"), "family_type"),
+    (gettext_lazy("Members"), ""),
+    (gettext_lazy("Living situation"), "living_situation"),
+    (gettext_lazy("Status"), "status"),
+)
+
+
+def _sort_headings(form: HouseholdFilterForm, *, sort: str, token: str) -> list[SortHeading]:
+    """The table's headings, each sortable one a link: to its ascending order (an extension's column may start
+    descending), or, when the list is sorted by it already, to the reverse."""
+    params = {key: value for key, value in form.params().items() if key != "sort"}
+    columns = [(label, key, False) for label, key in _HEADINGS]
+    columns += [(column.label, column.key, column.descending_first) for column in form.columns]
+    headings = []
+    for label, key, descending_first in columns:
+        if not key:
+            headings.append(SortHeading(str(label)))
+            continue
+        first, second = (f"-{key}", key) if descending_first else (key, f"-{key}")
+        order = {key: "ascending", f"-{key}": "descending"}.get(sort, "")
+        target = second if sort == first else first
+        headings.append(SortHeading(str(label), _list_url({**params, "sort": target}, token), order))
+    return headings
+
+
 @login_required
 @require_GET
 def household_list(request: HttpRequest) -> HttpResponse:
@@ -113,7 +152,8 @@ def household_list(request: HttpRequest) -> HttpResponse:
         {
             "form": form,
             "page": page,
-            "rows": archive.list_rows(page.object_list, today=timezone.localdate()),
+            "rows": archive.list_rows(page.object_list, today=timezone.localdate(), columns=form.columns),
+            "headings": _sort_headings(form, sort=listed.filters.sort, token=token if search else ""),
             "search_form": SearchForm(initial={"q": search}),
             "search": search,
             "token": token if search else "",
