@@ -7,6 +7,7 @@ Errors about one member are keyed ``members.<index>.<field>`` so a form can show
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
@@ -116,6 +117,27 @@ def household_number_last(*, county: Region) -> int:
 def household_number_format(*, county: Region, sequence: int) -> str:
     """The county's household number with this sequence: ``630103-00042``."""
     return f"{county.code}-{sequence:05d}"
+
+
+def household_number_sequence(*, county: Region, number: str) -> int | None:
+    """The sequence of a number in the county's scheme (``630103-00042``: 42), None for any other number."""
+    prefix, _sep, sequence = number.rpartition("-")
+    if prefix == county.code and len(sequence) >= 5 and sequence.isascii() and sequence.isdigit():
+        return int(sequence)
+    return None
+
+
+# A bare household number: a roster's own numbering (1, 00001), without the county's code.
+BARE_NUMBER = re.compile(r"[0-9]{1,5}")
+
+
+def household_number_in_scheme(*, county: Region, number: str) -> str:
+    """One numbering per county (docs/ROSTER.md §Outcome): a bare number (``00001``, ``1``) is the
+    county's number of that sequence, ``630103-00001``; any other number stays as it is written."""
+    number = number.strip()
+    if BARE_NUMBER.fullmatch(number):
+        return household_number_format(county=county, sequence=int(number))
+    return number
 
 
 IDENTITY_CONFLICT_MESSAGE = gettext_lazy(
@@ -277,11 +299,14 @@ def _write(
 ) -> Household:
     require_capability(actor, Capability.EDIT_HOUSEHOLDS)  # the area: _village_in_area below
     reason = ChangeReason.EDITED if household.pk else ChangeReason.REGISTERED
+    number_stored = household.number if household.pk else None
     household_dirty = _household_apply(household, data)
     village = _village_in_area(actor=actor, village=household.village)
     household.county = _county_of(village)
     if not household.number:
         household.number = household_number_next(county=household.county)
+    elif household.number != number_stored:  # a number typed (a stored bare number is left until it is changed)
+        household.number = household_number_in_scheme(county=household.county, number=household.number)
     errors: dict[str, list] = {}
     try:
         household.full_clean()

@@ -20,7 +20,12 @@ from core.db import among
 from households.models import Household, Member, household_in_area, household_scope_q
 from households.privacy import mask_value
 from households.roster.validate import HouseholdRow, MemberRow, Note, Roster, place_of
-from households.services import IDENTITY_CONFLICT_MESSAGE, household_number_format, household_number_last
+from households.services import (
+    IDENTITY_CONFLICT_MESSAGE,
+    household_number_format,
+    household_number_last,
+    household_number_sequence,
+)
 from regions.models import Region
 
 # roster field → Household field
@@ -141,7 +146,9 @@ def roster_plan(*, roster: Roster, county: Region, area_path: str, today: date) 
     archive = _archive_read(roster, county)
     # The county's numbering (households.services), for the households the file gives no number (a couple
     # roster's row is a household): the caller holds the county row's lock, as household_number_next does.
-    last_number = household_number_last(county=county)
+    # Numbers the file gives in the scheme (a bare 00001 read as 630103-00001) are not handed out again.
+    in_file = (household_number_sequence(county=county, number=h.number) for h in roster.households if h.number)
+    last_number = max([household_number_last(county=county), *(n for n in in_file if n is not None)])
     targets: dict[int, HouseholdRow] = {}
 
     for household in roster.households:

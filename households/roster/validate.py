@@ -31,6 +31,7 @@ from households.roster.headers import (
 )
 from households.roster.reader import RosterFileError, Sheet
 from households.roster.region_names import RegionIndex
+from households.services import household_number_in_scheme
 from regions.models import Region
 
 TOTAL_WORDS = ("合计", "总计", "小计")
@@ -539,8 +540,14 @@ class SheetReader:
         given = {field_name for field_name, value in values.items() if value not in (None, "")}
         return HouseholdRow(where=where, number=number, village=village, values=values, given=given)
 
-    def _person(self, where: Cell, raw: dict) -> None:
+    def _number(self, raw: dict) -> Any:
+        """The household number as the county numbers (a bare 00001 is the county's 630103-00001); None or ""
+        as read (an unreadable or an empty cell)."""
         number = raw.get(("household_number", ""))
+        return household_number_in_scheme(county=self.regions.county, number=str(number)) if number else number
+
+    def _person(self, where: Cell, raw: dict) -> None:
+        number = self._number(raw)
         first = self.by_number.get(number) if number else None
         if (
             first is not None
@@ -628,7 +635,7 @@ class SheetReader:
 
     def _couple(self, where: Cell, raw: dict) -> None:
         village = self._village(where, raw)
-        number = raw.get(("household_number", "")) or ""
+        number = self._number(raw) or ""
         household = self._household(where, number, village, raw)
         shared = {"phone": raw.get(("phone", ""))}
         sides = where.header.sides
