@@ -41,6 +41,8 @@ class Capability(StrEnum):
     LOG_VISITS = "log_visits"
     VIEW_RULES = "view_rules"
     EDIT_RULES = "edit_rules"
+    # visits: the supervision worklist — the open overdue flags of the area, filtered (every level above the village).
+    SUPERVISE_FLAGS = "supervise_flags"
     # reports: read the coverage dashboard and export its figures (it has no form).
     VIEW_COVERAGE = "view_coverage"
 
@@ -73,6 +75,7 @@ CAPABILITY_ROLES: dict[Capability, frozenset[Role]] = {
     Capability.LOG_VISITS: frozenset({_C, _T, _V, _D, _M}),
     Capability.VIEW_RULES: frozenset({_C, _T, _V, _D, _M, _L}),
     Capability.EDIT_RULES: frozenset({_C}),
+    Capability.SUPERVISE_FLAGS: frozenset({_C, _T, _L}),
     Capability.VIEW_COVERAGE: frozenset({_C, _T, _V, _L}),
 }
 

@@ -29,6 +29,7 @@ NAV_ITEMS = [
     ("contacts", _("Contacts"), "contacts:person_list", Capability.VIEW_CONTACTS),
     ("my_households", _("My households"), "visits:my_households", Capability.LOG_VISITS),
     ("inbox", _("Inbox"), "visits:inbox", Capability.LOG_VISITS),
+    ("supervision", _("Overdue in the area"), "visits:supervision", Capability.SUPERVISE_FLAGS),
     ("coverage", _("Coverage"), "reports:coverage", Capability.VIEW_COVERAGE),
     ("rules", _("Visit rules"), "visits:rules", Capability.VIEW_RULES),
     ("regions", _("Regions"), "regions:list", Capability.VIEW_REGIONS),

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from core.forms import PlausibleDateField, PortalFormMixin
-from visits.models import Rule, RuleSet, Visit
+from visits.models import OverdueFlag, Rule, RuleSet, Visit
+from visits.selectors import SupervisionFilter
 
 # What was found and done: the free-text notes of a visit, in the order of the form.
 VISIT_NOTES = ("health", "mood", "living_conditions", "needs", "help_given")
@@ -126,3 +127,72 @@ class RuleSetForm(PortalFormMixin, forms.ModelForm):
     class Meta:
         model = RuleSet
         fields = ["escalate_town_after_days", "escalate_county_after_days"]
+
+
+class SupervisionFilterForm(PortalFormMixin, forms.Form):
+    """The filters of the supervision list (GET). The choices are the user's area and county: a town or village
+    outside it is not a choice, so it is refused as any invalid value is (and the list stays inside the area)."""
+
+    AGES = (7, 14, 30, 60, 90)
+    WAITS_FOR = (("family_doctor", _("The family doctor")), ("any_contact", _("Any contact")))
+    SORTS = (
+        ("age", _("Open longest first")),
+        ("level", _("Most escalated first")),
+        ("village", _("By village")),
+        ("number", _("By household number")),
+    )
+
+    town = forms.ChoiceField(label=_("Town/street"), required=False)
+    village = forms.ChoiceField(label=_("Village/community"), required=False)
+    rule = forms.ChoiceField(label=_("Rule"), required=False)
+    level = forms.ChoiceField(label=_("Escalated to"), required=False)
+    age = forms.ChoiceField(label=_("Open for"), required=False)
+    waits_for = forms.ChoiceField(label=_("Who must act"), required=False)
+    sort = forms.ChoiceField(label=_("Sort by"), required=False)
+
+    def __init__(self, data: Any = None, *, towns: list[Any], villages: list[Any], rules: list[Rule]) -> None:
+        super().__init__(data)
+        several_towns = len(towns) > 1
+        any_value = ("", _("Any"))
+        choices: dict[str, list[tuple[str, Any]]] = {
+            "town": [("", _("All towns and streets")), *((str(t.pk), t.name) for t in towns)],
+            "village": [
+                ("", _("All villages and communities")),
+                *(
+                    (str(v.pk), f"{v.parent.name} · {v.name}" if several_towns and v.parent else v.name)
+                    for v in villages
+                ),
+            ],
+            "rule": [("", _("All")), *((r.code, _(r.name)) for r in rules)],
+            "level": [any_value, *((str(value), label) for value, label in OverdueFlag.Level.choices)],
+            "age": [any_value, *((str(n), _("%(n)d days or more") % {"n": n}) for n in self.AGES)],
+            "waits_for": [any_value, *self.WAITS_FOR],
+            "sort": list(self.SORTS),
+        }
+        for name, values in choices.items():
+            cast(forms.ChoiceField, self.fields[name]).choices = values
+
+    def params(self) -> dict[str, str]:
+        """The filters set, as the query string carries them (for the export form, the pages and the audit)."""
+        self.is_valid()
+        data = getattr(self, "cleaned_data", {})
+        return {k: v for k, v in data.items() if v and not (k == "sort" and v == "age")}
+
+    def filters(self) -> SupervisionFilter:
+        """The checked filters; an invalid value (outside the area, made up) leaves that filter off."""
+        self.is_valid()
+        data = getattr(self, "cleaned_data", {})
+
+        def number(name: str) -> int | None:
+            value = data.get(name) or ""
+            return int(value) if str(value).isdigit() else None
+
+        return SupervisionFilter(
+            town=number("town"),
+            village=number("village"),
+            rule=data.get("rule") or "",
+            level=number("level"),
+            min_days=number("age"),
+            waits_for=data.get("waits_for") or "",
+            sort=data.get("sort") or "age",
+        )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
 from django.db.models import Count, F, Max, Prefetch, Q, QuerySet, Value
@@ -346,3 +346,88 @@ def my_work_summary(*, user: User, on: date) -> MyWork:
         follow_ups_late=follow_ups["late"],
         unread=unread_count(user=user),
     )
+
+
+# ---------------------------------------------------------------------------------------------------
+# Supervision: the open overdue flags of the user's area (county staff, town cadres, leaders)
+# ---------------------------------------------------------------------------------------------------
+
+# The orders of the supervision list; each ends on the flag's id so that pages never overlap.
+SUPERVISION_SORTS: dict[str, tuple[Any, ...]] = {
+    # the flag open longest first
+    "age": (F("opened_on").asc(), F("household__number").asc(), F("id").asc()),
+    # the most escalated first (county, town, contact), then the oldest
+    "level": (F("escalation_level").desc(), F("opened_on").asc(), F("household__number").asc(), F("id").asc()),
+    # by place (the region path: town, then village), then household number
+    "village": (
+        F("household__village__path").asc(nulls_first=True),
+        F("household__number").asc(),
+        F("opened_on").asc(),
+        F("id").asc(),
+    ),
+    "number": (F("household__number").asc(), F("opened_on").asc(), F("id").asc()),
+}
+
+
+@dataclass(frozen=True)
+class SupervisionFilter:
+    """The filters of the supervision list, already checked against the user's area (visits.forms)."""
+
+    town: int | None = None
+    village: int | None = None
+    rule: str = ""  # a rule's code
+    level: int | None = None  # OverdueFlag.Level, exactly
+    min_days: int | None = None  # open at least this many days
+    waits_for: str = ""  # "family_doctor" or "any_contact" (OverdueFlag.waits_for)
+    sort: str = "age"
+
+
+def supervision_flags(*, user: User, filters: SupervisionFilter, on: date) -> QuerySet[OverdueFlag]:
+    """The open overdue flags inside the user's area that match ``filters``, in the chosen order — the engine's
+    own rows (visits.engine writes them; reminders are not overdue and are left out), one row per flag.
+
+    The age of a flag is the days since it opened (``on − opened_on``), as the escalation counts them."""
+    qs = OverdueFlag.objects.visible_to(user).open().filter(rule__mode=Rule.Mode.OVERDUE)
+    if filters.town is not None:
+        qs = qs.filter(household__village__parent_id=filters.town)
+    if filters.village is not None:
+        qs = qs.filter(household__village_id=filters.village)
+    if filters.rule:
+        qs = qs.filter(rule__code=filters.rule)
+    if filters.level is not None:
+        qs = qs.filter(escalation_level=filters.level)
+    if filters.min_days is not None:
+        qs = qs.filter(opened_on__lte=on - timedelta(days=filters.min_days))
+    if filters.waits_for:
+        qs = qs.filter(rule__by_family_doctor=filters.waits_for == "family_doctor")
+    order = SUPERVISION_SORTS.get(filters.sort, SUPERVISION_SORTS["age"])
+    return qs.select_related("household__village__parent", "rule").order_by(*order)
+
+
+def supervision_counts(flags: QuerySet[OverdueFlag]) -> dict[str, int]:
+    """How many flags and how many households the filtered list holds (one query)."""
+    return flags.order_by().aggregate(flags=Count("pk"), households=Count("household_id", distinct=True))
+
+
+def supervision_places(*, user: User) -> tuple[list[Any], list[Any]]:
+    """The towns and the villages of the user's area (the filter's choices), in path order (one query)."""
+    from regions.models import Region
+
+    nodes = list(
+        Region.objects.visible_to(user)
+        .filter(level__in=[Region.Level.TOWN, Region.Level.VILLAGE])
+        .select_related("parent")
+        .order_by("path")
+    )
+    return [r for r in nodes if r.level == Region.Level.TOWN], [r for r in nodes if r.level == Region.Level.VILLAGE]
+
+
+def supervision_rules(*, user: User) -> list[Rule]:
+    """The overdue rules of the user's county (the filter's choices): a town's cadre reads the county's rules."""
+    from regions.models import Region
+
+    path = user_scope_path(user)
+    county = Region.objects.county_of(path) if path else None
+    if county is None:
+        return []
+    return list(Rule.objects.filter(rule_set__county=county, mode=Rule.Mode.OVERDUE).order_by("position", "id"))

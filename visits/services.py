@@ -643,3 +643,22 @@ def notifications_deliver(*, limit: int = 500) -> int:
         ids = [n.pk for notes in by_user.values() for n in notes]
         Notification.objects.filter(pk__in=ids).update(delivered_at=timezone.now())
     return len(ids)
+
+
+def supervision_export_record(
+    *, actor: User, flags: int, households: int, filters: dict[str, str], request: Any = None
+) -> None:
+    """Check that the actor may export lists (county staff: docs/SECURITY.md §Exports) and log the export of the
+    supervision list as an access event (the filters, the rows; the area is the actor's)."""
+    from audit.models import AccessEvent
+    from audit.services import access_event_record
+    from regions.scope import user_scope_path
+
+    authorize(actor, Capability.EXPORT_LISTS, within=user_scope_path(actor))
+    access_event_record(
+        actor=actor,
+        action=AccessEvent.Action.EXPORT,
+        target_label=_("Overdue flags (%(n)d)") % {"n": flags},
+        request=request,
+        detail={"format": "xlsx", "list": "overdue_flags", "rows": flags, "households": households, **filters},
+    )

@@ -29,9 +29,18 @@ from core.forms import form_errors_apply
 from core.reversing import url_for_each
 from households.models import Household
 from households.services import household_access_record
-from visits import periods, selectors, services
-from visits.forms import VISIT_NOTES, RuleForm, RuleSetForm, VisitDeleteForm, VisitEditForm, VisitLogForm
-from visits.models import Notification, Rule, Visit
+from visits import exports, periods, selectors, services
+from visits.exports import who_must_act
+from visits.forms import (
+    VISIT_NOTES,
+    RuleForm,
+    RuleSetForm,
+    SupervisionFilterForm,
+    VisitDeleteForm,
+    VisitEditForm,
+    VisitLogForm,
+)
+from visits.models import Notification, OverdueFlag, Rule, Visit
 from visits.timeline import visit_notes
 
 # A page of the worklist: about six phone screens, the most urgent first (the household list shows 25 too).
@@ -363,3 +372,89 @@ def rule_edit(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, _("Rule saved. The flags follow at the next run of the engine."))
             return redirect("visits:rules")
     return render(request, "visits/rule_form.html", {"form": form, "rule": rule})
+
+
+# ---------------------------------------------------------------------------------------------------
+# Supervision: the open overdue flags of the area, for every level above the village
+# ---------------------------------------------------------------------------------------------------
+
+SUPERVISION_PAGE_SIZE = 25
+# How many flags one export may hold (more: narrow the filter).
+SUPERVISION_EXPORT_MAX = 20_000
+
+
+def _supervision_form(request: HttpRequest, data: QueryDict) -> SupervisionFilterForm:
+    towns, villages = selectors.supervision_places(user=request.user)
+    return SupervisionFilterForm(
+        data, towns=towns, villages=villages, rules=selectors.supervision_rules(user=request.user)
+    )
+
+
+@login_required
+@require_GET
+def supervision(request: HttpRequest) -> HttpResponse:
+    """The supervision worklist: one row per open overdue flag inside the user's area (a flag is what the rule,
+    the escalation, the age and who must act describe), filtered and sorted, 25 a page; the counts at the top
+    are the filtered list's (flags, and the households they belong to)."""
+    require_capability(request.user, Capability.SUPERVISE_FLAGS)
+    today = timezone.localdate()
+    form = _supervision_form(request, request.GET)
+    flags = selectors.supervision_flags(user=request.user, filters=form.filters(), on=today)
+    counts = selectors.supervision_counts(flags)
+    paginator = Paginator(flags, SUPERVISION_PAGE_SIZE)
+    paginator.count = counts["flags"]  # counted above with the households: one query less
+    page = paginator.get_page(request.GET.get("page"))
+    rows = list(page.object_list)
+    may_open = request.user.has_capability(Capability.VIEW_HOUSEHOLDS)
+    urls = url_for_each("households:detail", {f.household_id for f in rows}) if may_open else {}
+    levels = dict(OverdueFlag.Level.choices)
+    for flag in rows:
+        flag.days_open = (today - flag.opened_on).days
+        flag.level_label = levels.get(flag.escalation_level, "")
+        flag.archive_url = urls.get(flag.household_id, "")
+        flag.who_must_act = who_must_act(flag)
+    params = form.params()
+    return render(
+        request,
+        "visits/supervision.html",
+        {
+            "form": form,
+            "params": params,
+            "query": urlencode(params),
+            "rows": rows,
+            "page_obj": page,
+            "counts": counts,
+            "today": today,
+            "may_export": request.user.has_capability(Capability.EXPORT_LISTS) and counts["flags"] > 0,
+        },
+    )
+
+
+@login_required
+@require_POST
+def supervision_export(request: HttpRequest) -> HttpResponse:
+    """The filtered supervision list as xlsx: county staff only (EXPORT_LISTS), logged as an access event."""
+    require_capability(request.user, Capability.EXPORT_LISTS)
+    today = timezone.localdate()
+    form = _supervision_form(request, request.POST)
+    params = form.params()
+    flags = selectors.supervision_flags(user=request.user, filters=form.filters(), on=today)
+    rows = list(flags[: SUPERVISION_EXPORT_MAX + 1])
+    if len(rows) > SUPERVISION_EXPORT_MAX:
+        messages.error(
+            request,
+            _("The list has more than %(n)d flags. Narrow the filter and export again.")
+            % {"n": SUPERVISION_EXPORT_MAX},
+        )
+        return redirect(reverse("visits:supervision") + (f"?{urlencode(params)}" if params else ""))
+    households = len({f.household_id for f in rows})
+    services.supervision_export_record(
+        actor=request.user, flags=len(rows), households=households, filters=params, request=request
+    )
+    shown = [f"{form.fields[k].label}: {dict(form.fields[k].choices).get(v, v)}" for k, v in params.items()]  # type: ignore[attr-defined]
+    region = request.user.region
+    title = " · ".join([region.name if region else "", today.isoformat(), *shown])
+    content = exports.supervision_xlsx(flags=rows, on=today, title=title)
+    response = HttpResponse(content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    response["Content-Disposition"] = f'attachment; filename="overdue-{today.isoformat()}.xlsx"'
+    return response

@@ -95,6 +95,8 @@ OTHER_VIEWS: dict[str, str] = {
     "visits:inbox_read": FORM,
     "visits:rules": "the county's visit rules",
     "visits:rule_edit": "one visit rule",
+    "visits:supervision": "the area's open overdue flags: household numbers, places and rules, no names",
+    "visits:supervision_export": "the same list as xlsx, no names; the export is logged (EXPORT)",
     "contacts:person_list": "the people who serve (staff and volunteers), not the families",
     "contacts:person_create": FORM,
     "contacts:person_edit": "one person who serves and the households they hold (numbers only)",
