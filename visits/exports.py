@@ -32,7 +32,7 @@ def supervision_headers() -> list[str]:
 
 
 def who_must_act(flag: OverdueFlag) -> str:
-    return _("The family doctor") if flag.rule.by_family_doctor else _("Any contact")
+    return _("Family doctor") if flag.rule.by_family_doctor else _("Any contact")
 
 
 def supervision_xlsx(*, flags: Iterable[OverdueFlag], on: date, title: str) -> bytes:

@@ -134,7 +134,7 @@ class SupervisionFilterForm(PortalFormMixin, forms.Form):
     outside it is not a choice, so it is refused as any invalid value is (and the list stays inside the area)."""
 
     AGES = (7, 14, 30, 60, 90)
-    WAITS_FOR = (("family_doctor", _("The family doctor")), ("any_contact", _("Any contact")))
+    WAITS_FOR = (("family_doctor", _("Family doctor")), ("any_contact", _("Any contact")))
     SORTS = (
         ("age", _("Open longest first")),
         ("level", _("Most escalated first")),
