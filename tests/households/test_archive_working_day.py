@@ -262,7 +262,7 @@ def test_headings_link_to_their_sort_and_back(client_for, personas, sortable):
     client.post(reverse("set_language"), {"language": "en"})
     response = client.get(reverse("households:list"), {"status": "active"})
     headings = response.context["headings"]
-    assert [h.label for h in headings] == [
+    assert [h.label for h in headings][:6] == [  # then the columns of the apps above (the visits app's)
         "Number",
         "Village/community",
         "Type",
@@ -314,7 +314,8 @@ def test_an_extensions_column_sorts_and_shows_its_values(client_for, personas, s
     assert _listed(client, sort="-dated") == newest_first
     assert _listed(client, sort="dated") == newest_first[::-1]
     rows = client.get(reverse("households:list"), {"sort": "dated"}).context["rows"]
-    assert [row.extra for row in rows] == [[("Dated", "—")], [("Dated", "—")], [("Dated", "2022-03")]]
+    dated = [[cell for cell in row.extra if cell[0] == "Dated"] for row in rows]
+    assert dated == [[("Dated", "—")], [("Dated", "—")], [("Dated", "2022-03")]]
     assert set(calls) == {3, 2}  # once a page
 
 
