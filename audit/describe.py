@@ -321,9 +321,10 @@ def _wanted(events: Sequence[AccessEvent]) -> tuple[dict[str, set[int]], dict[st
         found = _slug(detail.get("change")) if event.action == Action.REVEAL else None
         if found is not None:
             by_event_model[found[0]].add(found[1])
-        filters = detail.get("filters")
-        if isinstance(filters, dict):
-            regions.update(pk for key in REGION_FILTERS if (pk := _pk(filters.get(key))) is not None)
+        for key in ("filters", "supervision"):
+            filters = detail.get(key)
+            if isinstance(filters, dict):
+                regions.update(pk for name in REGION_FILTERS if (pk := _pk(filters.get(name))) is not None)
     return by_type, by_event_model, regions
 
 
@@ -605,6 +606,8 @@ def _render_export(event: AccessEvent, detail: dict[str, Any], page: _Page) -> R
             "rows": _rows(int(detail.get("rows") or 0)),
         }
         return target, details_text([sentence, _labelled_values(detail, skip=("report", "as_of", "rows", "format"))])
+    if detail.get("list") == "overdue_flags":
+        return _render_supervision_export(event, detail, page)
     if detail.get("kind") == "service_persons":
         sentence = _("%(rows)s, Excel.") % {"rows": _rows(int(detail.get("rows") or 0))}
         rest = _labelled_values(detail, skip=("kind", "rows", "format"))
@@ -631,6 +634,59 @@ def _render_export(event: AccessEvent, detail: dict[str, Any], page: _Page) -> R
         sentence = _("The archive, printed.") if kind == "print" else _("The archive as a PDF file.")
         return target or event.target_label, details_text([sentence, _labelled_values(detail, skip=("format",))])
     return target or event.target_label, _render_detail_values(detail)
+
+
+# The filters of the supervision list (visits.forms.SupervisionFilterForm) in the order its form shows them.
+SUPERVISION_FILTER_ORDER = ("town", "village", "rule", "level", "age", "waits_for", "sort")
+
+
+def _supervision_filter(key: str, value: Any, filters: Mapping[str, Any], page: _Page) -> tuple[str, str]:
+    """(label, value) of one filter of the supervision list, as its form shows it."""
+    if key in REGION_FILTERS:
+        return _filter_label(key, value, page)
+    if key == "rule":  # the rule's name as stored with the export (a default rule's name is a msgid)
+        return _("Rule"), _(str(filters.get("rule_name") or value))
+    if key == "age":
+        days = _pk(value)
+        return _("Open for"), _("%(n)d days or more") % {"n": days} if days is not None else str(value)
+    choices: dict[str, tuple[str, dict[str, str]]] = {
+        "level": (
+            _("Escalated to"),
+            {"0": _("Responsible contact"), "1": _("Town/street"), "2": _("County")},
+        ),
+        "waits_for": (_("Who must act"), {"family_doctor": _("Family doctor"), "any_contact": _("Any contact")}),
+        "sort": (
+            _("Sort by"),
+            {
+                "level": _("Most escalated first"),
+                "village": _("By village"),
+                "number": _("By household number"),
+            },
+        ),
+    }
+    label, shown = choices.get(key, (_key_label(key), {}))
+    return label, shown.get(str(value), _value_text(value))
+
+
+def _render_supervision_export(event: AccessEvent, detail: dict[str, Any], page: _Page) -> Rendered:
+    """The supervision list's export: how many flags of how many households, and its filters."""
+    households = int(detail.get("households") or 0)
+    sentence = _("Open overdue flags: %(rows)s, %(households)s, Excel; no names, ID numbers or phones.") % {
+        "rows": _rows(int(detail.get("rows") or 0)),
+        "households": ngettext("%(n)d household", "%(n)d households", households) % {"n": households},
+    }
+    parts = [sentence]
+    filters = detail.get("supervision")
+    if isinstance(filters, dict):
+        shown = [
+            labelled(*_supervision_filter(key, filters[key], filters, page))
+            for key in SUPERVISION_FILTER_ORDER
+            if filters.get(key) not in (None, "")
+        ]
+        if shown:
+            parts.append(labelled(_("Filters"), list_text(shown)))
+    target = event.target_label or _("Overdue flags")
+    return target, details_text(parts)
 
 
 def _render_detail_values(detail: Mapping[str, Any]) -> str:

@@ -152,6 +152,7 @@ class SupervisionFilterForm(PortalFormMixin, forms.Form):
 
     def __init__(self, data: Any = None, *, towns: list[Any], villages: list[Any], rules: list[Rule]) -> None:
         super().__init__(data)
+        self.rules = rules
         several_towns = len(towns) > 1
         any_value = ("", _("Any"))
         choices: dict[str, list[tuple[str, Any]]] = {

@@ -649,7 +649,8 @@ def supervision_export_record(
     *, actor: User, flags: int, households: int, filters: dict[str, str], request: Any = None
 ) -> None:
     """Check that the actor may export lists (county staff: docs/SECURITY.md §Exports) and log the export of the
-    supervision list as an access event (the filters, the rows; the area is the actor's)."""
+    supervision list as an access event (the filters — with the rule's name, for the audit log to say it — and
+    the rows; the area is the actor's)."""
     from audit.models import AccessEvent
     from audit.services import access_event_record
     from regions.scope import user_scope_path
@@ -660,5 +661,11 @@ def supervision_export_record(
         action=AccessEvent.Action.EXPORT,
         target_label=_("Overdue flags (%(n)d)") % {"n": flags},
         request=request,
-        detail={"format": "xlsx", "list": "overdue_flags", "rows": flags, "households": households, **filters},
+        detail={
+            "format": "xlsx",
+            "list": "overdue_flags",
+            "rows": flags,
+            "households": households,
+            "supervision": filters,
+        },
     )

@@ -448,8 +448,11 @@ def supervision_export(request: HttpRequest) -> HttpResponse:
         )
         return redirect(reverse("visits:supervision") + (f"?{urlencode(params)}" if params else ""))
     households = len({f.household_id for f in rows})
+    logged = dict(params)
+    if params.get("rule"):  # the rule's name too: the audit log says it (a code is no word for people)
+        logged["rule_name"] = next((r.name for r in form.rules if r.code == params["rule"]), "")
     services.supervision_export_record(
-        actor=request.user, flags=len(rows), households=households, filters=params, request=request
+        actor=request.user, flags=len(rows), households=households, filters=logged, request=request
     )
     shown = [f"{form.fields[k].label}: {dict(form.fields[k].choices).get(v, v)}" for k, v in params.items()]  # type: ignore[attr-defined]
     region = request.user.region

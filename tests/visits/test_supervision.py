@@ -229,8 +229,8 @@ def test_export_the_filtered_list_logged_and_without_personal_data(client_for, p
     event = AccessEvent.objects.get(action=AccessEvent.Action.EXPORT, actor=personas.county_staff)
     assert event.detail["rows"] == len(data)
     assert event.detail["list"] == "overdue_flags"
-    assert event.detail["town"] == str(area.T1.pk)
-    assert event.detail["rule"] == "monthly_contact"
+    assert event.detail["supervision"]["town"] == str(area.T1.pk)
+    assert event.detail["supervision"]["rule"] == "monthly_contact"
     text = repr(rows)
     assert "成员" not in text  # no member's name, ID number or phone
 
@@ -254,3 +254,17 @@ def test_headers_in_the_readers_language(client_for, personas, flags):
     assert chinese[:3] == ["户编号", "乡镇（街道）", "村（社区）"]
     assert chinese[4] == "规则"
     assert "户编号" in client.get(reverse(URL)).content.decode()
+
+
+def test_the_audit_log_says_the_export_in_words(client_for, personas, area, flags):
+    client = client_for(personas.county_staff)
+    params = {"town": str(area.T1.pk), "rule": "monthly_contact", "level": "2", "age": "30", "waits_for": "any_contact"}
+    client.post(reverse("visits:supervision_export"), params)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    page = client.get(reverse("audit:access_list"), {"action": "export"}).content.decode()
+    assert "Open overdue flags:" in page
+    assert f"Town/street: {area.T1.name}" in page
+    assert "Escalated to: County" in page
+    assert "30 days or more" in page
+    assert "overdue_flags" not in page
+    assert "monthly_contact" not in page
