@@ -15,7 +15,7 @@ from audit.describe import access_rows
 from audit.selectors import access_event_list_for_user
 from households.selectors import household_area_summary
 from reports.selectors import coverage_dashboard
-from visits.selectors import my_work_summary
+from visits.selectors import my_work_summary, supervision_summary
 
 
 @login_required
@@ -30,6 +30,9 @@ def home(request: AuthenticatedRequest) -> HttpResponse:
         context["households"] = household_area_summary(user=user)
     if user.has_capability(Capability.LOG_VISITS):
         context["my_work"] = my_work_summary(user=user, on=timezone.localdate())
+    if user.has_capability(Capability.SUPERVISE_FLAGS):
+        # The open overdue flags of the area (county staff's "my households" is empty: this is their worklist).
+        context["supervision"] = supervision_summary(user=user, on=timezone.localdate())
     if user.role == Role.LEADER and user.has_capability(Capability.VIEW_COVERAGE) and user.region is not None:
         # What the leader is assessed on (三个全覆盖), as the coverage dashboard of their area counts it.
         context["coverage"] = coverage_dashboard(user=user, region=user.region, as_of=timezone.localdate())

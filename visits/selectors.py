@@ -431,3 +431,15 @@ def supervision_rules(*, user: User) -> list[Rule]:
     if county is None:
         return []
     return list(Rule.objects.filter(rule_set__county=county, mode=Rule.Mode.OVERDUE).order_by("position", "id"))
+
+
+def supervision_summary(*, user: User, on: date) -> dict[str, int]:
+    """The home page's supervision figures: the area's open overdue flags, their households, and the flags at
+    the county's and the town's level (one query; the same rows as the supervision list)."""
+    flags = supervision_flags(user=user, filters=SupervisionFilter(), on=on)
+    return flags.order_by().aggregate(
+        flags=Count("pk"),
+        households=Count("household_id", distinct=True),
+        county=Count("pk", filter=Q(escalation_level=OverdueFlag.Level.COUNTY)),
+        town=Count("pk", filter=Q(escalation_level=OverdueFlag.Level.TOWN)),
+    )

@@ -268,3 +268,32 @@ def test_the_audit_log_says_the_export_in_words(client_for, personas, area, flag
     assert "30 days or more" in page
     assert "overdue_flags" not in page
     assert "monthly_contact" not in page
+
+
+def test_the_home_page_counts_the_same_flags(client_for, personas, area, flags):
+    for user in (personas.county_staff, personas.town_cadre, personas.leader):
+        summary = client_for(user).get(reverse("portal:home")).context["supervision"]
+        ids, households = oracle(user, today=flags)
+        levels = [f.escalation_level for f in OverdueFlag.objects.filter(pk__in=ids)]
+        assert summary == {
+            "flags": len(ids),
+            "households": len(households),
+            "county": levels.count(2),
+            "town": levels.count(1),
+        }
+    assert "supervision" not in client_for(personas.village_cadre).get(reverse("portal:home")).context
+
+
+@pytest.mark.parametrize(
+    ("persona", "shown"),
+    [
+        ("county_staff", True),
+        ("town_cadre", True),
+        ("leader", True),
+        ("village_cadre", False),
+        ("admin", False),
+    ],
+)
+def test_the_navigation_entry_by_role(client_for, personas, persona, shown):
+    page = client_for(getattr(personas, persona)).get(reverse("portal:home")).content.decode()
+    assert ('data-nav="supervision"' in page) is shown
