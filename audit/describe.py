@@ -540,6 +540,26 @@ def _filters_text(filters: Mapping[str, Any], page: _Page) -> str:
 REGION_FILTERS = ("town", "village")
 
 
+def _sort_names() -> dict[str, str]:
+    """The household list's sorts as its form names them (households.forms.sort_choices): each of the list's own
+    columns ascending and descending, three under the names they had. A column an app adds to the list (its last
+    contact …) is not known here: its key is shown."""
+    columns = {
+        "number": _("Household number"),
+        "registered": _("Date registered"),
+        "village": _("Village"),
+        "family_type": _("Family type"),
+        "living_situation": _("Living situation"),
+        "status": _("Status"),
+    }
+    names = {}
+    for key, label in columns.items():
+        names[key] = _("%(column)s (ascending)") % {"column": label}
+        names[f"-{key}"] = _("%(column)s (descending)") % {"column": label}
+    names.update({"number": _("Household number"), "-registered": _("Newest first"), "village": _("Village")})
+    return names
+
+
 def _filter_label(key: str, value: Any, page: _Page) -> tuple[str, str]:
     """(label, value) of one filter of the household list (households.forms.HouseholdFilterForm)."""
     if key in REGION_FILTERS:
@@ -571,10 +591,7 @@ def _filter_label(key: str, value: Any, page: _Page) -> tuple[str, str]:
                 "either": _("Either"),
             },
         ),
-        "sort": (
-            _("Sort by"),
-            {"number": _("Household number"), "-registered": _("Newest first"), "village": _("Village")},
-        ),
+        "sort": (_("Sort by"), _sort_names()),
     }
     if key in own_choices:
         label, choices = own_choices[key]

@@ -220,10 +220,14 @@ class VisitStatus:
     last_doctor_visit: date | None  # by a family doctor, any method
     next_due: date | None  # as of the engine's last run for the household
     follow_ups: list[FollowUp]  # open, soonest due first
+    # Nothing has come due yet: no contact logged and no flag ever opened (a period that ended without a visit
+    # would have opened one), as for a household registered this month. The panel says "Not yet due", not
+    # "Up to date".
+    not_yet_due: bool = False
 
 
 def household_visit_status(*, household: Household, on: date) -> VisitStatus:
-    """The household's open flags, latest contacts, next due date and open follow-ups (four queries)."""
+    """The household's open flags, latest contacts, next due date and open follow-ups (four or five queries)."""
     flags = open_flags_for_household(household=household)
     last = Visit.objects.filter(household=household, date__lte=on).aggregate(
         contact=Max("date"),
@@ -244,6 +248,9 @@ def household_visit_status(*, household: Household, on: date) -> VisitStatus:
         last_doctor_visit=last["doctor"],
         next_due=urgency.next_due if urgency else None,
         follow_ups=follow_ups,
+        not_yet_due=(
+            not flags and last["contact"] is None and not OverdueFlag.objects.filter(household=household).exists()
+        ),
     )
 
 

@@ -366,7 +366,7 @@ def test_the_change_log_names_records_and_writes_times_and_yes_no_in_words(area,
         Household.objects.filter(pk=household.pk).update(subsistence_allowance=True)
     html = client_for(personas.county_staff).get(reverse("audit:change_list")).content.decode()
     text = tbody(html)
-    assert "家庭成员 · 李春生（household 630101-00011）" in text or "李春生 (household 630101-00011)" in text
+    assert "家庭成员 · 李春生（户编号 630101-00011）" in text
     assert "630101-00011" in text
     assert "李春生、王秀兰" in text  # the household by its number and its couple
     assert "否 → 是" in text  # a boolean in words
