@@ -654,7 +654,7 @@ def _render_export(event: AccessEvent, detail: dict[str, Any], page: _Page) -> R
 
 
 # The filters of the supervision list (visits.forms.SupervisionFilterForm) in the order its form shows them.
-SUPERVISION_FILTER_ORDER = ("town", "village", "rule", "level", "age", "waits_for", "sort")
+SUPERVISION_FILTER_ORDER = ("number", "town", "village", "rule", "level", "age", "waits_for", "sort")
 
 
 def _supervision_filter(key: str, value: Any, filters: Mapping[str, Any], page: _Page) -> tuple[str, str]:
@@ -663,6 +663,8 @@ def _supervision_filter(key: str, value: Any, filters: Mapping[str, Any], page: 
         return _filter_label(key, value, page)
     if key == "rule":  # the rule's name as stored with the export (a default rule's name is a msgid)
         return _("Rule"), _(str(filters.get("rule_name") or value))
+    if key == "number":
+        return _("Household number"), str(value)
     if key == "age":
         days = _pk(value)
         return _("Open for"), _("%(n)d days or more") % {"n": days} if days is not None else str(value)

@@ -142,6 +142,7 @@ class SupervisionFilterForm(PortalFormMixin, forms.Form):
         ("number", _("By household number")),
     )
 
+    number = forms.CharField(label=_("Household number"), max_length=30, required=False)
     town = forms.ChoiceField(label=_("Town/street"), required=False)
     village = forms.ChoiceField(label=_("Village/community"), required=False)
     rule = forms.ChoiceField(label=_("Rule"), required=False)
@@ -189,6 +190,7 @@ class SupervisionFilterForm(PortalFormMixin, forms.Form):
             return int(value) if str(value).isdigit() else None
 
         return SupervisionFilter(
+            number=(data.get("number") or "").strip(),
             town=number("town"),
             village=number("village"),
             rule=data.get("rule") or "",

@@ -401,10 +401,10 @@ def supervision(request: HttpRequest) -> HttpResponse:
     form = _supervision_form(request, request.GET)
     flags = selectors.supervision_flags(user=request.user, filters=form.filters(), on=today)
     counts = selectors.supervision_counts(flags)
-    paginator = Paginator(flags, SUPERVISION_PAGE_SIZE)
+    paginator = Paginator(flags.values_list("pk", flat=True), SUPERVISION_PAGE_SIZE)
     paginator.count = counts["flags"]  # counted above with the households: one query less
     page = paginator.get_page(request.GET.get("page"))
-    rows = list(page.object_list)
+    rows = selectors.supervision_rows(list(page.object_list))
     may_open = request.user.has_capability(Capability.VIEW_HOUSEHOLDS)
     urls = url_for_each("households:detail", {f.household_id for f in rows}) if may_open else {}
     levels = dict(OverdueFlag.Level.choices)
@@ -439,7 +439,7 @@ def supervision_export(request: HttpRequest) -> HttpResponse:
     form = _supervision_form(request, request.POST)
     params = form.params()
     flags = selectors.supervision_flags(user=request.user, filters=form.filters(), on=today)
-    rows = list(flags[: SUPERVISION_EXPORT_MAX + 1])
+    rows = list(flags.select_related(*selectors.SUPERVISION_RELATED)[: SUPERVISION_EXPORT_MAX + 1])
     if len(rows) > SUPERVISION_EXPORT_MAX:
         messages.error(
             request,

@@ -157,6 +157,14 @@ def test_counts_equal_an_independent_recomputation_for_every_filter(client_for, 
     assert nonempty > 20  # the filters were tried on lists that hold something
 
 
+def test_search_by_household_number(client_for, personas, flags):
+    response = client_for(personas.town_cadre).get(reverse(URL), {"number": "a-1"})
+    assert {f.household.number for f in response.context["rows"]} == {"A-1"}
+    assert response.context["counts"]["households"] == 1
+    # another town's household is not found by its number
+    assert client_for(personas.town_cadre).get(reverse(URL), {"number": "C-1"}).context["counts"]["flags"] == 0
+
+
 def test_a_village_outside_the_area_is_no_choice(client_for, personas, area, flags):
     response = client_for(personas.town_cadre).get(reverse(URL), {"village": area.V2a.pk, "town": area.T3.pk})
     form = response.context["form"]
@@ -297,3 +305,11 @@ def test_the_home_page_counts_the_same_flags(client_for, personas, area, flags):
 def test_the_navigation_entry_by_role(client_for, personas, persona, shown):
     page = client_for(getattr(personas, persona)).get(reverse("portal:home")).content.decode()
     assert ('data-nav="supervision"' in page) is shown
+
+
+def test_an_export_over_the_cap_asks_to_narrow_the_filter(client_for, personas, flags, monkeypatch):
+    monkeypatch.setattr("visits.views.SUPERVISION_EXPORT_MAX", 3)
+    response = client_for(personas.county_staff).post(reverse("visits:supervision_export"), {"rule": "monthly_contact"})
+    assert response.status_code == 302
+    assert response.url == reverse(URL) + "?rule=monthly_contact"
+    assert not AccessEvent.objects.filter(action=AccessEvent.Action.EXPORT).exists()
