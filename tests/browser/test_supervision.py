@@ -58,3 +58,29 @@ def test_county_staff_filter_the_overdue_flags_by_town_on_a_phone(
 
     page.locator("tr[data-household=T2-0001] a").first.click()
     expect(page).to_have_url(re.compile(r"/households/\d+/$"))
+
+
+def test_a_town_cadre_reads_the_list_in_english_on_a_desktop(
+    page: Page, role_users: RoleUsers, area: Area, screenshot
+) -> None:
+    today = timezone.localdate()
+    ruleset_create_default(county=area.C)
+    HouseholdFactory(village=area.V1a, registered_on=date(2020, 1, 1), number="T1-0001")
+    HouseholdFactory(village=area.V1b, registered_on=date(2020, 1, 1), number="T1-0002")
+    HouseholdFactory(village=area.V2a, registered_on=date(2020, 1, 1), number="T2-0001")
+    overdue_refresh(as_of=today)
+
+    login(page, role_users.town_cadre.username)
+    page.locator("[data-lang=en]").click()
+    page.goto("/visits/supervision/")
+    expect(page.locator("h1")).to_have_text("Overdue in the area")
+    expect(page.locator("[data-supervision] th").first).to_have_text("Household number")
+    expect(page.locator("tr[data-household=T2-0001]")).to_have_count(0)  # another town
+    page.locator("[data-supervision-filters] summary").click()
+    page.locator("input[name=number]").fill("0002")
+    page.locator("select[name=sort]").select_option("level")
+    page.locator("[data-supervision-filters] [data-action=apply]").click()
+    expect(page.locator("[data-counts]")).to_have_attribute("data-households", "1")
+    expect(page.locator("tr[data-household=T1-0001]")).to_have_count(0)
+    expect(page.locator("[data-action=export-supervision]")).to_have_count(0)  # only county staff export
+    screenshot("english")
