@@ -75,7 +75,8 @@ CAPABILITY_ROLES: dict[Capability, frozenset[Role]] = {
     Capability.LOG_VISITS: frozenset({_C, _T, _V, _D, _M}),
     Capability.VIEW_RULES: frozenset({_C, _T, _V, _D, _M, _L}),
     Capability.EDIT_RULES: frozenset({_C}),
-    Capability.SUPERVISE_FLAGS: frozenset({_C, _T, _L}),
+    # Not leaders: they read figures (docs/SECURITY.md §Roles); their home page counts the open flags.
+    Capability.SUPERVISE_FLAGS: frozenset({_C, _T}),
     Capability.VIEW_COVERAGE: frozenset({_C, _T, _V, _L}),
 }
 

@@ -1,6 +1,7 @@
-"""The supervision worklist (issue 13 B1): the open overdue flags of the area for county staff, town cadres and
-leaders — scope, filters, sorting, counts checked against an independent recomputation over the engine's rows,
-pages in a constant number of queries, the export (content, access event, headers in the reader's language)."""
+"""The supervision worklist (issue 13 B1): the open overdue flags of the area for county staff and town cadres (a
+leader reads figures only) — scope, filters, sorting, counts checked against an independent recomputation over the
+engine's rows, pages in a constant number of queries, the export (content, access event, headers in the reader's
+language)."""
 
 from __future__ import annotations
 
@@ -89,7 +90,6 @@ def all_rows(client, params):
 def test_scope_a_town_cadre_sees_only_the_town_and_no_one_another_county(client_for, personas, area, flags):
     for user, prefixes in (
         (personas.county_staff, {"A", "B", "C"}),
-        (personas.leader, {"A", "B", "C"}),
         (personas.town_cadre, {"A", "B"}),
         (personas.other_town_cadre, {"C"}),
         (personas.other_county_staff, {"X"}),
@@ -105,9 +105,8 @@ def test_who_may_open_it(client_for, personas, flags):
     staff = client_for(personas.county_staff).get(reverse(URL)).content.decode()
     assert "/households/" in staff
     assert 'data-nav="supervision"' in staff
-    leader = client_for(personas.leader).get(reverse(URL))
-    assert all(not f.archive_url for f in leader.context["rows"])  # a leader reads no archive
-    assert 'data-action="export-supervision"' not in leader.content.decode()
+    # A leader reads figures, not lists of households (docs/SECURITY.md §Roles).
+    assert client_for(personas.leader).get(reverse(URL)).status_code == 403
     village = client_for(personas.village_cadre).get(reverse("visits:my_households")).content.decode()
     assert 'data-nav="supervision"' not in village
 
@@ -279,7 +278,7 @@ def test_the_audit_log_says_the_export_in_words(client_for, personas, area, flag
 
 
 def test_the_home_page_counts_the_same_flags(client_for, personas, area, flags):
-    for user in (personas.county_staff, personas.town_cadre, personas.leader):
+    for user in (personas.county_staff, personas.town_cadre):
         summary = client_for(user).get(reverse("portal:home")).context["supervision"]
         ids, households = oracle(user, today=flags)
         levels = [f.escalation_level for f in OverdueFlag.objects.filter(pk__in=ids)]
@@ -297,7 +296,7 @@ def test_the_home_page_counts_the_same_flags(client_for, personas, area, flags):
     [
         ("county_staff", True),
         ("town_cadre", True),
-        ("leader", True),
+        ("leader", False),
         ("village_cadre", False),
         ("admin", False),
     ],
