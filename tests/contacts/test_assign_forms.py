@@ -4,6 +4,7 @@ every post of a household."""
 import datetime as dt
 
 import pytest
+from django.conf import settings
 from django.urls import reverse
 
 from contacts import services
@@ -68,6 +69,7 @@ def test_confirmation_does_what_the_preview_showed(personas, client_for, homes, 
 
 def test_a_changed_situation_refuses_the_stale_confirmation(personas, client_for, homes, staff, village_choices):
     client = client_for(personas.town_cadre)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     token = client.post(reverse("contacts:village_assign"), village_choices).context["plan"].token
     # Meanwhile someone assigns a cadre to one household: the confirmation would end a term the user never saw.
     AssignmentFactory(household=homes.v1a[1], person=staff.cadre_v1a, start_date=D(2023, 1, 1))

@@ -14,6 +14,7 @@ from datetime import date
 from typing import Any
 
 import pytest
+from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
@@ -468,6 +469,7 @@ def test_the_job_page_shows_the_refusal_one_sheet_a_line(sample_county, client_f
     first = SheetSpec("礼让街街道", [["户主姓名", "身份证号", "配偶姓名", "身份证号"], ["王建国", "x", "李秀英", "y"]])
     second = SheetSpec("人民街街道", [["姓名", "身份证号码", "民族"], ["王建国", "x", "汉"]])
     client = client_for(sample_county.staff)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     with django_capture_on_commit_callbacks(execute=True):
         client.post(
             reverse("households:roster:home"),
