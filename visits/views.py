@@ -81,6 +81,15 @@ def my_households(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _logged_message(method: str) -> str:
+    """What was logged, as it was made: a phone call is confirmed as a phone contact, not as a visit."""
+    return {
+        Visit.Method.HOME: _("Home visit to %(number)s logged."),
+        Visit.Method.PHONE: _("Phone contact with %(number)s logged."),
+        Visit.Method.ONLINE: _("Online contact with %(number)s logged."),
+    }.get(method, _("Contact with %(number)s logged."))
+
+
 def _state_after(household: Household, *, refreshed: bool) -> str:
     """What the household looks like after a visit was logged, corrected or deleted: its flags as the engine
     has just left them, each with who must act; or that they are being brought up to date."""
@@ -129,7 +138,7 @@ def visit_log(request: HttpRequest, pk: int) -> HttpResponse:
             state = _state_after(household, refreshed=services.household_refresh_now(household.pk, today=today))
             if visit.is_emergency:
                 messages.warning(request, _("Emergency reported: the village, the town and the county are told."))
-            messages.success(request, _("Visit to %(number)s logged.") % {"number": household.number} + " " + state)
+            messages.success(request, _logged_message(visit.method) % {"number": household.number} + " " + state)
             return redirect("visits:my_households")
     flags = selectors.open_flags_for_household(household=household)
     doctor_flags = not selectors.clears_doctors_rules(request.user) and any(f.rule.by_family_doctor for f in flags)

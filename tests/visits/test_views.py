@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
+from django.conf import settings
+from django.contrib.messages import get_messages
 from django.urls import resolve, reverse
 from django.utils import timezone
 
@@ -143,8 +145,10 @@ def test_village_cadre_logs_a_phone_call_in_one_post(client_for, personas, homes
     overdue_refresh(as_of=today)
     assert OverdueFlag.objects.open().filter(household=household, rule__code="monthly_contact").exists()
 
+    client = client_for(personas.village_cadre)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     with django_capture_on_commit_callbacks(execute=True):
-        response = client_for(personas.village_cadre).post(
+        response = client.post(
             reverse("visits:log", args=[household.pk]),
             {"date": today.isoformat(), "method": "phone", "purpose": "routine"},
         )
@@ -158,6 +162,9 @@ def test_village_cadre_logs_a_phone_call_in_one_post(client_for, personas, homes
     )
     # The engine ran for the household after the commit (tasks run eagerly in the tests).
     assert not OverdueFlag.objects.open().filter(household=household, rule__code="monthly_contact").exists()
+    # Confirmed as what it was: a phone contact, not a visit.
+    confirmed = [str(m) for m in get_messages(response.wsgi_request)]
+    assert any(m.startswith(f"Phone contact with {household.number} logged.") for m in confirmed), confirmed
 
 
 def test_log_form_refuses_a_future_date_and_changes_nothing(client_for, personas, homes):
