@@ -158,6 +158,8 @@ def household_list(request: HttpRequest) -> HttpResponse:
             "search": search,
             "token": token if search else "",
             "params": params,
+            # What narrows the list (the panel opens and counts them); the order is not a filter.
+            "filters_set": {key: value for key, value in params.items() if key != "sort"},
             "saved_filters": selectors.saved_filter_list_for_user(user=request.user),
             "save_form": SavedFilterForm(),
             "export_form": ExportForm(),
