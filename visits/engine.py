@@ -298,8 +298,11 @@ ranked AS (
                 WHEN fl.c_reminder_end IS NOT NULL THEN fl.c_reminder_end
                 ELSE due.c_next_due END AS contact_urgent_on,
            due.c_next_due AS contact_next_due,
-           fl.doctor_since
+           fl.doctor_since,
+           greatest(l.home_any, l.phone_any, l.online_any, l.other_any) AS last_contact,
+           coalesce(fl.overdue, 0) AS open_overdue
     FROM visits_engine_hh hh LEFT JOIN due ON due.household_id = hh.id LEFT JOIN fl ON fl.household_id = hh.id
+         LEFT JOIN visits_engine_latest l ON l.household_id = hh.id
 ),
 -- A closed household leaves the worklist (PostgreSQL runs a DELETE in WITH whether or not it is read).
 gone AS (
@@ -314,18 +317,20 @@ moved AS (
     UPDATE visits_householdurgency u
     SET rank = r.rank, escalation_level = r.escalation_level, urgent_on = r.urgent_on, next_due = r.next_due,
         contact_rank = r.contact_rank, contact_level = r.contact_level, contact_urgent_on = r.contact_urgent_on,
-        contact_next_due = r.contact_next_due, doctor_since = r.doctor_since
+        contact_next_due = r.contact_next_due, doctor_since = r.doctor_since, last_contact = r.last_contact,
+        open_overdue = r.open_overdue
     FROM ranked r
     WHERE u.household_id = r.household_id
       AND (u.rank, u.escalation_level, u.urgent_on, u.next_due, u.contact_rank, u.contact_level,
-           u.contact_urgent_on, u.contact_next_due, u.doctor_since)
+           u.contact_urgent_on, u.contact_next_due, u.doctor_since, u.last_contact, u.open_overdue)
           IS DISTINCT FROM (r.rank, r.escalation_level, r.urgent_on, r.next_due, r.contact_rank, r.contact_level,
-                            r.contact_urgent_on, r.contact_next_due, r.doctor_since)
+                            r.contact_urgent_on, r.contact_next_due, r.doctor_since, r.last_contact, r.open_overdue)
 )
 INSERT INTO visits_householdurgency (household_id, rank, escalation_level, urgent_on, next_due, contact_rank,
-                                     contact_level, contact_urgent_on, contact_next_due, doctor_since)
+                                     contact_level, contact_urgent_on, contact_next_due, doctor_since,
+                                     last_contact, open_overdue)
 SELECT r.household_id, r.rank, r.escalation_level, r.urgent_on, r.next_due, r.contact_rank, r.contact_level,
-       r.contact_urgent_on, r.contact_next_due, r.doctor_since
+       r.contact_urgent_on, r.contact_next_due, r.doctor_since, r.last_contact, r.open_overdue
 FROM ranked r
 WHERE NOT EXISTS (SELECT 1 FROM visits_householdurgency u WHERE u.household_id = r.household_id)
 ON CONFLICT (household_id) DO NOTHING

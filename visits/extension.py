@@ -7,10 +7,15 @@ from collections.abc import Sequence
 from datetime import date
 from typing import TYPE_CHECKING
 
+from django.db.models import Count, F, Max
+from django.db.models.functions import Coalesce
+from django.utils.translation import gettext_lazy
+
 from accounts.roles import Capability
-from households.extensions import ArchiveExtension, ChangeReason, Panel
+from households.extensions import ArchiveExtension, ChangeReason, ListColumn, Panel
 from visits import services
 from visits.case_export import visits_case_tables
+from visits.models import OverdueFlag, Rule, Visit
 from visits.selectors import household_visit_status
 from visits.timeline import visit_timeline
 
@@ -22,6 +27,38 @@ if TYPE_CHECKING:
 
 def _reads_visits(user: User) -> bool:
     return user.has_capability(Capability.LOG_VISITS) or user.has_capability(Capability.VIEW_HOUSEHOLDS)
+
+
+def _last_contacts(households: Sequence[Household], today: date) -> dict[int, str]:
+    """The day of each household's last contact (one query for the page); none logged: no value ("—")."""
+    rows = (
+        Visit.objects.filter(household_id__in=[h.pk for h in households], date__lte=today)
+        .values("household_id")
+        .annotate(last=Max("date"))
+        .order_by()
+    )
+    return {row["household_id"]: row["last"].isoformat() for row in rows}
+
+
+def _open_overdue(households: Sequence[Household], today: date) -> dict[int, str]:
+    """How many overdue flags each household has open (one query for the page; reminders are not counted)."""
+    rows = (
+        OverdueFlag.objects.open()
+        .filter(household_id__in=[h.pk for h in households], rule__mode=Rule.Mode.OVERDUE)
+        .values("household_id")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    counts = {row["household_id"]: row["n"] for row in rows}
+    return {h.pk: str(counts.get(h.pk, 0)) for h in households}
+
+
+# The list sorted by them: the values the engine keeps in each household's worklist place (HouseholdUrgency, one
+# row per household joined by its key), so a sorted page is an indexed join, not a subquery per household. The
+# last contact there is the last inside the window the engine reads (older or never: none, sorted first); the page
+# shows the true last day (``_last_contacts``). A household the engine has not reached yet counts no open flags.
+LAST_CONTACT = F("urgency__last_contact")
+OPEN_OVERDUE = Coalesce(F("urgency__open_overdue"), 0)
 
 
 class VisitsArchive(ArchiveExtension):
@@ -42,6 +79,16 @@ class VisitsArchive(ArchiveExtension):
 
     def case_tables(self, *, household: Household, user: User, today: date) -> list[CaseTable]:
         return visits_case_tables(household, today, user=user) if _reads_visits(user) else []
+
+    def list_columns(self, *, user: User) -> list[ListColumn]:
+        """The household list's last contact (oldest first: never contacted, then the longest ago) and open
+        overdue flags (most first)."""
+        if not _reads_visits(user):
+            return []
+        return [
+            ListColumn("last_contact", gettext_lazy("Last contact"), LAST_CONTACT, _last_contacts),
+            ListColumn("open_flags", gettext_lazy("Open flags"), OPEN_OVERDUE, _open_overdue, descending_first=True),
+        ]
 
     def household_changed(self, *, household_ids: Sequence[int], reason: ChangeReason) -> None:
         """The engine re-evaluates the changed households without waiting for the night: a new household takes its

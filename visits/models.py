@@ -452,6 +452,11 @@ class HouseholdUrgency(models.Model):
     # The day the oldest open overdue flag of a family doctor's rule opened (None: none open): the household
     # waits for the doctor.
     doctor_since = models.DateField(null=True)
+    # What the household list sorts by (households.extensions.ListColumn, visits.extension): the day of the last
+    # contact inside the window the engine reads (None: none in it — never, or longer ago), and the number of
+    # open overdue flags.
+    last_contact = models.DateField(null=True)
+    open_overdue = models.PositiveIntegerField(default=0)
 
     class Meta:
         constraints = [
