@@ -542,8 +542,8 @@ REGION_FILTERS = ("town", "village")
 
 def _sort_names() -> dict[str, str]:
     """The household list's sorts as its form names them (households.forms.sort_choices): each of the list's own
-    columns ascending and descending, three under the names they had. A column an app adds to the list (its last
-    contact …) is not known here: its key is shown."""
+    columns ascending and descending, three under the names they had. A column an app adds later and not named
+    here shows its key."""
     columns = {
         "number": _("Household number"),
         "registered": _("Date registered"),
@@ -551,6 +551,8 @@ def _sort_names() -> dict[str, str]:
         "family_type": _("Family type"),
         "living_situation": _("Living situation"),
         "status": _("Status"),
+        "last_contact": _("Last contact"),  # the columns the visits app adds to the list (visits.extension)
+        "open_flags": _("Open flags"),
     }
     names = {}
     for key, label in columns.items():
