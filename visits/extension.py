@@ -56,7 +56,9 @@ def _open_overdue(households: Sequence[Household], today: date) -> dict[int, str
 # The list sorted by them: the values the engine keeps in each household's worklist place (HouseholdUrgency, one
 # row per household joined by its key), so a sorted page is an indexed join, not a subquery per household. The
 # last contact there is the last inside the window the engine reads (older or never: none, sorted first); the page
-# shows the true last day (``_last_contacts``). A household the engine has not reached yet counts no open flags.
+# shows the true last day (``_last_contacts``). A household without a place (closed: the worklist left it; not
+# reached by the engine yet) sorts as "none" too, and counts no open flags. (A COALESCE with the household's own
+# last visit made the order exact but the sorted pages 2-3 times slower: 338-679 ms at 200,000 households.)
 LAST_CONTACT = F("urgency__last_contact")
 OPEN_OVERDUE = Coalesce(F("urgency__open_overdue"), 0)
 
