@@ -300,6 +300,8 @@ def _inbox_url(filters: dict[str, str], page: str = "") -> str:
 def inbox(request: HttpRequest) -> HttpResponse:
     """The user's messages, 25 a page, newest first: all or the unread ones, of every kind or one; each said in
     the page's language (Notification.text)."""
+    # The inbox is for those who serve households (the navigation's entry): a leader or an administrator has none.
+    require_capability(request.user, Capability.LOG_VISITS)
     filters = _inbox_filters(request.GET)
     messages_qs = selectors.inbox_page_queryset(user=request.user, unread=bool(filters["show"]), kind=filters["kind"])
     page = Paginator(messages_qs.select_related("household"), INBOX_PAGE_SIZE).get_page(request.GET.get("page"))
@@ -323,6 +325,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
 def inbox_read(request: HttpRequest) -> HttpResponse:
     """Mark messages read: those named (``ids``), or with ``all`` every unread one of the filter's kind. Back to
     the same filters and page."""
+    require_capability(request.user, Capability.LOG_VISITS)
     filters = _inbox_filters(request.POST)
     if request.POST.get("all"):
         services.notification_mark_all_read(user=request.user, kind=filters["kind"])

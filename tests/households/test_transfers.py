@@ -50,7 +50,9 @@ def test_request_then_accept_moves_the_household_with_its_members(client_for, pe
     receiving, sending = client_for(personas.county_staff), client_for(personas.other_county_staff)
     # Before the answer the receiving county sees neither the household nor its number.
     assert receiving.get(reverse("households:detail", args=[moving.pk])).status_code == 404
-    assert moving.number not in receiving.get(reverse("households:transfers:list")).content.decode()
+    ours = receiving.get(reverse("households:transfers:list")).content.decode()
+    assert moving.number not in ours
+    assert "搬到女儿家" in ours  # the requesting county sees the note it sent
     # The sending county sees the request for its family.
     incoming = sending.get(reverse("households:transfers:list")).content.decode()
     assert moving.number in incoming

@@ -280,3 +280,12 @@ def test_the_data_migration_gives_old_messages_their_parameters_where_they_fit(e
     assert all(after[n.pk] == expected[n.pk] for n in flags)
     assert all(after[n.pk] == {} for n in Notification.objects.filter(kind="emergency"))  # kept as written
     assert after[old.pk] == {}
+
+
+@pytest.mark.parametrize("persona", ["leader", "admin"])
+def test_roles_that_serve_no_household_have_no_inbox(client_for, personas, persona):
+    """A leader reads figures and an administrator reads no family's file: the inbox (household numbers) is not
+    theirs, as the navigation already said."""
+    client = client_for(getattr(personas, persona))
+    assert client.get(reverse("visits:inbox")).status_code == 403
+    assert client.post(reverse("visits:inbox_read"), {"all": "1"}).status_code == 403
