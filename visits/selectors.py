@@ -356,7 +356,7 @@ def my_work_summary(*, user: User, on: date) -> MyWork:
 
 
 # ---------------------------------------------------------------------------------------------------
-# Supervision: the open overdue flags of the user's area (county staff, town cadres, leaders)
+# Supervision: the open overdue flags of the user's area (county staff and town cadres: SUPERVISE_FLAGS)
 # ---------------------------------------------------------------------------------------------------
 
 # The orders of the supervision list; each ends on the flag's id so that pages never overlap.

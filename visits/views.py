@@ -90,10 +90,11 @@ def _logged_message(method: str) -> str:
     }.get(method, _("Contact with %(number)s logged."))
 
 
-def _state_after(household: Household, *, refreshed: bool) -> str:
-    """What the household looks like after a visit was logged, corrected or deleted: its flags as the engine
-    has just left them, each with who must act; or that they are being brought up to date."""
-    if not refreshed:
+def _state_after(household: Household, *, today: date) -> str:
+    """What the household looks like after a visit was logged, corrected or deleted: the engine runs for it now
+    (services.household_refresh_now), then its flags, each with who must act; or, when the nightly run holds the
+    engine, that they are being brought up to date."""
+    if not services.household_refresh_now(household.pk, today=today):
         return _("Its flags are being brought up to date.")
     flags = selectors.open_flags_for_household(household=household)
     if not flags:
@@ -135,7 +136,7 @@ def visit_log(request: HttpRequest, pk: int) -> HttpResponse:
         except IntegrityError:  # a rule of the database the form did not know: nothing was saved
             form.add_error(None, _("Someone else changed these records at the same time. Please try again."))
         else:
-            state = _state_after(household, refreshed=services.household_refresh_now(household.pk, today=today))
+            state = _state_after(household, today=today)
             if visit.is_emergency:
                 messages.warning(request, _("Emergency reported: the village, the town and the county are told."))
             messages.success(request, _logged_message(visit.method) % {"number": household.number} + " " + state)
@@ -194,7 +195,7 @@ def visit_edit(request: HttpRequest, pk: int) -> HttpResponse:
         except IntegrityError:
             form.add_error(None, _("Someone else changed these records at the same time. Please try again."))
         else:
-            state = _state_after(household, refreshed=services.household_refresh_now(household.pk, today=today))
+            state = _state_after(household, today=today)
             messages.success(
                 request, _("Visit of %(date)s corrected.") % {"date": visit.date.isoformat()} + " " + state
             )
@@ -220,7 +221,7 @@ def visit_delete(request: HttpRequest, pk: int) -> HttpResponse:
             form_errors_apply(form, exc)
         else:
             household = visit.household
-            state = _state_after(household, refreshed=services.household_refresh_now(household.pk, today=today))
+            state = _state_after(household, today=today)
             messages.success(request, _("Visit of %(date)s deleted.") % {"date": visit.date.isoformat()} + " " + state)
             return redirect("visits:household_visits", pk=household.pk)
     return render(request, "visits/visit_delete.html", {"form": form, "visit": visit, "household": visit.household})
