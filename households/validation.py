@@ -555,7 +555,16 @@ _FAMILY_TYPE = {
     "独生子女伤残": "disability",
     "伤残": "disability",
     "残疾": "disability",
+    # 伤病残: a disability, as the 特扶 forms write it
+    "伤病残": "disability",
+    "病残": "disability",
+    "独生子女伤病残": "disability",
+    "独生子女病残": "disability",
 }
+# 对象类型 as the 特扶 forms write it: the word above wrapped in the form's words (特扶死亡, 特别扶助（伤残）,
+# 独生子女死亡家庭, 死亡类); brackets and the wrapping words are taken off when the value is not a word itself.
+_FAMILY_WRAPPING = re.compile(r"^(?:计划生育)?(?:特别扶助|特扶|计生特扶)?(?:对象)?|(?:家庭|户|类|对象)$")
+_FAMILY_BRACKETS = re.compile(r"[()（）\[\]【】]")
 _ROLE = {
     "丈夫": "husband",
     "夫": "husband",
@@ -593,7 +602,16 @@ def alive_parse(value: Any) -> bool:
 
 
 def family_type_parse(value: Any) -> str:
-    return _lookup(_FAMILY_TYPE, value, _("Unknown family type %(value)s: expected %(choices)s."))
+    """独生子女死亡/失独/死亡 → death, 独生子女伤残/伤残/残疾/伤病残 → disability, also wrapped in a form's words
+    (特扶死亡, 特别扶助（伤残）, 独生子女死亡家庭); the error names the value as written."""
+    message = _("Unknown family type %(value)s: expected %(choices)s.")
+    key = _compact(value)
+    if key not in _FAMILY_TYPE:
+        inner = _FAMILY_BRACKETS.sub("", key)
+        inner = _FAMILY_WRAPPING.sub("", _FAMILY_WRAPPING.sub("", inner))
+        if inner in _FAMILY_TYPE:
+            return _FAMILY_TYPE[inner]
+    return _lookup(_FAMILY_TYPE, value, message)
 
 
 # 户主 (head of the household) and 配偶 (spouse) name one of the couple without saying which: docs/ROSTER.md maps

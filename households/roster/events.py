@@ -95,27 +95,3 @@ def _unreadable(text: Any) -> ValidationError:
         code="child_event_invalid",
         params={"value": text},
     )
-
-
-# 对象类型 as the 特扶 forms write it: the word of households.validation wrapped in the form's words (特扶死亡,
-# 特别扶助（伤残）, 独生子女死亡家庭, 死亡类), and 伤病残 for a disability.
-_FAMILY_WRAPPING = re.compile(r"^(?:计划生育)?(?:特别扶助|特扶|计生特扶)?(?:对象)?|(?:家庭|户|类|对象)$")
-_FAMILY_EXTRA = {"伤病残": DISABILITY, "病残": DISABILITY, "独生子女伤病残": DISABILITY, "独生子女病残": DISABILITY}
-
-
-def family_type_parse(value: Any) -> str:
-    """households.validation.family_type_parse, after taking off the form's wrapping words; its error when
-    the word inside is not a family type either."""
-    try:
-        return validation.family_type_parse(value)
-    except ValidationError:
-        inner = re.sub(r"[()（）\[\]【】]", "", "".join(validation.clean_text(value).split()))
-        inner = _FAMILY_WRAPPING.sub("", _FAMILY_WRAPPING.sub("", inner))
-        if inner in _FAMILY_EXTRA:
-            return _FAMILY_EXTRA[inner]
-        if inner and inner != value:
-            try:
-                return validation.family_type_parse(inner)
-            except ValidationError:
-                pass
-        raise

@@ -17,7 +17,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
 from households import validation
-from households.roster.events import ChildEvent, child_event_parse, family_type_parse
+from households.roster.events import ChildEvent, child_event_parse
 from households.roster.headers import (
     MEMBER_FIELDS,
     PERSON_FIELDS,
@@ -189,7 +189,7 @@ class Converter:
             "child_event": lambda v: child_event_parse(v, today=today),
             "role": validation.role_parse_deferred,
             "phone": validation.phone_normalize,
-            "family_type": family_type_parse,
+            "family_type": validation.family_type_parse,
             "disability_grade": validation.disability_grade_parse,
             "alive": validation.alive_parse,
             "self_care": validation.self_care_parse,
