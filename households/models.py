@@ -114,6 +114,11 @@ class Household(models.Model):
         LEGAL = "legal", _("Legal")
         OTHER = "other", _("Other")
 
+    class Residence(models.TextChoices):
+        # 户籍性质: the 2014–2022 national special-assistance standard and reward assistance (奖扶) depend on it.
+        URBAN = "urban", _("Urban")
+        RURAL = "rural", _("Rural")
+
     class DisabilityGrade(models.TextChoices):
         # 残疾等级 一级 (most severe) to 四级; the national special-assistance standard covers grades 1–3.
         GRADE_1 = "1", _("Grade 1")
@@ -141,6 +146,9 @@ class Household(models.Model):
         help_text=_("Number of the special-assistance certificate of a family-planning special-hardship family."),
     )
     address = models.CharField(_("address"), max_length=200, blank=True)
+    residence = models.CharField(
+        _("residence registration (户籍)"), max_length=5, choices=Residence.choices, blank=True
+    )
     living_situation = models.CharField(
         _("living situation"), max_length=12, choices=LivingSituation.choices, blank=True
     )
@@ -175,6 +183,11 @@ class Household(models.Model):
     child_disability_grade = models.CharField(
         _("disability grade"), max_length=1, choices=DisabilityGrade.choices, blank=True
     )
+
+    # Events that end or change special assistance (docs/BENEFITS.md §Entitlement): the disabled child's
+    # recovery ends the disability branch; another child born or adopted ends the family's eligibility.
+    child_recovered_on = models.DateField(_("date the child recovered"), null=True, blank=True)
+    other_child_on = models.DateField(_("date another child was born or adopted"), null=True, blank=True)
 
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
