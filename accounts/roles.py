@@ -45,6 +45,18 @@ class Capability(StrEnum):
     SUPERVISE_FLAGS = "supervise_flags"
     # reports: read the coverage dashboard and export its figures (it has no form).
     VIEW_COVERAGE = "view_coverage"
+    # benefits (docs/BENEFITS.md): see the area's entitlements and their explanation; manage the county's standards,
+    # settings and payout batches; the town's review step of a batch; the annual review at one's own level;
+    # record relief; edit a person's bank account (masked) and reveal one (county staff only, logged); the reports.
+    VIEW_ENTITLEMENTS = "view_entitlements"
+    MANAGE_STANDARDS = "manage_standards"
+    MANAGE_PAYOUTS = "manage_payouts"
+    REVIEW_PAYOUTS = "review_payouts"
+    REVIEW_BENEFITS = "review_benefits"
+    RECORD_RELIEF = "record_relief"
+    EDIT_BANK_ACCOUNTS = "edit_bank_accounts"
+    REVEAL_BANK_ACCOUNT = "reveal_bank_account"
+    VIEW_BENEFIT_REPORTS = "view_benefit_reports"
 
 
 _C = Role.COUNTY_STAFF
@@ -78,6 +90,15 @@ CAPABILITY_ROLES: dict[Capability, frozenset[Role]] = {
     # Not leaders: they read figures (docs/SECURITY.md §Roles); their home page counts the open flags.
     Capability.SUPERVISE_FLAGS: frozenset({_C, _T}),
     Capability.VIEW_COVERAGE: frozenset({_C, _T, _V, _L}),
+    Capability.VIEW_ENTITLEMENTS: frozenset({_C, _T, _V}),
+    Capability.MANAGE_STANDARDS: frozenset({_C}),
+    Capability.MANAGE_PAYOUTS: frozenset({_C}),
+    Capability.REVIEW_PAYOUTS: frozenset({_C, _T}),  # the town's step by a town cadre, the county's by staff
+    Capability.REVIEW_BENEFITS: frozenset({_C, _T, _V}),  # each at its own level
+    Capability.RECORD_RELIEF: frozenset({_C, _T, _V}),
+    Capability.EDIT_BANK_ACCOUNTS: frozenset({_C, _T, _V}),  # the village fixes a failed account on its next visit
+    Capability.REVEAL_BANK_ACCOUNT: frozenset({_C}),
+    Capability.VIEW_BENEFIT_REPORTS: frozenset({_C, _T, _V, _L}),
 }
 
 # The same table by role, for User.has_capability().

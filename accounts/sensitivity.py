@@ -32,6 +32,7 @@ if TYPE_CHECKING:
 
 class Tier(StrEnum):
     PERSONAL = "personal"
+    BANK = "bank"  # a bank account and its payee's ID number: masked for all; only county staff reveal, logged
     HEALTH = "health"
     MENTAL_HEALTH = "mental_health"
 
@@ -50,7 +51,18 @@ FIELD_TIERS: dict[str, Tier] = {
     "households.Household.difficulties_note": Tier.HEALTH,
     "visits.Visit.health": Tier.HEALTH,
     "visits.Visit.mood": Tier.MENTAL_HEALTH,
+    # benefits: where the money goes (一卡通). The payout line keeps the values as they were sent to the bank.
+    "benefits.BenefitProfile.account_number": Tier.BANK,
+    "benefits.BenefitProfile.payee_id_number": Tier.BANK,
+    "benefits.PayoutLine.account_number": Tier.BANK,
+    "benefits.PayoutLine.payee_id_number": Tier.BANK,
+    "benefits.PayoutLine.beneficiary_id_number": Tier.PERSONAL,
+    "benefits.PayoutLine.head_id_number": Tier.PERSONAL,
+    "benefits.PayoutLine.phone": Tier.PERSONAL,
 }
+
+# The tiers shown masked (the full value only on an explicit, logged reveal), not hidden.
+MASKED_TIERS = frozenset({Tier.PERSONAL, Tier.BANK})
 
 # Sensitive values of a list of choices: "app_label.Model.field" → {value: tier}. A reader who may not see the
 # tier sees the list without the value (a "(restricted)" in its place would name it: it is the only such value).
@@ -61,6 +73,7 @@ VALUE_TIERS: dict[str, dict[str, Tier]] = {
 # Who may see each tier in full: one capability per tier (the roles are in accounts.roles.CAPABILITY_ROLES).
 TIER_CAPABILITIES: dict[Tier, Capability] = {
     Tier.PERSONAL: Capability.REVEAL_PERSONAL,
+    Tier.BANK: Capability.REVEAL_BANK_ACCOUNT,
     Tier.HEALTH: Capability.VIEW_HEALTH,
     Tier.MENTAL_HEALTH: Capability.VIEW_MENTAL_HEALTH,
 }
@@ -101,6 +114,11 @@ MASKS: dict[str, Callable[[str], str]] = {
     "households.Member.id_number": mask_id_number,
     "households.Member.phone": mask_phone,
     "accounts.User.phone": mask_phone,
+    "benefits.BenefitProfile.payee_id_number": mask_id_number,
+    "benefits.PayoutLine.payee_id_number": mask_id_number,
+    "benefits.PayoutLine.beneficiary_id_number": mask_id_number,
+    "benefits.PayoutLine.head_id_number": mask_id_number,
+    "benefits.PayoutLine.phone": mask_phone,
 }
 
 
@@ -145,7 +163,7 @@ def shown(user: User | None, model: Any, name: str, value: Any, *, revealed: boo
     tier = field_tier(model, name)
     if tier is None:
         return value
-    if tier == Tier.PERSONAL:
+    if tier in MASKED_TIERS:
         return str(value or "") if revealed and may_see(user, tier) else mask(model, name, value)
     return value if may_see(user, tier) else RESTRICTED
 
@@ -163,7 +181,7 @@ def restricted_fields(user: User | None, model: Any) -> frozenset[str]:
     return frozenset(
         key[len(prefix) :]
         for key, tier in FIELD_TIERS.items()
-        if key.startswith(prefix) and tier != Tier.PERSONAL and not may_see(user, tier)
+        if key.startswith(prefix) and tier not in MASKED_TIERS and not may_see(user, tier)
     )
 
 

@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
 from accounts.models import User
-from accounts.sensitivity import Tier, field_tier, mask, may_see, shown, visible_values
+from accounts.sensitivity import MASKED_TIERS, field_tier, mask, may_see, shown, visible_values
 from audit.describe import date_text, datetime_text, iso_text
 
 EMPTY = "—"
@@ -102,11 +102,11 @@ def _text(
     reader: User | None,
 ) -> str:
     tier = field_tier(model, field.name) if field is not None else None
-    if field is not None and tier not in (None, Tier.PERSONAL) and not may_see(reader, tier):
+    if field is not None and tier is not None and tier not in MASKED_TIERS and not may_see(reader, tier):
         return str(shown(reader, model, field.name, value))  # "(restricted)", empty or not
     if value is None or value == "" or value == []:
         return EMPTY
-    if tier == Tier.PERSONAL and field is not None:
+    if tier in MASKED_TIERS and field is not None:
         return mask(model, field.name, value)
     if field is not None and isinstance(value, list):
         value = visible_values(reader, model, field.name, value)
@@ -166,7 +166,7 @@ def changes_render(
                     field=str(field.verbose_name) if field is not None else key,
                     before=before_text,
                     after=after_text,
-                    masked=field is not None and field_tier(model, field.name) == Tier.PERSONAL,
+                    masked=field is not None and field_tier(model, field.name) in MASKED_TIERS,
                 )
             )
         rendered.append(changes)

@@ -9,9 +9,8 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
-from accounts.roles import Capability
 from accounts.scope import authorize
-from accounts.sensitivity import Tier, field_tier
+from accounts.sensitivity import MASKED_TIERS, TIER_CAPABILITIES, field_tier
 from audit.models import AccessEvent
 from core.history import REGION_PATH
 from regions.scope import user_scope_path
@@ -68,10 +67,11 @@ def change_value_reveal(
     archive."""
     context = event.pgh_context if isinstance(event.pgh_context, dict) else {}
     region_path = str(context.get(REGION_PATH) or "")
-    authorize(actor, Capability.REVEAL_PERSONAL, within=region_path)
     model = apps.get_model(event.pgh_obj_model)
-    if field_tier(model, field_name) != Tier.PERSONAL:
+    tier = field_tier(model, field_name)
+    if tier not in MASKED_TIERS:
         raise ValidationError(_("This value cannot be revealed."))
+    authorize(actor, TIER_CAPABILITIES[tier], within=region_path)
     column = model._meta.get_field(field_name).column
     after = (event.pgh_data or {}).get(column)
     before = ((event.pgh_diff or {}).get(column) or [None])[0] if event.pgh_label == "update" else None

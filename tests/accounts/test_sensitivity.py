@@ -47,7 +47,7 @@ def test_the_issue_fields_are_in_their_tiers():
 
 # Who may see each tier in full, by role (personal: on an explicit, logged reveal).
 EXPECTED = {
-    Role.COUNTY_STAFF: {Tier.PERSONAL, Tier.HEALTH, Tier.MENTAL_HEALTH},
+    Role.COUNTY_STAFF: {Tier.PERSONAL, Tier.BANK, Tier.HEALTH, Tier.MENTAL_HEALTH},
     Role.FAMILY_DOCTOR: {Tier.PERSONAL, Tier.HEALTH, Tier.MENTAL_HEALTH},
     Role.TOWN_CADRE: {Tier.PERSONAL},
     Role.VILLAGE_CADRE: {Tier.PERSONAL},
