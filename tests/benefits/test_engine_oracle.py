@@ -45,17 +45,21 @@ NATIONAL = {
 }
 # Held-out local standards: a province top-up in two steps, a county top-up per year, a county grade-1 band.
 LOCAL = [
-    dict(scheme="death", level="province", area_code="63", amount="50", effective_from=date(2015, 1, 1),
-         effective_to=date(2019, 12, 31)),
-    dict(scheme="death", level="province", area_code="63", amount="100", effective_from=date(2020, 1, 1)),
-    dict(scheme="death", level="county", area_code="630101", amount="720", period="year",
-         effective_from=date(2023, 1, 1)),
-    dict(scheme="disability", level="county", area_code="630101", amount="720", period="year",
-         effective_from=date(2023, 1, 1)),
+    {"scheme": "death", "level": "province", "area_code": "63", "amount": "50",
+     "effective_from": date(2015, 1, 1), "effective_to": date(2019, 12, 31)},
+    {"scheme": "death", "level": "province", "area_code": "63", "amount": "100", "effective_from": date(2020, 1, 1)},
+    {"scheme": "death", "level": "county", "area_code": "630101", "amount": "720", "period": "year",
+     "effective_from": date(2023, 1, 1)},
+    {"scheme": "disability", "level": "county", "area_code": "630101", "amount": "720", "period": "year",
+     "effective_from": date(2023, 1, 1), "effective_to": date(2023, 12, 31)},
+    {"scheme": "disability", "level": "county", "area_code": "630101", "amount": "90", "disability_grade": "1",
+     "effective_from": date(2024, 1, 1)},
+    {"scheme": "disability", "level": "county", "area_code": "630101", "amount": "60",
+     "effective_from": date(2024, 1, 1)},
 ]  # fmt: skip
 
 
-def oracle_amount(scheme: str, residence: str, month: date) -> Decimal | None:
+def oracle_amount(scheme: str, residence: str, month: date, grade: str = "") -> Decimal | None:
     total = Decimal(0)
     national = None
     for start, end, amounts in NATIONAL[scheme]:
@@ -64,14 +68,16 @@ def oracle_amount(scheme: str, residence: str, month: date) -> Decimal | None:
     if national is None:
         return None
     total += national
+    by_level: dict[str, dict] = {}
     for s in LOCAL:
-        if (
-            s["scheme"] == scheme
-            and s["effective_from"] <= month
-            and (s.get("effective_to") is None or month <= s["effective_to"])
-        ):
-            amount = Decimal(s["amount"])
-            total += (amount / 12).quantize(Decimal("0.01")) if s.get("period") == "year" else amount
+        in_force = s["effective_from"] <= month and (s.get("effective_to") is None or month <= s["effective_to"])
+        matches = s["scheme"] == scheme and in_force and s.get("disability_grade", grade) == grade
+        # the band for the grade wins over the level's general standard
+        if matches and (s["level"] not in by_level or s.get("disability_grade")):
+            by_level[s["level"]] = s
+    for s in by_level.values():
+        amount = Decimal(s["amount"])
+        total += (amount / 12).quantize(Decimal("0.01")) if s.get("period") == "year" else amount
     return total
 
 
@@ -104,7 +110,7 @@ def oracle(person: dict, month: date) -> dict[str, Decimal]:
         if person["family"] == "disability":
             entitled = entitled and person["grade"] in "123" and still_paid(person["recovered"])
         if entitled:
-            amount = oracle_amount(person["family"], person["residence"], month)
+            amount = oracle_amount(person["family"], person["residence"], month, person["grade"])
             if amount:
                 due[person["family"]] = amount
     if person["reward"] and person["residence"] == "rural" and month > turns(person["born"], 60):
@@ -126,12 +132,12 @@ def random_day(rng: random.Random, start: date, end: date) -> date | None:
 
 def build_county(area, rng: random.Random, households: int) -> list[dict]:
     cycle, _created = ReviewCycle.objects.get_or_create(
-        county=area.C, year=2024, defaults=dict(applications_by=date(2024, 1, 15), village_by=date(2024, 2, 15),
-        town_by=date(2024, 3, 15), county_by=date(2024, 3, 31)),
+        county=area.C, year=2024, defaults={"applications_by": date(2024, 1, 15), "village_by": date(2024, 2, 15),
+        "town_by": date(2024, 3, 15), "county_by": date(2024, 3, 31)},
     )  # fmt: skip
     persons = []
     villages = [area.V1a, area.V1b, area.V2a]
-    for n in range(households):
+    for _n in range(households):
         family = rng.choice(["death", "disability"])
         wife_born = random_day(rng, date(1928, 1, 1), date(1985, 12, 31))
         child_event = random_day(rng, date(1995, 1, 1), date(2026, 6, 30))
@@ -162,8 +168,8 @@ def build_county(area, rng: random.Random, households: int) -> list[dict]:
                 if rng.random() < 0.15
                 else None
             )
-            wife = MemberFactory(household=household, role=Member.Role.WIFE, birth_date=wife_born, death_date=wife_death,
-                                 alive=wife_death is None)  # fmt: skip
+            wife = MemberFactory(household=household, role=Member.Role.WIFE, birth_date=wife_born,
+                                 death_date=wife_death, alive=wife_death is None)  # fmt: skip
             members.append(wife)
         else:
             wife = None
