@@ -1,7 +1,11 @@
 """The benefits pages: each part of the app adds its own URLs here (one include per part)."""
 
-from django.urls import include, path  # noqa: F401  (the parts' includes follow)
+from django.urls import include, path
 
 app_name = "benefits"
 
-urlpatterns: list = []
+urlpatterns: list = [
+    path("standards/", include("benefits.standards.urls")),
+    path("profiles/", include("benefits.profiles.urls")),
+    path("relief/", include("benefits.relief.urls")),
+]
