@@ -143,6 +143,7 @@ def archive_sections(household: Household, *, user: User | None = None) -> list[
                 (_("Town/street"), village.parent.name if village and village.parent_id else "—"),
                 (_("Village/community"), village.name if village else _("None (to be fixed)")),
                 (_("Address"), household.address or "—"),
+                (_("Residence registration"), household.get_residence_display() or "—"),
                 (_("Family type"), household.get_family_type_display()),
                 (_("Special-assistance certificate number"), household.certificate_number or "—"),
                 (_("Date registered"), household.registered_on.isoformat()),
@@ -167,10 +168,22 @@ def archive_sections(household: Household, *, user: User | None = None) -> list[
                 ),
             ]
             + (
-                [(_("Disability grade"), household.get_child_disability_grade_display() or "—")]
+                [
+                    (_("Disability grade"), household.get_child_disability_grade_display() or "—"),
+                    (
+                        _("Date the child recovered"),
+                        household.child_recovered_on.isoformat() if household.child_recovered_on else "—",
+                    ),
+                ]
                 if household.family_type == Household.FamilyType.DISABILITY
                 else []
-            ),
+            )
+            + [
+                (
+                    _("Another child born or adopted"),
+                    household.other_child_on.isoformat() if household.other_child_on else "—",
+                )
+            ],
         ),
         Section(
             "needs",

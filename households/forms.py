@@ -258,6 +258,16 @@ class HouseholdForm(PortalFormMixin, forms.ModelForm):
     registered_on = RosterDateField(label=_("Date registered"))
     child_birth_date = RosterDateField(label=_("Child's birth date"), required=False)
     child_event_date = RosterDateField(label=_("Date of death or disability"), required=False)
+    child_recovered_on = RosterDateField(
+        label=_("Date the child recovered"),
+        required=False,
+        help_text=_("A disability family only: the disability branch of special assistance ends."),
+    )
+    other_child_on = RosterDateField(
+        label=_("Date another child was born or adopted"),
+        required=False,
+        help_text=_("Special assistance stops from the next month."),
+    )
 
     class Meta:
         model = Household
@@ -280,6 +290,9 @@ class HouseholdForm(PortalFormMixin, forms.ModelForm):
             "child_birth_date",
             "child_event_date",
             "child_disability_grade",
+            "residence",
+            "child_recovered_on",
+            "other_child_on",
         ]
         widgets = {
             "difficulties_note": forms.Textarea(attrs={"rows": 3}),
@@ -291,7 +304,7 @@ class HouseholdForm(PortalFormMixin, forms.ModelForm):
     GROUPS = (
         (
             _("Basic information"),
-            ("number", "village", "family_type", "certificate_number", "address", "registered_on"),
+            ("number", "village", "family_type", "certificate_number", "address", "residence", "registered_on"),
         ),
         (
             _("Living situation and needs"),
@@ -307,7 +320,15 @@ class HouseholdForm(PortalFormMixin, forms.ModelForm):
         ),
         (
             _("The only child"),
-            ("child_name", "child_sex", "child_birth_date", "child_event_date", "child_disability_grade"),
+            (
+                "child_name",
+                "child_sex",
+                "child_birth_date",
+                "child_event_date",
+                "child_disability_grade",
+                "child_recovered_on",
+                "other_child_on",
+            ),
         ),
     )
 

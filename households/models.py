@@ -273,6 +273,14 @@ class Household(models.Model):
             )
         except ValidationError as exc:
             errors.setdefault("child_event_date", []).append(exc)
+        for name, found in validation.household_events_check(
+            family_type=self.family_type,
+            child_event_date=self.child_event_date,
+            child_recovered_on=self.child_recovered_on,
+            other_child_on=self.other_child_on,
+            today=today,
+        ).items():
+            errors.setdefault(name, []).extend(found)
         if self.child_disability_grade and self.family_type != self.FamilyType.DISABILITY:
             errors.setdefault("child_disability_grade", []).append(
                 _("A disability grade applies only to a disability family.")

@@ -54,6 +54,9 @@ HOUSEHOLD_EDITABLE = frozenset(
         "child_birth_date",
         "child_event_date",
         "child_disability_grade",
+        "residence",
+        "child_recovered_on",
+        "other_child_on",
     }
 )
 MEMBER_EDITABLE = frozenset(

@@ -537,6 +537,39 @@ def date_check_order(earlier: date | None, later: date | None, *, message: str |
         raise ValidationError(message or _("This date is before the date it must follow."), code="date_order")
 
 
+def household_events_check(
+    *,
+    family_type: str,
+    child_event_date: date | None,
+    child_recovered_on: date | None,
+    other_child_on: date | None,
+    today: date | None = None,
+) -> dict[str, list[ValidationError]]:
+    """The events that end or change special assistance (docs/BENEFITS.md): the disabled child's recovery — a
+    disability family only, not in the future, after the disability — and another child born or adopted, not in
+    the future. Returns the errors by field (empty: none)."""
+    errors: dict[str, list[ValidationError]] = {}
+    if child_recovered_on is not None:
+        if family_type != "disability":
+            errors.setdefault("child_recovered_on", []).append(
+                ValidationError(_("A recovery applies only to a disability family."), code="recovery_not_disability")
+            )
+        try:
+            date_check_not_future(child_recovered_on, today=today)
+            date_check_order(
+                child_event_date,
+                child_recovered_on,
+                message=_("The date the child recovered is before the date of disability."),
+            )
+        except ValidationError as exc:
+            errors.setdefault("child_recovered_on", []).append(exc)
+    try:
+        date_check_not_future(other_child_on, today=today)
+    except ValidationError as exc:
+        errors.setdefault("other_child_on", []).append(exc)
+    return errors
+
+
 # ---------------------------------------------------------------------------------------------------
 # Roster words (docs/ROSTER.md §Values): map to the choice values of households.models
 # ---------------------------------------------------------------------------------------------------
