@@ -524,6 +524,10 @@ class PayoutStep(models.Model):
     to_state = models.CharField(_("to"), max_length=14, choices=PayoutBatch.State.choices)
     result = models.CharField(_("result"), max_length=20)
     opinion = models.CharField(_("opinion"), max_length=500, blank=True)
+    # The town a town-review step was for (a batch over many towns is confirmed town by town); empty otherwise.
+    area = models.ForeignKey(
+        "regions.Region", verbose_name=_("area"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     at = models.DateTimeField(_("at"), default=timezone.now)
 

@@ -43,6 +43,14 @@ def _emergency(p: dict[str, Any]) -> str:
     }
 
 
+def _bank_account(p: dict[str, Any]) -> str:
+    # benefits.payouts: a payout line the bank refused; the account is fixed on the next home visit.
+    return _(
+        "Fix the bank account of %(name)s (household %(number)s, %(place)s) on the next visit: the payment of "
+        "%(amount)s yuan failed — %(reason)s."
+    ) % {"name": p["name"], "number": p["number"], "place": p["place"], "amount": p["amount"], "reason": p["reason"]}
+
+
 # The text of each kind (visits.models.Notification.Kind), from its parameters.
 RENDERERS = {
     "overdue": _overdue,
@@ -50,6 +58,7 @@ RENDERERS = {
     "escalated_county": _overdue,
     "reminder": _reminder,
     "emergency": _emergency,
+    "bank_account": _bank_account,
 }
 
 

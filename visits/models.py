@@ -487,6 +487,8 @@ class Notification(models.Model):
         ESCALATED_TOWN = "escalated_town", _("Escalated to the town")
         ESCALATED_COUNTY = "escalated_county", _("Escalated to the county")
         EMERGENCY = "emergency", _("Emergency report")
+        # A payout line the bank refused (benefits.payouts): the village contact fixes the account on the next visit.
+        BANK_ACCOUNT = "bank_account", _("Bank account to fix")
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE, related_name="notifications"
