@@ -5,3 +5,9 @@ from django.utils.translation import gettext_lazy as _
 class BenefitsConfig(AppConfig):
     name = "benefits"
     verbose_name = _("Benefits")
+
+    def ready(self) -> None:
+        from benefits.extension import BenefitsArchive
+        from households.extensions import archive_extension_register
+
+        archive_extension_register(BenefitsArchive())
