@@ -21,7 +21,7 @@ def due(area, month: date, **filters) -> dict[tuple[str, str], Decimal]:
         (e.name, e.scheme): e.amount
         for e in entitlements(area.C, [month])
         if all(getattr(e, k) == v for k, v in filters.items())
-    }  # noqa: E501
+    }
 
 
 @pytest.fixture
@@ -41,7 +41,7 @@ def test_from_the_month_after_the_womans_49th_birthday_for_both_parents(area, co
 
 
 def test_a_father_whose_wife_died_before_her_49th_counts_his_own(area, couple):
-    household, wife, husband = couple
+    _household, wife, _husband = couple
     wife.death_date, wife.alive = date(2005, 1, 1), False
     wife.save()
     # his 49th: 2007-01-10 → from 2007-02; the child died 2008-03 → from 2008-04 (before 2008 no standard)
@@ -49,7 +49,7 @@ def test_a_father_whose_wife_died_before_her_49th_counts_his_own(area, couple):
 
 
 def test_death_pays_through_the_month_or_the_year_end(area, couple):
-    household, wife, husband = couple
+    _household, _wife, husband = couple
     husband.death_date, husband.alive = date(2024, 3, 15), False
     husband.save()
     assert ("李建国", "death") in due(area, date(2024, 3, 1))
@@ -60,7 +60,7 @@ def test_death_pays_through_the_month_or_the_year_end(area, couple):
 
 
 def test_the_sixty_rule_higher_or_both(area, couple):
-    household, wife, husband = couple
+    _household, _wife, husband = couple
     BenefitProfile.objects.create(member=husband, reward_qualified=True)
     # 2014: rural death 170 > reward 80 → the higher: special only
     assert due(area, date(2018, 6, 1))[("李建国", "death")] == Decimal(170)
@@ -71,7 +71,7 @@ def test_the_sixty_rule_higher_or_both(area, couple):
 
 
 def test_reward_higher_than_special_is_paid_instead_and_explained(area, couple):
-    household, wife, husband = couple
+    _household, _wife, husband = couple
     Standard.objects.create(scheme="reward", level="county", area_code="630101", amount=200,
                             effective_from=date(2018, 1, 1), document="县奖扶加发")  # fmt: skip
     BenefitProfile.objects.create(member=husband, reward_qualified=True)
@@ -120,7 +120,8 @@ def test_another_child_closing_and_review_stop_from_the_next_month(area, couple)
     ReviewCase.objects.create(cycle=cycle, member=husband, kind="recheck", scheme="death", stage="done",
                               outcome="confirmed", decided_on=date(2021, 3, 20))  # fmt: skip
     lines = {e.name: e for e in entitlements(area.C, [date(2021, 3, 1), date(2021, 4, 1)]) if e.month.month == 4}
-    assert set(lines) == {"李建国"} and lines["李建国"].confirmed
+    assert set(lines) == {"李建国"}
+    assert lines["李建国"].confirmed
 
 
 def test_a_household_transferred_in_is_paid_here_from_the_next_month(area, couple):
@@ -128,7 +129,7 @@ def test_a_household_transferred_in_is_paid_here_from_the_next_month(area, coupl
     HouseholdTransfer.objects.create(
         household=household, from_county=area.C2, to_county=area.C, to_village=area.V1a, status="accepted",
         id_number_masked="6301**********0000", number_before="X-1", number_after=household.number,
-        decided_at=timezone.make_aware(datetime(2023, 5, 10, 10, 0)),
+        decided_at=datetime(2023, 5, 10, 10, 0, tzinfo=timezone.get_current_timezone()),
     )  # fmt: skip
     assert due(area, date(2023, 5, 1)) == {}
     assert len(due(area, date(2023, 6, 1))) == 2
@@ -145,7 +146,7 @@ def test_missing_residence_is_a_problem_not_a_guess(area, couple):
 
 
 def test_surgery_complication_by_grade(area, couple):
-    household, wife, husband = couple
+    household, _wife, husband = couple
     household.family_type = Household.FamilyType.DEATH
     BenefitProfile.objects.create(member=husband, complication_grade="2", complication_since=date(2023, 3, 5))
     lines = due(area, date(2023, 4, 1))
