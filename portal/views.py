@@ -14,6 +14,7 @@ from accounts.selectors import region_summary_for_user
 from audit.describe import access_rows
 from audit.selectors import access_event_list_for_user
 from households.selectors import household_area_summary
+from reports.benefits import benefit_card
 from reports.selectors import coverage_dashboard
 from visits.selectors import my_work_summary, supervision_summary
 
@@ -36,6 +37,9 @@ def home(request: AuthenticatedRequest) -> HttpResponse:
     if user.role == Role.LEADER and user.has_capability(Capability.VIEW_COVERAGE) and user.region is not None:
         # What the leader is assessed on (三个全覆盖), as the coverage dashboard of their area counts it.
         context["coverage"] = coverage_dashboard(user=user, region=user.region, as_of=timezone.localdate())
+    if user.has_capability(Capability.VIEW_BENEFIT_REPORTS):
+        # This year's payout rate and open failed payments of the area, as the benefit reports count them.
+        context["benefits"] = benefit_card(user=user, year=timezone.localdate().year)
     if user.has_capability(Capability.READ_AUDIT):
         events = access_event_list_for_user(user=user).select_related("actor")[:8]
         context["recent_events"] = access_rows(events, reader=user)  # the events in words (audit.describe)
