@@ -5,8 +5,8 @@ is computed by benefits.engine from the standards and the archive's facts; what 
 lines (``PayoutLine``) and never rewritten by a later change of a standard.
 
 Money is never paid twice: ``payoutline_no_month_paid_twice`` (an exclusion constraint) refuses a second regular
-line of the same person and scheme for an overlapping month, and ``payoutline_corrects_once`` (a unique
-constraint) lets a failed line be re-paid by at most one correction line, whose amount the trigger
+line of the same person and scheme for an overlapping month, and ``PayoutLine.corrects`` (a one-to-one: a unique
+index) lets a failed line be re-paid by at most one correction line, whose amount the trigger
 ``payoutline_correction_within_failed`` keeps at or below the failed line's.
 """
 
@@ -704,3 +704,399 @@ class ReviewProof(models.Model):
 
     def __str__(self) -> str:
         return self.original_name
+
+
+# ================================================================================================= Insurance
+# Group insurance for special families (docs/BENEFITS.md §Insurance): a county's yearly products, the enrolment
+# lines written set-based from the archive (benefits.insurance.services.enrolment_run), and the claims with their
+# document checklist and steps. Section owned by benefits.insurance.
+
+
+class HospitalGrade(models.TextChoices):
+    """A hospital's grade (医院等级 一级/二级/三级); ungraded or unknown counts as below every floor."""
+
+    UNGRADED = "", _("Ungraded or unknown")
+    GRADE_1 = "1", _("Grade 1 (一级)")
+    GRADE_2 = "2", _("Grade 2 (二级)")
+    GRADE_3 = "3", _("Grade 3 (三级)")
+
+
+class InsuranceProductQuerySet(CountyRowQuerySet["InsuranceProduct"]):
+    pass
+
+
+@pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent())
+class InsuranceProduct(models.Model):
+    """A county's group policy for a policy year (团体保险): the insurer, the premium per person, who is covered and
+    what it pays. A renewal is next year's product made from this year's (``renews``); products of one line share
+    ``series`` (the first product's id), across which the "in all" day cap counts and no person is covered twice
+    on a day (insuredline_no_overlap)."""
+
+    county = models.ForeignKey(
+        "regions.Region", verbose_name=_("county"), on_delete=models.PROTECT, related_name="insurance_products"
+    )
+    year = models.PositiveSmallIntegerField(_("policy year"))
+    name = models.CharField(pgettext_lazy("insurance product", "name"), max_length=100)
+    insurer = models.CharField(_("insurer"), max_length=100)
+    policy_number = models.CharField(_("policy number"), max_length=60, blank=True)
+    starts_on = models.DateField(_("cover from"))
+    ends_on = models.DateField(_("cover to"))
+    premium = models.DecimalField(_("premium per person (yuan)"), max_digits=10, decimal_places=2)
+    # Who is covered: living members of the county's households of this family type (blank: both) and age band.
+    family_type = models.CharField(_("family type"), max_length=12, choices=Household.FamilyType.choices, blank=True)
+    age_from = models.PositiveSmallIntegerField(_("age from"), null=True, blank=True)
+    age_to = models.PositiveSmallIntegerField(_("age to"), null=True, blank=True)
+    # The hospital allowance (住院护理/陪护津贴) and its day caps.
+    daily_allowance = models.DecimalField(
+        _("hospital allowance per day (yuan)"), max_digits=8, decimal_places=2, null=True, blank=True
+    )
+    icu_daily_allowance = models.DecimalField(
+        _("ICU allowance per day (yuan)"), max_digits=8, decimal_places=2, null=True, blank=True
+    )
+    max_days_per_stay = models.PositiveSmallIntegerField(_("at most days a stay"), null=True, blank=True)
+    max_days_per_year = models.PositiveSmallIntegerField(_("at most days a policy year"), null=True, blank=True)
+    max_days_total = models.PositiveSmallIntegerField(_("at most days in all"), null=True, blank=True)
+    # Lump sums per event.
+    death_sum = models.DecimalField(_("death (yuan)"), max_digits=10, decimal_places=2, null=True, blank=True)
+    accidental_death_sum = models.DecimalField(
+        _("accidental death (yuan)"), max_digits=10, decimal_places=2, null=True, blank=True
+    )
+    disability_sum = models.DecimalField(
+        _("accidental disability (yuan)"), max_digits=10, decimal_places=2, null=True, blank=True
+    )
+    major_disease_sum = models.DecimalField(
+        _("major disease (yuan)"), max_digits=10, decimal_places=2, null=True, blank=True
+    )
+    major_disease_count = models.PositiveSmallIntegerField(_("number of major diseases covered"), null=True, blank=True)
+    waiting_days = models.PositiveSmallIntegerField(_("waiting period (days)"), default=0)
+    hospital_grade_floor = models.CharField(
+        _("hospitals of at least"), max_length=1, choices=HospitalGrade.choices, blank=True
+    )
+    document = models.FileField(_("policy document"), upload_to="benefits/insurance/policies/", blank=True)
+    document_name = models.CharField(_("file name"), max_length=200, blank=True)
+    renews = models.OneToOneField(
+        "self", verbose_name=_("renews"), null=True, blank=True, on_delete=models.PROTECT, related_name="renewal"
+    )
+    series = models.PositiveIntegerField(_("product line"), null=True, blank=True, editable=False)
+    note = models.CharField(_("note"), max_length=300, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = InsuranceProductQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("insurance product")
+        verbose_name_plural = _("insurance products")
+        ordering = ["-year", "name", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["county", "year", "name"], name="insuranceproduct_name_per_year"),
+            models.CheckConstraint(condition=Q(premium__gte=0), name="insuranceproduct_premium"),
+            models.CheckConstraint(condition=Q(ends_on__gte=F("starts_on")), name="insuranceproduct_dates"),
+            models.CheckConstraint(
+                condition=Q(age_from__isnull=True) | Q(age_to__isnull=True) | Q(age_to__gte=F("age_from")),
+                name="insuranceproduct_ages",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.year} {self.name}"
+
+
+class InsuredLineQuerySet(HouseholdScopedQuerySet["InsuredLine"]):
+    household_prefix = "household__"
+
+
+class InsuredLine(models.Model):
+    """One person insured by one product (参保): from ``starts_on`` to ``ends_on``, the last day still covered.
+
+    Written set-based by the enrolment run; ended by a death, a closed household or a move out of the county.
+    """
+
+    class EndReason(models.TextChoices):
+        POLICY_END = "", _("End of the policy")
+        DIED = "died", _("Died")
+        CLOSED = "closed", _("Household closed")
+        MOVED = "moved", _("Moved out of the county")
+
+    product = models.ForeignKey(
+        InsuranceProduct, verbose_name=_("insurance product"), on_delete=models.PROTECT, related_name="lines"
+    )
+    series = models.PositiveIntegerField(_("product line"))
+    member = models.ForeignKey(Member, verbose_name=_("person"), on_delete=models.PROTECT, related_name="insured_lines")
+    household = models.ForeignKey(Household, verbose_name=_("household"), on_delete=models.PROTECT, related_name="+")
+    # The town the premium is counted under (the household's at enrolment), for the association's payment.
+    town = models.ForeignKey(
+        "regions.Region", verbose_name=_("town/street"), null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    starts_on = models.DateField(_("cover from"))
+    ends_on = models.DateField(_("last day covered"))
+    end_reason = models.CharField(_("ended because"), max_length=8, choices=EndReason.choices, blank=True)
+    premium = models.DecimalField(_("premium (yuan)"), max_digits=10, decimal_places=2)
+    added_mid_year = models.BooleanField(_("added during the year"), default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = InsuredLineQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("insured person")
+        verbose_name_plural = _("insured persons")
+        ordering = ["product", "household", "member"]
+        constraints = [
+            models.UniqueConstraint(fields=["product", "member"], name="insuredline_once_per_product"),
+            models.CheckConstraint(condition=Q(ends_on__gte=F("starts_on")), name="insuredline_dates"),
+            # No person covered twice on a day by one product line (btree_gist is not available: the two keys are
+            # one-point ranges, as payoutline_no_month_paid_twice does).
+            ExclusionConstraint(
+                name="insuredline_no_overlap",
+                expressions=[
+                    (Func(F("member_id"), F("member_id"), Value("[]"), function="int8range"), RangeOperators.OVERLAPS),
+                    (Func(F("series"), F("series"), Value("[]"), function="int8range"), RangeOperators.OVERLAPS),
+                    (Func(F("starts_on"), F("ends_on"), Value("[]"), function="daterange"), RangeOperators.OVERLAPS),
+                ],
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["member", "series"], name="insuredline_member"),
+            models.Index(fields=["product", "town"], name="insuredline_product_town"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.product_id}/{self.member_id}"
+
+
+class EnrolmentRun(models.Model):
+    """One run of the enrolment for a product: who ran it, on which day, and what it changed."""
+
+    product = models.ForeignKey(
+        InsuranceProduct, verbose_name=_("insurance product"), on_delete=models.CASCADE, related_name="runs"
+    )
+    as_of = models.DateField(_("as of"))
+    added = models.PositiveIntegerField(_("added"), default=0)
+    ended = models.PositiveIntegerField(_("ended"), default=0)
+    restored = models.PositiveIntegerField(_("restored"), default=0)
+    removed = models.PositiveIntegerField(_("removed"), default=0)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    at = models.DateTimeField(_("at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("enrolment run")
+        verbose_name_plural = _("enrolment runs")
+        ordering = ["-at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.product_id} {self.as_of}"
+
+
+class InsuranceClaimQuerySet(HouseholdScopedQuerySet["InsuranceClaim"]):
+    household_prefix = "household__"
+
+    def open(self) -> InsuranceClaimQuerySet:
+        return self.exclude(state__in=InsuranceClaim.FINAL_STATES)
+
+
+@pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent())
+class InsuranceClaim(models.Model):
+    """A claim (理赔): the event, who reported it and when, its state, the benefit the product gives (computed from
+    the facts by benefits.insurance.benefit) beside what the insurer paid. A claim outside the person's cover is
+    accepted and flagged (``flags``), never refused."""
+
+    class Kind(models.TextChoices):
+        HOSPITAL = "hospital", _("Hospital stay")
+        ACCIDENT = "accident", _("Accidental injury or disability")
+        DEATH = "death", _("Death")
+        MAJOR_DISEASE = "major_disease", _("Major disease")
+
+    class State(models.TextChoices):
+        REPORTED = "reported", _("Reported")
+        COLLECTING = "collecting", _("Collecting documents")
+        SUBMITTED = "submitted", _("Submitted to the insurer")
+        MORE_DOCUMENTS = "more_documents", _("More documents asked")
+        PAID = "paid", pgettext_lazy("claim", "Paid")
+        REJECTED = "rejected", pgettext_lazy("claim", "Rejected")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
+
+    class ReportedBy(models.TextChoices):
+        FAMILY = "family", _("The family")
+        CADRE = "cadre", _("A cadre on the family's behalf")
+
+    class RejectionReason(models.TextChoices):
+        NOT_COVERED = "not_covered", _("Not covered by the policy")
+        WAITING_PERIOD = "waiting", _("Inside the waiting period")
+        HOSPITAL_GRADE = "grade", _("Hospital below the required grade")
+        DOCUMENTS = "documents", _("Documents incomplete")
+        LATE = "late", _("Reported too late")
+        EXCLUSION = "exclusion", _("An exclusion of the policy")
+        OTHER = "other", _("Other")
+
+    class Flag(models.TextChoices):
+        NOT_ENROLLED = "not_enrolled", _("The person is not enrolled in this product")
+        BEFORE_START = "before_start", _("The event is before the person's cover started")
+        AFTER_END = "after_end", _("The event is after the person's cover ended")
+        WAITING_PERIOD = "waiting", _("The event is inside the waiting period")
+        HOSPITAL_GRADE = "grade", _("The hospital is below the product's grade")
+        LATE = "late", _("Reported later than 48 hours")
+        NOT_INSURED_EVENT = "no_benefit", _("The product pays nothing for this kind of event")
+
+    FINAL_STATES = ("paid", "rejected", "withdrawn")
+
+    product = models.ForeignKey(
+        InsuranceProduct, verbose_name=_("insurance product"), on_delete=models.PROTECT, related_name="claims"
+    )
+    line = models.ForeignKey(
+        InsuredLine,
+        verbose_name=_("insured line"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="claims",
+    )
+    member = models.ForeignKey(Member, verbose_name=_("person"), on_delete=models.PROTECT, related_name="claims")
+    household = models.ForeignKey(Household, verbose_name=_("household"), on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(_("event"), max_length=14, choices=Kind.choices)
+    accidental = models.BooleanField(_("caused by an accident"), default=False)
+    traffic = models.BooleanField(_("a traffic accident"), default=False)
+    disability = models.BooleanField(_("left a disability"), default=False)
+    event_date = models.DateField(_("date of the event"))
+    admitted_on = models.DateField(_("admitted on"), null=True, blank=True)
+    discharged_on = models.DateField(_("discharged on"), null=True, blank=True)
+    icu_days = models.PositiveSmallIntegerField(_("days in intensive care"), default=0)
+    hospital_name = models.CharField(_("hospital"), max_length=100, blank=True)
+    hospital_grade = models.CharField(_("hospital grade"), max_length=1, choices=HospitalGrade.choices, blank=True)
+    description = models.CharField(_("what happened"), max_length=500, blank=True)
+    reported_by_kind = models.CharField(_("reported by"), max_length=8, choices=ReportedBy.choices)
+    reporter_name = models.CharField(_("reporter's name"), max_length=50, blank=True)
+    reported_at = models.DateTimeField(_("reported at"))
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    state = models.CharField(_("state"), max_length=14, choices=State.choices, default=State.REPORTED)
+    # Why the claim is outside the cover or late (Flag values): accepted, never refused, and shown.
+    flags = models.JSONField(_("flags"), default=list, blank=True)
+    # The benefit the product gives for these facts (benefits.insurance.benefit), and the days it paid for.
+    benefit_max = models.DecimalField(_("benefit per the product (yuan)"), max_digits=10, decimal_places=2, default=0)
+    benefit_days = models.PositiveSmallIntegerField(_("days paid for"), default=0)
+    benefit_detail = models.JSONField(_("how it is computed"), default=dict, blank=True)
+    paid_amount = models.DecimalField(_("amount paid (yuan)"), max_digits=10, decimal_places=2, null=True, blank=True)
+    paid_on = models.DateField(_("paid on"), null=True, blank=True)
+    overpaid_reason = models.CharField(_("why more than the product's maximum"), max_length=300, blank=True)
+    rejection_reason = models.CharField(
+        _("rejection reason"), max_length=12, choices=RejectionReason.choices, blank=True
+    )
+    rejection_note = models.CharField(_("rejection note"), max_length=300, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = InsuranceClaimQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("insurance claim")
+        verbose_name_plural = _("insurance claims")
+        ordering = ["-reported_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(state="paid", paid_amount__isnull=False, paid_on__isnull=False)
+                | (~Q(state="paid") & Q(paid_amount__isnull=True, paid_on__isnull=True)),
+                name="insuranceclaim_paid_has_amount",
+            ),
+            models.CheckConstraint(
+                condition=Q(paid_amount__isnull=True) | Q(paid_amount__gte=0), name="insuranceclaim_paid_positive"
+            ),
+            models.CheckConstraint(
+                condition=(Q(state="rejected") & ~Q(rejection_reason=""))
+                | (~Q(state="rejected") & Q(rejection_reason="")),
+                name="insuranceclaim_rejected_has_reason",
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind="hospital") | Q(admitted_on__isnull=False),
+                name="insuranceclaim_stay_has_admission",
+            ),
+            models.CheckConstraint(
+                condition=Q(discharged_on__isnull=True)
+                | Q(admitted_on__isnull=False, discharged_on__gte=F("admitted_on")),
+                name="insuranceclaim_stay_dates",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["-reported_at", "-id"], name="insuranceclaim_list", include=["household", "state"]),
+            models.Index(fields=["member", "product"], name="insuranceclaim_member"),
+            models.Index(fields=["state"], name="insuranceclaim_state"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.event_date}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.state not in self.FINAL_STATES
+
+
+class ClaimStep(models.Model):
+    """A change of a claim's state: from, to, who, when and the note (the insurer's words, the reason)."""
+
+    claim = models.ForeignKey(
+        InsuranceClaim, verbose_name=_("insurance claim"), on_delete=models.CASCADE, related_name="steps"
+    )
+    from_state = models.CharField(_("from"), max_length=14, choices=InsuranceClaim.State.choices, blank=True)
+    to_state = models.CharField(_("to"), max_length=14, choices=InsuranceClaim.State.choices)
+    note = models.CharField(_("note"), max_length=500, blank=True)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    at = models.DateTimeField(_("at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("claim step")
+        verbose_name_plural = _("claim steps")
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.from_state} → {self.to_state}"
+
+
+def claim_document_path(instance: ClaimDocument, filename: str) -> str:
+    """Scans live under the claim, never under a name that says whose they are."""
+    suffix = filename.rsplit(".", 1)[-1].lower()[:5] if "." in filename else "bin"
+    return f"benefits/insurance/claims/{instance.claim_id}/{timezone.now():%Y%m%d%H%M%S%f}.{suffix}"
+
+
+class ClaimDocument(models.Model):
+    """One line of a claim's document checklist: what is required, whether it was received, the scan."""
+
+    class Kind(models.TextChoices):
+        ID_CARD = "id_card", _("ID card copy (身份证)")
+        BANK_ACCOUNT = "bank", _("Bank account copy (银行卡)")
+        POLICY = "policy", _("Policy or insurance certificate (保单)")
+        ACCOUNT = "account", _("Account of the event (事故经过)")
+        INVOICE = "invoice", _("Invoice originals (发票原件)")
+        COST_LIST = "cost_list", _("Cost list (费用清单)")
+        DISCHARGE = "discharge", _("Discharge certificate (出院证明)")
+        MEDICAL_RECORD = "medical_record", _("Medical record (病历)")
+        POLICE_REPORT = "police", _("Police report of the traffic accident (交通事故认定书)")
+        DEATH_CERTIFICATE = "death", _("Death certificate (死亡证明)")
+        DIAGNOSIS = "diagnosis", _("Diagnosis certificate (诊断证明)")
+        DISABILITY_ASSESSMENT = "disability", _("Disability assessment (伤残鉴定)")
+        OTHER = "other", _("Other document")
+
+    claim = models.ForeignKey(
+        InsuranceClaim, verbose_name=_("insurance claim"), on_delete=models.CASCADE, related_name="documents"
+    )
+    kind = models.CharField(_("document"), max_length=14, choices=Kind.choices)
+    required = models.BooleanField(_("required"), default=True)
+    asked_by_insurer = models.BooleanField(_("asked for by the insurer"), default=False)
+    received_on = models.DateField(_("received on"), null=True, blank=True)
+    file = models.FileField(_("scan"), upload_to=claim_document_path, blank=True)
+    original_name = models.CharField(_("file name"), max_length=200, blank=True)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    uploaded_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("claim document")
+        verbose_name_plural = _("claim documents")
+        ordering = ["claim", "id"]
+        constraints = [models.UniqueConstraint(fields=["claim", "kind"], name="claimdocument_once_per_claim")]
+
+    def __str__(self) -> str:
+        return self.get_kind_display()
+
+    @property
+    def is_missing(self) -> bool:
+        return self.required and self.received_on is None
