@@ -8,4 +8,5 @@ urlpatterns: list = [
     path("standards/", include("benefits.standards.urls")),
     path("profiles/", include("benefits.profiles.urls")),
     path("relief/", include("benefits.relief.urls")),
+    path("review/", include("benefits.review.urls")),
 ]

@@ -10,6 +10,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from django.db.models import Count, Prefetch, QuerySet
+from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 
 from benefits.engine import entitlements
@@ -153,11 +154,12 @@ def case_get(user: User, pk: int) -> ReviewCase:
 
 
 def proof_get(user: User, pk: int) -> ReviewProof:
-    return get_visible_or_404(
-        ReviewProof.objects.select_related("case__member__household__village"),
-        user,
-        pk=pk,
-    )
+    """A proof of a case the user sees (its household in the user's area), or 404."""
+    visible = ReviewProof.objects.filter(case__in=ReviewCase.objects.visible_to(user))
+    try:
+        return visible.select_related("case__member__household__village").get(pk=pk)
+    except ReviewProof.DoesNotExist as exc:
+        raise Http404(_("Not found.")) from exc
 
 
 # ---------------------------------------------------------------------------------------------- the public notice
