@@ -9,4 +9,6 @@ urlpatterns: list = [
     path("profiles/", include("benefits.profiles.urls")),
     path("relief/", include("benefits.relief.urls")),
     path("review/", include("benefits.review.urls")),
+    path("payouts/", include("benefits.payouts.urls")),
+    path("insurance/", include("benefits.insurance.urls")),
 ]
