@@ -57,6 +57,11 @@ class Capability(StrEnum):
     EDIT_BANK_ACCOUNTS = "edit_bank_accounts"
     REVEAL_BANK_ACCOUNT = "reveal_bank_account"
     VIEW_BENEFIT_REPORTS = "view_benefit_reports"
+    # insurance (docs/BENEFITS.md §Insurance): county staff manage the products, the enrolment and the claims'
+    # decisions (submit, paid, rejected); county, town and village cadres report a claim and collect its documents
+    # in their area. Leaders read the insurance reports through VIEW_BENEFIT_REPORTS.
+    MANAGE_INSURANCE = "manage_insurance"
+    REPORT_CLAIMS = "report_claims"
 
 
 _C = Role.COUNTY_STAFF
@@ -99,6 +104,9 @@ CAPABILITY_ROLES: dict[Capability, frozenset[Role]] = {
     Capability.EDIT_BANK_ACCOUNTS: frozenset({_C, _T, _V}),  # the village fixes a failed account on its next visit
     Capability.REVEAL_BANK_ACCOUNT: frozenset({_C}),
     Capability.VIEW_BENEFIT_REPORTS: frozenset({_C, _T, _V, _L}),
+    # insurance
+    Capability.MANAGE_INSURANCE: frozenset({_C}),
+    Capability.REPORT_CLAIMS: frozenset({_C, _T, _V}),
 }
 
 # The same table by role, for User.has_capability().

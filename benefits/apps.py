@@ -8,6 +8,8 @@ class BenefitsConfig(AppConfig):
 
     def ready(self) -> None:
         from benefits.extension import BenefitsArchive
+        from benefits.insurance.extension import InsuranceArchive
         from households.extensions import archive_extension_register
 
         archive_extension_register(BenefitsArchive())
+        archive_extension_register(InsuranceArchive())

@@ -51,6 +51,13 @@ def _bank_account(p: dict[str, Any]) -> str:
     ) % {"name": p["name"], "number": p["number"], "place": p["place"], "amount": p["amount"], "reason": p["reason"]}
 
 
+def _insurance_documents(p: dict[str, Any]) -> str:
+    # benefits.insurance: a claim's documents still missing; the village contact collects them from the family.
+    return _(
+        "Collect the insurance claim documents of %(name)s (household %(number)s, %(place)s): %(documents)s."
+    ) % {"name": p["name"], "number": p["number"], "place": p["place"], "documents": p["documents"]}
+
+
 # The text of each kind (visits.models.Notification.Kind), from its parameters.
 RENDERERS = {
     "overdue": _overdue,
@@ -59,6 +66,7 @@ RENDERERS = {
     "reminder": _reminder,
     "emergency": _emergency,
     "bank_account": _bank_account,
+    "insurance_docs": _insurance_documents,
 }
 
 

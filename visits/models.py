@@ -489,6 +489,8 @@ class Notification(models.Model):
         EMERGENCY = "emergency", _("Emergency report")
         # A payout line the bank refused (benefits.payouts): the village contact fixes the account on the next visit.
         BANK_ACCOUNT = "bank_account", _("Bank account to fix")
+        # An insurance claim's missing documents (benefits.insurance): the village contact collects them.
+        INSURANCE_DOCUMENTS = "insurance_docs", _("Insurance documents to collect")
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE, related_name="notifications"
