@@ -9,6 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from openpyxl import Workbook
 
 from benefits.models import ReviewCase, Scheme
@@ -106,7 +107,7 @@ def failure_xlsx(report: FailureReport) -> bytes:
             _("Reason"),
             _("Failed lines"),
             _("Amount"),
-            _("Open"),
+            pgettext("failure", "Open"),
             _("Open amount"),
             _("Corrected"),
             _("Corrected amount"),
@@ -142,13 +143,13 @@ def relief_xlsx(report: ReliefReport) -> bytes:
     workbook = Workbook(write_only=True)
     kinds = workbook.create_sheet(_("By kind"))
     kinds.append(_heading(report.scope, _("Relief by kind")))
-    kinds.append([_("Kind"), _("Records"), _("Households"), _("Amount")])
+    kinds.append([_("Kind"), _("Records"), pgettext("count", "Households"), _("Amount")])
     for _kind, label, f in report.kinds:
         kinds.append([label, f.records, f.households, _money(f.amount)])
     kinds.append([_("Total"), report.total.records, report.total.households, _money(report.total.amount)])
     areas = workbook.create_sheet(_("By area"))
     areas.append(_heading(report.scope, _("Relief by kind")))
-    areas.append([_("Area"), _("Kind"), _("Records"), _("Households"), _("Amount")])
+    areas.append([_("Area"), _("Kind"), _("Records"), pgettext("count", "Households"), _("Amount")])
     for area in report.areas:
         for _kind, label, f in area.kinds:
             areas.append([xlsx_safe(area.row.label), label, f.records, f.households, _money(f.amount)])

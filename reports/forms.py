@@ -7,6 +7,7 @@ from typing import Any
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from benefits.models import Scheme
 from core.forms import PortalFormMixin
@@ -16,7 +17,9 @@ FIRST_YEAR = 2008  # the national special-assistance standards start in 2008 (do
 
 class BenefitReportFilterForm(PortalFormMixin, forms.Form):
     year = forms.IntegerField(label=_("Year"), required=False)
-    scheme = forms.ChoiceField(label=_("Scheme"), required=False, choices=[("", _("All schemes")), *Scheme.choices])
+    scheme = forms.ChoiceField(
+        label=pgettext_lazy("benefits", "Scheme"), required=False, choices=[("", _("All schemes")), *Scheme.choices]
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
