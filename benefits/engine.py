@@ -16,8 +16,10 @@ The rules, each with the setting that changes it (benefits.policy.settings_for; 
   scheme from the month after the date recorded. When the child of a disabled family dies, the staff record the
   death on the household (family type and date): the family is in the death branch from the next month.
 * **Stops** (nothing from the next month): another child born or adopted; the household closed (moved away,
-  found not eligible …); the annual review refused the person or confirmed them as a leaver (the latest
-  decision wins); a death is paid through the month of death (``death_pays_through``: or the year's end).
+  found not eligible …); the annual review refused the person or confirmed them as a leaver — per programme
+  (special assistance's death and disability branches are one programme; a complication and reward assistance
+  each another), the latest decision of the programme wins (the same day: the later entered); a death is paid
+  through the month of death (``death_pays_through``: or the year's end).
   A household transferred into the county is paid here from the month after the transfer.
 * **Reward assistance (奖扶)**: a rural parent whose profile says they qualify, from the month after their
   60th birthday (``reward_age``). Where both are due, the higher of the two is paid (``reward_overlap``: or
@@ -129,7 +131,7 @@ SELECT m.id, m.household_id, m.name, m.id_number, m.sex, m.role, m.birth_date, m
        h.child_recovered_on, h.other_child_on,
        w.id AS wife_id, w.birth_date AS wife_birth, w.death_date AS wife_death,
        p.reward_qualified, p.complication_grade, p.complication_since,
-       r.confirmed_years, r.last_confirmed_on, r.stopped_on, t.moved_in_on
+       r.confirmed_years, s.stop_programmes, s.stop_dates, t.moved_in_on
   FROM households_member m
   JOIN households_household h ON h.id = m.household_id
   LEFT JOIN regions_region v ON v.id = h.village_id
@@ -138,14 +140,20 @@ SELECT m.id, m.household_id, m.name, m.id_number, m.sex, m.role, m.birth_date, m
          WHERE w.household_id = h.id AND w.role = 'wife' ORDER BY w.id LIMIT 1) w ON true
   LEFT JOIN benefits_benefitprofile p ON p.member_id = m.id
   LEFT JOIN LATERAL (
-        SELECT array_agg(DISTINCT c.year) FILTER (WHERE rc.outcome = 'confirmed' AND rc.kind <> 'leaver')
-                   AS confirmed_years,
-               max(rc.decided_on) FILTER (WHERE rc.outcome = 'confirmed' AND rc.kind <> 'leaver')
-                   AS last_confirmed_on,
-               max(rc.decided_on) FILTER (WHERE rc.outcome = 'refused' OR (rc.kind = 'leaver'
-                   AND rc.outcome = 'confirmed')) AS stopped_on
+        SELECT array_agg(DISTINCT c.year) AS confirmed_years
           FROM benefits_reviewcase rc JOIN benefits_reviewcycle c ON c.id = rc.cycle_id
-         WHERE rc.member_id = m.id) r ON true
+         WHERE rc.member_id = m.id AND rc.outcome = 'confirmed' AND rc.kind <> 'leaver') r ON true
+  LEFT JOIN LATERAL (
+        -- per programme (special assistance's two branches are one), the latest decision, when it stops the money
+        SELECT array_agg(d.programme) AS stop_programmes, array_agg(d.decided_on) AS stop_dates
+          FROM (SELECT DISTINCT ON (programme) programme, rc.decided_on,
+                       rc.outcome = 'refused' OR rc.kind = 'leaver' AS stops
+                  FROM benefits_reviewcase rc,
+                       LATERAL (SELECT CASE WHEN rc.scheme IN ('death', 'disability') THEN 'special'
+                                            ELSE rc.scheme END AS programme) p
+                 WHERE rc.member_id = m.id AND rc.stage = 'done'
+                 ORDER BY programme, rc.decided_on DESC, rc.id DESC) d
+         WHERE d.stops) s ON true
   LEFT JOIN LATERAL (
         SELECT max(tr.decided_at)::date AS moved_in_on FROM households_householdtransfer tr
          WHERE tr.household_id = h.id AND tr.to_county_id = h.county_id AND tr.status = 'accepted') t ON true
@@ -282,11 +290,6 @@ def _stop_index(row: dict[str, Any], policy: BenefitSettings) -> tuple[int, list
         if row[key] is not None:
             events.append((key, row[key]))
             stops.append(month_index(row[key]) + 1)
-    if row["stopped_on"] is not None and (
-        row["last_confirmed_on"] is None or row["stopped_on"] > row["last_confirmed_on"]
-    ):
-        events.append(("review_stopped_on", row["stopped_on"]))
-        stops.append(month_index(row["stopped_on"]) + 1)
     if row["death_date"] is not None:
         events.append(("death_date", row["death_date"]))
         died = row["death_date"]
@@ -342,6 +345,15 @@ def _person(
 ) -> None:
     problems: list[str] = []
     stop, events = _stop_index(row, policy)
+    # The annual review's stops, per programme: its latest decision refused the person or confirmed them leaving.
+    review_stops = {
+        programme: month_index(day) + 1
+        for programme, day in zip(row["stop_programmes"] or (), row["stop_dates"] or (), strict=True)
+    }
+    events += [
+        (f"review_stopped_{programme}", day)
+        for programme, day in zip(row["stop_programmes"] or (), row["stop_dates"] or (), strict=True)
+    ]
     moved_in = month_index(row["moved_in_on"]) + 1 if row["moved_in_on"] else 0
     base_facts: dict[str, Any] = {"residence": row["residence"] or ""}
     base_facts.update({key: str(day) for key, day in events})
@@ -350,14 +362,16 @@ def _person(
     scheme, start, end, grade, special_facts = _special(row, policy, problems)
     windows: list[tuple[str, int, int, str, dict]] = []
     if scheme:
-        windows.append((scheme, max(start, moved_in), min(end, stop), grade, special_facts))
+        windows.append(
+            (scheme, max(start, moved_in), min(end, stop, review_stops.get("special", NEVER)), grade, special_facts)
+        )
     if row["complication_grade"] and row["complication_since"]:
         facts = {"complication_grade": row["complication_grade"], "complication_since": str(row["complication_since"])}
         windows.append(
             (
                 Scheme.COMPLICATION,
                 max(month_index(row["complication_since"]) + 1, moved_in),
-                stop,
+                min(stop, review_stops.get(Scheme.COMPLICATION, NEVER)),
                 row["complication_grade"],
                 facts,
             )
@@ -367,7 +381,7 @@ def _person(
         reward_day = birthday(row["birth_date"], policy.reward_age)
         reward_start = max(month_index(reward_day) + 1, moved_in)
         facts = {"reward_birthday": str(reward_day), "reward_age": policy.reward_age}
-        windows.append((Scheme.REWARD, reward_start, stop, "", facts))
+        windows.append((Scheme.REWARD, reward_start, min(stop, review_stops.get(Scheme.REWARD, NEVER)), "", facts))
     person = {
         "member_id": row["id"],
         "household_id": row["household_id"],

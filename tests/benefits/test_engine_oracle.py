@@ -94,12 +94,13 @@ def oracle(person: dict, month: date) -> dict[str, Decimal]:
     def still_paid(day: date | None) -> bool:  # "nothing from the next month": paid while the month starts by it
         return day is None or month <= day
 
-    if not all(still_paid(person[k]) for k in ("death", "other_child", "closed", "refused")):
+    if not all(still_paid(person[k]) for k in ("death", "other_child", "closed")):
         return {}
     due: dict[str, Decimal] = {}
     wife = person["wife"]
     woman_born = wife["born"] if wife else (person["born"] if person["sex"] == "F" else None)
-    if person["family"] and not (woman_born and woman_born < date(1933, 1, 1)):
+    # a refused re-check of special assistance stops special assistance only (not reward assistance)
+    if person["family"] and still_paid(person["refused"]) and not (woman_born and woman_born < date(1933, 1, 1)):
         if person["role"] == "wife":
             qualifying = turns(person["born"], 49)
         elif wife and (wife["death"] is None or wife["death"] >= turns(wife["born"], 49)):

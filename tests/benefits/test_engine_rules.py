@@ -152,3 +152,22 @@ def test_surgery_complication_by_grade(area, couple):
     lines = due(area, date(2023, 4, 1))
     assert lines[("李建国", "complication")] == Decimal(390)
     assert ("李建国", "complication") not in due(area, date(2023, 3, 1))
+
+
+def test_a_refusal_stops_only_its_programme_and_the_latest_decision_wins(area, couple):
+    _household, _wife, husband = couple
+    BenefitProfile.objects.create(member=husband, complication_grade="3", complication_since=date(2022, 8, 1))
+    cycle = ReviewCycle.objects.create(county=area.C, year=2023, applications_by=date(2023, 1, 15),
+                                       village_by=date(2023, 2, 15), town_by=date(2023, 3, 15),
+                                       county_by=date(2023, 3, 31))  # fmt: skip
+    ReviewCase.objects.create(cycle=cycle, member=husband, kind="new", scheme="complication", stage="done",
+                              outcome="refused", decided_on=date(2023, 3, 20))  # fmt: skip
+    confirmed = ReviewCase.objects.create(cycle=cycle, member=husband, kind="recheck", scheme="death", stage="done",
+                                          outcome="confirmed", decided_on=date(2023, 3, 20))  # fmt: skip
+    assert set(due(area, date(2023, 4, 1))) == {("王秀兰", "death"), ("李建国", "death")}
+    assert ("李建国", "complication") in due(area, date(2023, 3, 1))
+    # the same day, entered later: a leaver confirmed after the confirmation stops the special assistance
+    ReviewCase.objects.create(cycle=cycle, member=husband, kind="leaver", scheme="disability", stage="done",
+                              outcome="confirmed", decided_on=confirmed.decided_on,
+                              leave_reason="moved_out")  # fmt: skip
+    assert set(due(area, date(2023, 4, 1))) == {("王秀兰", "death")}
