@@ -91,10 +91,10 @@ def payout_rate_xlsx(report: PayoutReport) -> bytes:
     both.append(_heading(report.scope, _("Payout rate")))
     both.append([_("Area"), _("Month"), *_payout_headings()])
     for row in report.rows:
-        for month, _figures in report.months:
-            figures = report.by_area_month.get((row.key, month))
-            if figures is not None:
-                both.append([xlsx_safe(row.label), month.strftime("%Y-%m"), *_payout_cells(figures)])
+        for month, _month_total in report.months:
+            cell = report.by_area_month.get((row.key, month))
+            if cell is not None:
+                both.append([xlsx_safe(row.label), month.strftime("%Y-%m"), *_payout_cells(cell)])
     return _save(workbook)
 
 

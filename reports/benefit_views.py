@@ -9,7 +9,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.functional import Promise
@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
+from accounts.http import AuthenticatedRequest
 from accounts.roles import Capability
 from accounts.scope import require_capability
 from audit.models import AccessEvent
@@ -69,7 +70,7 @@ def _report(name: str) -> Report:
     return REPORTS[name]
 
 
-def _scope(request: HttpRequest, pk: int | None) -> tuple[selectors.Scope, BenefitReportFilterForm]:
+def _scope(request: AuthenticatedRequest, pk: int | None) -> tuple[selectors.Scope, BenefitReportFilterForm]:
     region = dashboard_region_for_user(user=request.user, pk=pk)  # 404 outside the area, before any 403
     require_capability(request.user, Capability.VIEW_BENEFIT_REPORTS)
     form = BenefitReportFilterForm(request.GET or None)
@@ -95,7 +96,7 @@ def _charts(name: str, report: Any) -> dict[str, Any]:
 
 @login_required
 @require_GET
-def benefit_report(request: HttpRequest, report: str, pk: int | None = None) -> HttpResponse:
+def benefit_report(request: AuthenticatedRequest, report: str, pk: int | None = None) -> HttpResponse:
     spec = _report(report)
     scope, form = _scope(request, pk)
     data = spec.build(scope)
@@ -116,7 +117,7 @@ def benefit_report(request: HttpRequest, report: str, pk: int | None = None) -> 
 
 @login_required
 @require_GET
-def benefit_report_export(request: HttpRequest, report: str, pk: int | None = None) -> HttpResponse:
+def benefit_report_export(request: AuthenticatedRequest, report: str, pk: int | None = None) -> HttpResponse:
     spec = _report(report)
     scope, _form = _scope(request, pk)
     data = spec.build(scope)

@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING, Any
 from django.db import connection
 from django.db.backends.postgresql.psycopg_any import DateRange
 from django.db.models import F, QuerySet
+from django.utils.translation import gettext as _
 
 from benefits.models import PayoutBatch, PayoutLine, Relief, ReviewCase
 from households.models import household_scope_q
@@ -129,8 +130,6 @@ def _area_rows(scope: Scope, groups: dict[int | None, Any], make: type) -> list[
         children = list(Region.objects.filter(parent=scope.region).order_by("code"))
     rows = [AreaRow(key=c.pk, label=c.name, region=c, figures=groups.get(c.pk, make())) for c in children]
     if None in groups:
-        from django.utils.translation import gettext as _
-
         rows.append(AreaRow(key=None, label=_("Without a village"), region=None, figures=groups[None]))
     return rows
 
