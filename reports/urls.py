@@ -13,6 +13,7 @@ urlpatterns = [
 
 # The benefit reports (issue 14 part 7): payouts, failures, recipients, relief.
 urlpatterns += [
+    path("benefits/", benefit_views.benefit_report, {"report": "payouts"}, name="benefits_home"),
     path("benefits/<slug:report>/", benefit_views.benefit_report, name="benefits"),
     path("benefits/<slug:report>/<int:pk>/", benefit_views.benefit_report, name="benefits_region"),
     path("benefits/<slug:report>/export/", benefit_views.benefit_report_export, name="benefits_export"),

@@ -545,7 +545,7 @@ def test_area_scope_matrix(built, personas, area, client_for, persona, region, s
 )
 def test_each_role_sees_its_own_area(built, personas, area, client_for, persona, rows):
     user = getattr(personas, persona)
-    response = client_for(user).get(reverse("reports:benefits", args=["payouts"]))
+    response = client_for(user).get(reverse("reports:benefits_home"))  # the navigation's entry: the payout rate
     assert response.status_code == 200
     assert [row.label for row in response.context["r"].rows] == rows
     cells, _ = oracle(user.region, by_town=user.region.level == "county")
