@@ -12,7 +12,7 @@ from benefits.models import BenefitSettings, Level, Scheme, Standard
 from benefits.standards.services import standard_uses
 from regions.models import Region
 from regions.paths import county_path
-from regions.scope import get_visible_or_404, user_scope_path
+from regions.scope import user_scope_path
 
 
 @dataclass
@@ -33,9 +33,13 @@ class StandardGroup:
 
 
 def user_county(user) -> Region:
-    """The county of the user's area (404 for a user without one)."""
-    path = user_scope_path(user) or ""
-    return get_visible_or_404(Region.objects.filter(level=Region.Level.COUNTY), user, path=county_path(path))
+    """The county the user's area lies in (a town or village cadre reads their county's standards); 404 for a user
+    without an area."""
+    path = user_scope_path(user)
+    county = Region.objects.filter(level=Region.Level.COUNTY, path=county_path(path)).first() if path else None
+    if county is None:
+        raise Http404(_("Not found."))
+    return county
 
 
 def standard_get_for_county(*, county: Region, pk: int) -> Standard:
