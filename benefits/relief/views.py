@@ -74,6 +74,7 @@ def household_relief(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def relief_create(request: HttpRequest, pk: int) -> HttpResponse:
     household = _household_for(request, pk, Capability.RECORD_RELIEF)
+    _form_read_record(request, household)
     form = ReliefForm(request.POST or None, household=household)
     if request.method == "POST" and form.is_valid():
         try:
@@ -86,6 +87,18 @@ def relief_create(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "benefits/relief/form.html", {"form": form, "household": household, "relief": None})
 
 
+def _form_read_record(request: HttpRequest, household) -> None:
+    """The form lists the household's members by name: its read is logged."""
+    if request.method == "GET":
+        household_access_record(
+            actor=request.user,
+            household=household,
+            action=AccessEvent.Action.VIEW,
+            request=request,
+            detail={"page": "relief_form"},
+        )
+
+
 def _relief_for(request: HttpRequest, pk: int):
     relief = selectors.relief_get_for_user(user=request.user, pk=pk)
     require_capability(request.user, Capability.RECORD_RELIEF)
@@ -96,6 +109,7 @@ def _relief_for(request: HttpRequest, pk: int):
 @require_http_methods(["GET", "POST"])
 def relief_edit(request: HttpRequest, pk: int) -> HttpResponse:
     relief = _relief_for(request, pk)
+    _form_read_record(request, relief.household)
     form = ReliefForm(request.POST or None, instance=relief, household=relief.household)
     if request.method == "POST" and form.is_valid():
         try:

@@ -17,13 +17,14 @@ import pytest
 from django.urls import reverse
 
 from audit.models import AccessEvent
+from benefits.models import Relief
 from tests.accounts.test_url_inventory import walk
 from tests.factories import AssignmentFactory, HouseholdFactory, MemberFactory, ServicePersonFactory
 from visits.models import Visit
 
 pytestmark = pytest.mark.django_db
 
-APPS = ("households:", "contacts:", "visits:")
+APPS = ("households:", "contacts:", "visits:", "benefits:standards:", "benefits:profiles:", "benefits:relief:")
 
 
 @dataclass
@@ -32,6 +33,7 @@ class Place:
     member: object
     visit: object
     village: object
+    relief: object = None
 
 
 @dataclass(frozen=True)
@@ -64,6 +66,14 @@ LOGGED_READS: dict[str, Read] = {
         "get", lambda p: reverse("contacts:village_cards", args=[p.village.pk]), label=lambda p: p.village.name
     ),
     "contacts:person_export": Read("get", lambda p: reverse("contacts:person_export"), label=lambda p: ""),
+    # benefits: a parent's bank account (masked) and its reveal; a household's relief and its forms (members' names)
+    "benefits:profiles:edit": Read("get", lambda p: reverse("benefits:profiles:edit", args=[p.member.pk])),
+    "benefits:profiles:reveal": Read(
+        "post", lambda p: reverse("benefits:profiles:reveal", args=[p.member.pk]), {"field": "account_number"}
+    ),
+    "benefits:relief:household": Read("get", _hh("benefits:relief:household")),
+    "benefits:relief:create": Read("get", _hh("benefits:relief:create")),
+    "benefits:relief:edit": Read("get", lambda p: reverse("benefits:relief:edit", args=[p.relief.pk])),
 }
 
 LIST = "a list of many households (numbers, places, members' names, masked ID numbers): no one family's file"
@@ -109,6 +119,14 @@ OTHER_VIEWS: dict[str, str] = {
     "contacts:handover": FORM,
     "contacts:gaps": LIST,
     "contacts:scheme": "the county's contact scheme",
+    "benefits:standards:list": "the county's assistance standards: amounts and documents, no family's data",
+    "benefits:standards:create": FORM,
+    "benefits:standards:edit": "one assistance standard",
+    "benefits:standards:end": "one assistance standard",
+    "benefits:standards:delete": "one assistance standard",
+    "benefits:standards:settings": "the county's benefit settings",
+    "benefits:relief:list": "the area's relief: household numbers, places, kinds and amounts, no names",
+    "benefits:relief:delete": "the relief's kind, date, amount and source (no names), and the form",
 }
 
 
@@ -135,7 +153,10 @@ def place(area, personas) -> Place:
         visitor_name="陈静",
         mood="低落",
     )
-    return Place(household=household, member=member, visit=visit, village=area.V1a)
+    relief = Relief.objects.create(
+        household=household, kind="festival", given_on=date(2025, 1, 20), source="区计生协", approved_by="王"
+    )
+    return Place(household=household, member=member, visit=visit, village=area.V1a, relief=relief)
 
 
 @pytest.mark.parametrize("name", sorted(LOGGED_READS))
