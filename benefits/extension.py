@@ -56,10 +56,8 @@ def _parents(household: Household) -> list[Member]:
 
 def household_benefits(household: Household, *, today: date) -> list[ParentBenefits]:
     """Each parent's entitlement this month (the engine: three queries), profile (one) and last payout lines
-    (one)."""
+    (one): the same five queries for any household, with or without parents."""
     parents = _parents(household)
-    if not parents:
-        return []
     ids = [m.pk for m in parents]
     rows = {m.pk: ParentBenefits(member=m) for m in parents}
     result = run(household.county, [today.replace(day=1)], member_ids=ids)
@@ -69,15 +67,18 @@ def household_benefits(household: Household, *, today: date) -> list[ParentBenef
     for problem in result.problems:
         if problem.member_id in rows:
             rows[problem.member_id].problems.append(_(PROBLEM_TEXTS.get(problem.reason, problem.reason)))
-    for profile in BenefitProfile.objects.filter(member_id__in=ids):
-        row = rows[profile.member_id]
+    for profile in BenefitProfile.objects.filter(member__household=household):
+        row = rows.get(profile.member_id)
+        if row is None:
+            continue
         row.profile = profile
         row.account_masked = mask(BenefitProfile, "account_number", profile.account_number)
         row.payee_id_masked = mask(BenefitProfile, "payee_id_number", profile.payee_id_number)
-    lines = PayoutLine.objects.filter(member_id__in=ids, household=household).select_related("batch")
-    for line in lines.order_by("-batch__period_start", "-batch_id", "-id")[: PANEL_PAYOUT_LINES * len(ids) * 2]:
-        row = rows[line.member_id]
-        if len(row.payout_lines) < PANEL_PAYOUT_LINES:
+    lines = PayoutLine.objects.filter(household=household).select_related("batch")
+    limit = PANEL_PAYOUT_LINES * max(len(ids), 1) * 2
+    for line in lines.order_by("-batch__period_start", "-batch_id", "-id")[:limit]:
+        row = rows.get(line.member_id)
+        if row is not None and len(row.payout_lines) < PANEL_PAYOUT_LINES:
             row.payout_lines.append(line)
     return list(rows.values())
 
