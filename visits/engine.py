@@ -80,14 +80,19 @@ class RulePeriod:
     before: int
     after: int
     grace: int
+    event: bool = False  # periods per household from visits.EventPeriod (a hospital discharge …)
+    lapse: int = 0
 
 
 def rule_period(rule: Rule, *, as_of: date) -> periods.Period | None:
     """The period a rule asks about on ``as_of`` (None: nothing to ask).
 
     A requirement asks about its latest due period; a reminder about the window running on ``as_of``.
-    A festival's missed period lapses ``lapse_after_days`` after its window.
+    A festival's missed period lapses ``lapse_after_days`` after its window. An event rule's periods are per
+    household (visits.EventPeriod): None here.
     """
+    if rule.period == Rule.PeriodKind.EVENT:
+        return None
     kw = {"before": rule.window_before_days, "after": rule.window_after_days}
     if rule.mode == Rule.Mode.REMINDER:
         if rule.period in periods.CALENDAR:
@@ -116,15 +121,20 @@ def rule_periods(*, as_of: date, current: bool = False, rules: list[Rule] | None
     result = []
     for rule in rules:
         anniversary = rule.period == Rule.PeriodKind.DEATH_ANNIVERSARY
+        event = rule.period == Rule.PeriodKind.EVENT
         if current:
             if rule.mode != Rule.Mode.OVERDUE or anniversary:
                 continue
-            p = periods.current_period(
-                period=rule.period, as_of=as_of, before=rule.window_before_days, after=rule.window_after_days
+            p = (
+                None
+                if event
+                else periods.current_period(
+                    period=rule.period, as_of=as_of, before=rule.window_before_days, after=rule.window_after_days
+                )
             )
         else:
             p = None if anniversary else rule_period(rule, as_of=as_of)
-        if p is None and not anniversary:
+        if p is None and not (anniversary or event):
             continue
         result.append(
             RulePeriod(
@@ -138,6 +148,8 @@ def rule_periods(*, as_of: date, current: bool = False, rules: list[Rule] | None
                 before=rule.window_before_days,
                 after=rule.window_after_days,
                 grace=rule.grace_days,
+                event=event,
+                lapse=rule.lapse_after_days,
             )
         )
     return result
@@ -206,17 +218,17 @@ GROUP BY v.household_id
 PAIRS_SQL = (
     """
 WITH rp (rule_id, county_id, period_key, p_start, p_end, m_home, m_phone, m_online, m_other, by_doctor,
-         applies_to, anniv, before_d, after_d, grace_d) AS (
+         applies_to, anniv, before_d, after_d, grace_d, event, lapse_d) AS (
     SELECT * FROM unnest(%(rule_id)s::bigint[], %(county_id)s::bigint[], %(period_key)s::text[],
                          %(p_start)s::date[], %(p_end)s::date[], %(m_home)s::bool[], %(m_phone)s::bool[],
                          %(m_online)s::bool[], %(m_other)s::bool[], %(by_doctor)s::bool[],
                          %(applies_to)s::text[], %(anniv)s::bool[], %(before_d)s::int[], %(after_d)s::int[],
-                         %(grace_d)s::int[])
+                         %(grace_d)s::int[], %(event)s::bool[], %(lapse_d)s::int[])
 ),
 periods AS (
     SELECT hh.id AS household_id, rp.rule_id, rp.period_key, rp.p_start, rp.p_end,
            rp.by_doctor, rp.m_home, rp.m_phone, rp.m_online, rp.m_other
-    FROM visits_engine_hh hh JOIN rp ON rp.county_id = hh.county_id AND NOT rp.anniv
+    FROM visits_engine_hh hh JOIN rp ON rp.county_id = hh.county_id AND NOT rp.anniv AND NOT rp.event
     WHERE hh.registered_on <= rp.p_start
       AND (rp.applies_to = 'all'
            OR (rp.applies_to = 'bereaved' AND hh.family_type = 'death')
@@ -230,6 +242,21 @@ periods AS (
     JOIN rp ON rp.rule_id = ad.rule_id AND rp.anniv
     JOIN visits_engine_hh hh ON hh.event_md = ad.md AND hh.county_id = rp.county_id
     WHERE ad.y > hh.event_year AND hh.registered_on <= ad.d - rp.before_d
+    UNION ALL
+    -- Events (visits.EventPeriod: a hospital discharge …), per household and rule the one the rule asks about: the
+    -- latest whose due date + grace has passed and which has not lapsed; for the worklist (%(current)s) the
+    -- running one that is due first.
+    SELECT * FROM (
+        SELECT DISTINCT ON (ev.household_id, ev.rule_id) ev.household_id, ev.rule_id, ev.key, ev.start, ev.due,
+               rp.by_doctor, rp.m_home, rp.m_phone, rp.m_online, rp.m_other
+        FROM visits_eventperiod ev
+        JOIN rp ON rp.rule_id = ev.rule_id AND rp.event
+        JOIN visits_engine_hh hh ON hh.id = ev.household_id
+        WHERE CASE WHEN %(current)s THEN ev.start <= %(as_of)s AND ev.due + rp.grace_d >= %(as_of)s
+                   ELSE ev.due + rp.grace_d < %(as_of)s AND ev.due + rp.grace_d + rp.lapse_d >= %(as_of)s END
+              {event_filter}
+        ORDER BY ev.household_id, ev.rule_id, CASE WHEN %(current)s THEN ev.due END, ev.due DESC
+    ) ev
 ),
 pairs AS (
     SELECT p.household_id, p.rule_id, p.period_key, p.p_start, p.p_end, p.by_doctor, """
@@ -471,14 +498,35 @@ def _params(rps: list[RulePeriod], *, as_of: date) -> dict[str, Any]:
         "before_d": [r.before for r in rps],
         "after_d": [r.after for r in rps],
         "grace_d": [r.grace for r in rps],
+        "event": [r.event for r in rps],
+        "lapse_d": [r.lapse for r in rps],
         # The earliest day any period starts: the visits the engine reads (an anniversary window starts at
         # most before + after + grace days before as_of).
         "min_start": min(
             [r.period.start for r in rps if r.period]
-            + [as_of - timedelta(days=r.before + r.after + r.grace) for r in rps if r.anniversary],
+            + [as_of - timedelta(days=r.before + r.after + r.grace) for r in rps if r.anniversary]
+            + [_events_min_start(rps, as_of=as_of)],
             default=as_of,
         ),
     }
+
+
+def _events_min_start(rps: list[RulePeriod], *, as_of: date) -> date:
+    """The earliest start of the events the engine may ask about on ``as_of`` (as_of when none): the visits it
+    reads begin there. One indexed query (eventperiod_rule_due), none without event rules."""
+    from visits.models import EventPeriod
+
+    events = [r for r in rps if r.event]
+    if not events:
+        return as_of
+    reach = as_of - timedelta(days=max(r.grace + r.lapse for r in events) + 1)
+    first = (
+        EventPeriod.objects.filter(rule_id__in=[r.rule_id for r in events], due__gte=reach, start__lte=as_of)
+        .order_by("start")
+        .values_list("start", flat=True)
+        .first()
+    )
+    return min(first, as_of) if first else as_of
 
 
 class EngineBusy(Exception):
@@ -544,10 +592,12 @@ def overdue_refresh(
                 ("member_filter", "m.household_id"),
                 ("flag_filter", "f.household_id"),
                 ("urgency_filter", "u.household_id"),
+                ("event_filter", "ev.household_id"),
             )
         }
         current = _params(rule_periods(as_of=as_of, current=True, rules=rules), as_of=as_of)
         current["ids"] = params["ids"]
+        params["current"], current["current"] = False, True
         current["min_start"] = params["min_start"] = min(params["min_start"], current["min_start"])
         cursor.execute(HOUSEHOLDS_SQL.format(**filters), params)
         cursor.execute(LATEST_SQL.format(**filters), params)

@@ -253,6 +253,9 @@ class Rule(models.Model):
         MID_AUTUMN = "mid_autumn", _("Mid-Autumn Festival (中秋)")
         QINGMING = "qingming", _("Qingming (清明)")
         DEATH_ANNIVERSARY = "death_anniversary", _("Anniversary of the child's death")
+        # Periods opened one by one by an event another app records (a hospital discharge: medical), each a
+        # visits.EventPeriod row: met by a visit that counts from its start, due on its due date.
+        EVENT = "event", _("After an event (a hospital discharge …)")
 
     class AppliesTo(models.TextChoices):
         ALL = "all", _("Every active household")
@@ -324,6 +327,47 @@ class Rule(models.Model):
     def method_labels(self) -> list[str]:
         labels = dict(Visit.Method.choices)
         return [str(labels.get(m, m)) for m in self.methods]
+
+
+class EventPeriodQuerySet(_HouseholdScopedQuerySet):
+    pass
+
+
+class EventPeriod(models.Model):
+    """A period of a rule of kind "event" for one household, opened by an event another app records.
+
+    The seam for event-driven requirements (docs/RULES.md "Events"): an app above visits (medical's hospital
+    discharge) writes a row through ``visits.services.rule_events_write``; the engine treats it as the rule's
+    period for that household — met by a visit that counts (methods, family doctor) dated from ``start``, due on
+    ``due``, overdue after ``due`` + grace days, lapsed ``lapse_after_days`` later — with the same flags, worklist,
+    supervision and notifications as any rule.
+    """
+
+    household = models.ForeignKey(
+        "households.Household", verbose_name=_("household"), on_delete=models.CASCADE, related_name="event_periods"
+    )
+    rule = models.ForeignKey(Rule, verbose_name=_("rule"), on_delete=models.CASCADE, related_name="event_periods")
+    # The flag's period key ("behind since …"): the event's day, YYYY-MM-DD (sorts as the events do).
+    key = models.CharField(_("period"), max_length=20)
+    start = models.DateField(_("period start"))
+    due = models.DateField(_("due date"))
+    # What opened it, for the app that owns it ("medical.channeluse:12"): rewritten or deleted by that app.
+    source = models.CharField(max_length=60)
+
+    objects = EventPeriodQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["household", "rule", "key"], name="eventperiod_unique_key"),
+            models.CheckConstraint(condition=Q(due__gte=models.F("start")), name="eventperiod_due_after_start"),
+        ]
+        indexes = [
+            models.Index(fields=["rule", "due"], name="eventperiod_rule_due"),
+            models.Index(fields=["source"], name="eventperiod_source"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.household_id} · {self.rule_id} · {self.key}"
 
 
 class OverdueFlagQuerySet(_HouseholdScopedQuerySet):

@@ -149,6 +149,48 @@ def rule_update(*, actor: User, rule: Rule, **fields: Any) -> Rule:
     return rule
 
 
+# ---- events (the seam for event-driven rules: visits.EventPeriod) -------------------------------------
+
+
+@dataclass(frozen=True)
+class RuleEventSpec:
+    """One period an app above opens for a household on a rule of kind "event" (docs/RULES.md "Events")."""
+
+    household_id: int
+    rule_id: int
+    start: date
+    due: date
+
+    @property
+    def key(self) -> str:
+        return self.start.isoformat()
+
+
+def rule_events_write(*, source: str, events: Iterable[RuleEventSpec]) -> None:
+    """Make ``source``'s events exactly ``events`` (an app's own rows: a discharge corrected moves its periods, a
+    stay deleted drops them); then the engine re-evaluates the households after the commit.
+
+    Two statements whatever the number of events; called inside the caller's transaction.
+    """
+    from visits.models import EventPeriod
+
+    wanted = list(events)
+    old = set(EventPeriod.objects.filter(source=source).values_list("household_id", flat=True))
+    EventPeriod.objects.filter(source=source).delete()
+    EventPeriod.objects.bulk_create(
+        [
+            EventPeriod(
+                household_id=e.household_id, rule_id=e.rule_id, key=e.key, start=e.start, due=e.due, source=source
+            )
+            for e in wanted
+        ],
+        # Two events of one household and rule on one day (two members discharged the same day): one period.
+        ignore_conflicts=True,
+    )
+    for household_id in sorted(old | {e.household_id for e in wanted}):
+        household_refresh_on_commit(household_id)
+
+
 # ---- visits -----------------------------------------------------------------------------------------
 
 
