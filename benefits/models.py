@@ -509,7 +509,8 @@ class PayoutLine(models.Model):
         ]
         indexes = [
             models.Index(fields=["member", "scheme"], name="payoutline_member"),
-            models.Index(fields=["batch", "status"], name="payoutline_batch_status"),
+            # No index holds the bank's answer (status, reason, time): writing a return is then a HOT update that
+            # touches no index and re-checks no constraint (benefits.payouts.returns; docs/PERFORMANCE.md).
         ]
 
     def __str__(self) -> str:
