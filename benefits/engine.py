@@ -37,9 +37,10 @@ from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from operator import itemgetter
 from typing import Any
 
-from django.db import connection
+from django.db import connection, transaction
 from django.utils.translation import gettext as _
 
 from benefits.models import BenefitSettings, Level, Scheme, Standard
@@ -85,18 +86,47 @@ class Part:
         return {"part": self.level, "amount": str(self.amount), "standard": self.standard_id, "document": self.document}
 
 
-@dataclass
 class Entitlement:
-    member_id: int
-    household_id: int
-    name: str
-    id_number: str | None
-    scheme: str
-    month: date
-    amount: Decimal
-    parts: list[Part]
-    facts: dict[str, Any]
-    confirmed: bool
+    """One person's due for one scheme and month. ``facts`` (what the explanation names) is built when read."""
+
+    __slots__ = ("_facts", "_loader", "_row", "amount", "confirmed", "higher_than", "month", "parts", "scheme")
+
+    def __init__(
+        self,
+        row: tuple,
+        loader: _FactsLoader,
+        *,
+        scheme: str,
+        month: date,
+        amount: Decimal,
+        parts: tuple[Part, ...],
+        confirmed: bool,
+    ) -> None:
+        self._row = row
+        self._loader = loader
+        self.scheme = scheme
+        self.month = month
+        self.amount = amount
+        self.parts = parts
+        self.confirmed = confirmed
+        self._facts: dict[str, Any] | None = None
+        self.higher_than: dict[str, str] | None = None  # the 60 rule: the other scheme's amount, not paid
+
+    member_id = property(lambda self: self._row[_ID])
+    household_id = property(lambda self: self._row[_HOUSEHOLD])
+    name = property(lambda self: self._row[_NAME])
+    id_number = property(lambda self: self._row[_ID_NUMBER])
+
+    @property
+    def facts(self) -> dict[str, Any]:
+        if self._facts is None:
+            self._facts = self._loader.facts(self._row[_ID], self.scheme, self.month)
+            if self.higher_than:
+                self._facts["higher_than"] = self.higher_than
+        return self._facts
+
+    def __repr__(self) -> str:
+        return f"Entitlement({self.name}, {self.scheme}, {self.month:%Y-%m}, {self.amount})"
 
 
 @dataclass
@@ -125,43 +155,156 @@ PROBLEM_TEXTS = {
 }
 
 
-_FACTS_SQL = """
-SELECT m.id, m.household_id, m.name, m.id_number, m.sex, m.role, m.birth_date, m.death_date, m.self_care,
-       h.family_type, h.closed_on, h.residence, h.child_event_date, h.child_disability_grade,
-       h.child_recovered_on, h.other_child_on,
-       w.id AS wife_id, w.birth_date AS wife_birth, w.death_date AS wife_death,
-       p.reward_qualified, p.complication_grade, p.complication_since,
-       r.confirmed_years, s.stop_programmes, s.stop_dates, t.moved_in_on
-  FROM households_member m
-  JOIN households_household h ON h.id = m.household_id
-  LEFT JOIN regions_region v ON v.id = h.village_id
-  LEFT JOIN LATERAL (
-        SELECT w.id, w.birth_date, w.death_date FROM households_member w
-         WHERE w.household_id = h.id AND w.role = 'wife' ORDER BY w.id LIMIT 1) w ON true
-  LEFT JOIN benefits_benefitprofile p ON p.member_id = m.id
-  LEFT JOIN LATERAL (
-        SELECT array_agg(DISTINCT c.year) AS confirmed_years
-          FROM benefits_reviewcase rc JOIN benefits_reviewcycle c ON c.id = rc.cycle_id
-         WHERE rc.member_id = m.id AND rc.outcome = 'confirmed' AND rc.kind <> 'leaver') r ON true
-  LEFT JOIN LATERAL (
-        -- per programme (special assistance's two branches are one), the latest decision, when it stops the money
-        SELECT array_agg(d.programme) AS stop_programmes, array_agg(d.decided_on) AS stop_dates
-          FROM (SELECT DISTINCT ON (programme) programme, rc.decided_on,
-                       rc.outcome = 'refused' OR rc.kind = 'leaver' AS stops
-                  FROM benefits_reviewcase rc,
-                       LATERAL (SELECT CASE WHEN rc.scheme IN ('death', 'disability') THEN 'special'
-                                            ELSE rc.scheme END AS programme) p
-                 WHERE rc.member_id = m.id AND rc.stage = 'done'
-                 ORDER BY programme, rc.decided_on DESC, rc.id DESC) d
-         WHERE d.stops) s ON true
-  LEFT JOIN LATERAL (
-        SELECT max(tr.decided_at)::date AS moved_in_on FROM households_householdtransfer tr
-         WHERE tr.household_id = h.id AND tr.to_county_id = h.county_id AND tr.status = 'accepted') t ON true
- WHERE h.county_id = %(county)s AND m.role IN ('husband', 'wife')
-   AND (%(area)s::text IS NULL OR v.path LIKE %(area)s::text || '%%')
-   AND (%(members)s::bigint[] IS NULL OR m.id = ANY(%(members)s::bigint[]))
- ORDER BY m.household_id, m.id
+def _mi(expr: str) -> str:
+    """SQL: the month index of a date (months since year 0), as ``month_index`` computes it."""
+    return f"(date_part('year', {expr})::int * 12 + date_part('month', {expr})::int - 1)"
+
+
+# One statement: every parent's facts and, per programme, the months paid as [first, last + 1) month indexes
+# (NEVER: open). The rules are the module docstring's; the oracle test holds them against an independent reading.
+_CTES = f"""
+WITH parents AS (
+    -- every parent of the county (the area's), with the household's wife beside each (the first by id)
+    SELECT m.id, m.household_id, m.name, m.id_number, m.sex, m.role, m.birth_date, m.death_date, m.self_care,
+           h.family_type, h.closed_on, h.residence, h.child_event_date, h.child_disability_grade,
+           h.child_recovered_on, h.other_child_on,
+           (array_agg(m.id) FILTER (WHERE m.role = 'wife') OVER household)[1] AS wife_id,
+           (array_agg(m.birth_date) FILTER (WHERE m.role = 'wife') OVER household)[1] AS wife_birth,
+           (array_agg(m.death_date) FILTER (WHERE m.role = 'wife') OVER household)[1] AS wife_death
+      FROM households_member m
+      JOIN households_household h ON h.id = m.household_id
+      LEFT JOIN regions_region v ON v.id = h.village_id
+     WHERE h.county_id = %(county)s AND m.role IN ('husband', 'wife')
+       AND (%(area)s::text IS NULL OR v.path LIKE %(area)s::text || '%%')
+       AND (%(members)s::bigint[] IS NULL OR m.household_id IN (
+                SELECT household_id FROM households_member WHERE id = ANY(%(members)s::bigint[])))
+    WINDOW household AS (PARTITION BY m.household_id ORDER BY m.id
+                         ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)
+), persons AS (
+    SELECT * FROM parents WHERE %(members)s::bigint[] IS NULL OR id = ANY(%(members)s::bigint[])
+), decisions AS (
+    SELECT rc.id, rc.member_id, rc.decided_on, rc.outcome, rc.kind, c.year,
+           CASE WHEN rc.scheme IN ('death', 'disability') THEN 'special' ELSE rc.scheme END AS programme
+      FROM benefits_reviewcase rc JOIN benefits_reviewcycle c ON c.id = rc.cycle_id
+     WHERE c.county_id = %(county)s AND rc.stage = 'done'
+), confirmed AS (
+    SELECT member_id, array_agg(DISTINCT year) AS years FROM decisions
+     WHERE outcome = 'confirmed' AND kind <> 'leaver' GROUP BY member_id
+), latest AS (
+    -- per programme (special assistance's two branches are one), the latest decision; the same day, the later entered
+    SELECT DISTINCT ON (member_id, programme) member_id, programme, decided_on,
+           outcome = 'refused' OR kind = 'leaver' AS stops
+      FROM decisions ORDER BY member_id, programme, decided_on DESC, id DESC
+), review_stops AS (
+    SELECT member_id,
+           max(decided_on) FILTER (WHERE programme = 'special') AS special_on,
+           max(decided_on) FILTER (WHERE programme = 'complication') AS complication_on,
+           max(decided_on) FILTER (WHERE programme = 'reward') AS reward_on
+      FROM latest WHERE stops GROUP BY member_id
+), moves AS (
+    SELECT household_id, max(decided_at)::date AS moved_in_on FROM households_householdtransfer
+     WHERE to_county_id = %(county)s AND status = 'accepted' GROUP BY household_id
+), facts AS (
+    SELECT p.*,
+           coalesce(pr.reward_qualified, false) AS reward_qualified,
+           coalesce(pr.complication_grade, '') AS complication_grade,
+           pr.complication_since, cf.years AS confirmed_years, mv.moved_in_on,
+           rs.special_on, rs.complication_on, rs.reward_on,
+           CASE WHEN p.wife_id IS NOT NULL THEN p.wife_birth WHEN p.sex = 'F' THEN p.birth_date END AS woman_birth,
+           -- the qualifying birthday's month (a birthday is in its birth month, 29 February included), whose it is
+           CASE WHEN p.role <> 'wife' AND p.wife_id IS NOT NULL
+                     AND (p.wife_birth IS NULL OR p.wife_death IS NULL
+                          OR p.wife_death >= (p.wife_birth + make_interval(years => %(qualifying_age)s))::date)
+                THEN 'wife' ELSE 'own' END AS qualifying_whose,
+           {_mi("p.birth_date")} AS own_birth_month,
+           {_mi("p.wife_birth")} AS wife_birth_month,
+           coalesce({_mi("mv.moved_in_on")} + 1, 0) AS moved_in,
+           least(coalesce({_mi("p.other_child_on")} + 1, {NEVER}), coalesce({_mi("p.closed_on")} + 1, {NEVER}),
+                 CASE WHEN p.death_date IS NULL THEN {NEVER}
+                      WHEN %(death_year_end)s THEN date_part('year', p.death_date)::int * 12 + 12
+                      ELSE {_mi("p.death_date")} + 1 END) AS stop
+      FROM persons p
+      LEFT JOIN benefits_benefitprofile pr ON pr.member_id = p.id
+      LEFT JOIN confirmed cf ON cf.member_id = p.id
+      LEFT JOIN review_stops rs ON rs.member_id = p.id
+      LEFT JOIN moves mv ON mv.household_id = p.household_id
+), qualified AS (
+    SELECT f.*,
+           CASE WHEN f.qualifying_whose = 'wife' THEN f.wife_birth_month ELSE f.own_birth_month END
+               + 12 * %(qualifying_age)s AS qualifying_month
+      FROM facts f
+), windows AS (
+    SELECT f.*,
+           f.family_type IN ('death', 'disability') AND NOT coalesce(f.woman_birth < DATE '1933-01-01', false)
+               AS special_family,
+           greatest(f.qualifying_month + 1, {_mi("f.child_event_date")} + %(event_offset)s, f.moved_in)
+               AS special_start,
+           least(f.stop, coalesce({_mi("f.special_on")} + 1, {NEVER}),
+                 CASE WHEN f.family_type = 'disability' THEN coalesce({_mi("f.child_recovered_on")} + 1, {NEVER})
+                      ELSE {NEVER} END) AS special_end
+      FROM qualified f
+)
 """
+
+# The months each person is paid, per programme, and any problem; only persons with a line in the months asked.
+_COMPUTE_SQL = (
+    _CTES
+    + f"""
+SELECT * FROM (
+SELECT id, household_id, name, id_number, birth_date, self_care, residence, confirmed_years,
+       CASE WHEN special_family AND qualifying_month IS NOT NULL AND child_event_date IS NOT NULL
+                 AND (family_type = 'death' OR child_disability_grade IN ('1', '2', '3'))
+            THEN family_type ELSE '' END AS special_scheme,
+       CASE WHEN NOT special_family THEN NULL
+            WHEN qualifying_month IS NULL THEN 'no_birth_date'
+            WHEN child_event_date IS NULL THEN 'no_child_event_date'
+            WHEN family_type = 'disability' AND child_disability_grade = '' THEN 'no_disability_grade' END
+           AS problem,
+       CASE WHEN family_type = 'disability' THEN child_disability_grade ELSE '' END AS special_grade,
+       special_start, special_end,
+       CASE WHEN complication_grade <> '' AND complication_since IS NOT NULL
+            THEN greatest({_mi("complication_since")} + 1, moved_in) ELSE {NEVER} END AS complication_start,
+       least(stop, coalesce({_mi("complication_on")} + 1, {NEVER})) AS complication_end,
+       complication_grade,
+       CASE WHEN reward_qualified AND residence = 'rural' AND birth_date IS NOT NULL
+            THEN greatest(own_birth_month + 12 * %(reward_age)s + 1, moved_in) ELSE {NEVER} END AS reward_start,
+       least(stop, coalesce({_mi("reward_on")} + 1, {NEVER})) AS reward_end
+  FROM windows
+) person
+ WHERE problem IS NOT NULL
+    OR (special_scheme <> '' AND special_start <= %(last_month)s AND special_end > %(first_month)s)
+    OR (complication_start <= %(last_month)s AND complication_end > %(first_month)s)
+    OR (reward_start <= %(last_month)s AND reward_end > %(first_month)s)
+"""
+)
+
+# The facts the explanation names, read when a line's facts are first asked for (the command's --json, a batch).
+_FACTS_SQL = (
+    _CTES
+    + f"""
+SELECT id, CASE WHEN qualifying_whose = 'wife' THEN wife_birth ELSE birth_date END AS qualifying_born,
+       qualifying_whose, child_event_date, child_recovered_on, complication_since, death_date, other_child_on,
+       closed_on, moved_in_on, special_on, complication_on, reward_on, birth_date, residence,
+       CASE WHEN family_type = 'disability' THEN child_disability_grade ELSE '' END AS special_grade,
+       complication_grade, special_start,
+       greatest({_mi("complication_since")} + 1, moved_in) AS complication_start,
+       greatest(own_birth_month + 12 * %(reward_age)s + 1, moved_in) AS reward_start
+  FROM windows
+"""
+)
+
+
+# The columns of a row of _COMPUTE_SQL and of _FACTS_SQL, by name → position.
+(
+    _ID, _HOUSEHOLD, _NAME, _ID_NUMBER, _BIRTH, _SELF_CARE, _RESIDENCE, _CONFIRMED, _SPECIAL, _PROBLEM,
+    _SPECIAL_GRADE, _SPECIAL_START, _SPECIAL_END, _COMPLICATION_START, _COMPLICATION_END, _COMPLICATION_GRADE,
+    _REWARD_START, _REWARD_END,
+) = range(18)  # fmt: skip
+(
+    _F_ID, _F_QUALIFYING_BORN, _F_QUALIFYING_WHOSE, _F_CHILD_EVENT, _F_RECOVERED, _F_COMPLICATION_SINCE, _F_DEATH,
+    _F_OTHER_CHILD, _F_CLOSED, _F_MOVED_IN, _F_SPECIAL_STOP, _F_COMPLICATION_STOP, _F_REWARD_STOP, _F_BIRTH,
+    _F_RESIDENCE, _F_SPECIAL_GRADE, _F_COMPLICATION_GRADE, _F_SPECIAL_START, _F_COMPLICATION_START, _F_REWARD_START,
+) = range(20)  # fmt: skip
 
 
 class _Standards:
@@ -228,6 +371,26 @@ def _specificity(standard: Standard) -> int:
     )
 
 
+class _FactsLoader:
+    """The facts of a run's persons, read in one query the first time a line's facts are asked for."""
+
+    def __init__(self, params: dict[str, Any], policy: BenefitSettings) -> None:
+        self.params = params
+        self.policy = policy
+        self.member_ids: set[int] = set()
+        self._rows: dict[int, tuple] | None = None
+
+    def facts(self, member_id: int, scheme: str, month: date) -> dict[str, Any]:
+        if self._rows is None:
+            with transaction.atomic(), connection.cursor() as cursor:
+                cursor.execute("SET LOCAL work_mem = '64MB'")
+                # A few persons (a household, a batch of a village): by id; many: the run's whole area is cheaper.
+                members = sorted(self.member_ids) if len(self.member_ids) <= 5000 else self.params["members"]
+                cursor.execute(_FACTS_SQL, {**self.params, "members": members})
+                self._rows = {row[_F_ID]: row for row in cursor.fetchall()}
+        return _facts(self._rows[member_id], scheme, month, self.policy)
+
+
 def run(
     county: Region,
     months: Collection[date],
@@ -235,25 +398,91 @@ def run(
     area: Region | None = None,
     member_ids: Collection[int] | None = None,
 ) -> Run:
-    """Every person's entitlement in ``county`` for each of ``months`` (firsts of months), and the problems."""
+    """Every person's entitlement in ``county`` for each of ``months`` (firsts of months), and the problems.
+
+    Three queries (the settings, the standards, the persons); a fourth reads the facts the explanation names when
+    a line's ``facts`` is first read."""
     months = sorted({m.replace(day=1) for m in months})
+    if not months:
+        return Run(lines=[], problems=[])
     policy = settings_for(county.code)
     standards = _Standards(Standard.objects.for_county(county.code))
-    with connection.cursor() as cursor:
-        cursor.execute(
-            _FACTS_SQL,
-            {
-                "county": county.pk,
-                "area": area.path if area is not None and area.pk != county.pk else None,
-                "members": list(member_ids) if member_ids is not None else None,
-            },
-        )
-        columns = [c.name for c in cursor.description]
-        rows = [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
+    params = {
+        "county": county.pk,
+        "area": area.path if area is not None and area.pk != county.pk else None,
+        "members": list(member_ids) if member_ids is not None else None,
+        "qualifying_age": policy.qualifying_age,
+        "reward_age": policy.reward_age,
+        "event_offset": 0 if policy.child_event_start == BenefitSettings.ChildEventStart.SAME_MONTH else 1,
+        "death_year_end": policy.death_pays_through == BenefitSettings.DeathPaysThrough.YEAR_END,
+        "first_month": month_index(months[0]),
+        "last_month": month_index(months[-1]),
+    }
+    with transaction.atomic(), connection.cursor() as cursor:
+        # The window over the county's parents sorts 200,000 rows: in memory, not in temporary files.
+        cursor.execute("SET LOCAL work_mem = '64MB'")
+        cursor.execute(_COMPUTE_SQL, params)
+        rows = cursor.fetchall()
+    rows.sort(key=itemgetter(_HOUSEHOLD, _ID))  # the lines in household order, whatever the plan
+    both = policy.reward_overlap == BenefitSettings.RewardOverlap.BOTH
+    indexed = [(month, month_index(month)) for month in months]
+    loader = _FactsLoader(params, policy)
     result = Run(lines=[], problems=[])
     for row in rows:
-        _person(row, months, policy, standards, result)
+        if row[_PROBLEM]:
+            result.problems.append(_problem(row, None, None, row[_PROBLEM]))
+        windows = _windows(row)
+        if windows:
+            _person_lines(row, windows, indexed, standards, loader, both=both, result=result)
+    loader.member_ids = {line.member_id for line in result.lines}
     return result
+
+
+def _windows(row: tuple) -> list[tuple[str, int, int, str]]:
+    """The person's programmes as (scheme, first month, first month no more, grade)."""
+    windows = []
+    if row[_SPECIAL]:
+        windows.append((row[_SPECIAL], row[_SPECIAL_START], row[_SPECIAL_END], row[_SPECIAL_GRADE]))
+    if row[_COMPLICATION_START] < NEVER:
+        windows.append(
+            (Scheme.COMPLICATION, row[_COMPLICATION_START], row[_COMPLICATION_END], row[_COMPLICATION_GRADE])
+        )
+    if row[_REWARD_START] < NEVER:
+        windows.append((Scheme.REWARD, row[_REWARD_START], row[_REWARD_END], ""))
+    return windows
+
+
+def _person_lines(
+    row: tuple,
+    windows: list[tuple[str, int, int, str]],
+    indexed: list[tuple[date, int]],
+    standards: _Standards,
+    loader: _FactsLoader,
+    *,
+    both: bool,
+    result: Run,
+) -> None:
+    """One person's lines for the months, the 60 rule applied."""
+    confirmed_years = row[_CONFIRMED] or ()
+    born = row[_BIRTH]
+    for month, index in indexed:
+        due = []
+        for scheme, first, last, grade in windows:
+            if not first <= index < last:
+                continue
+            age = age_on(born, month) if born is not None and scheme in standards.age_banded else None
+            parts = standards.parts(
+                scheme, month, residence=row[_RESIDENCE], grade=grade, self_care=row[_SELF_CARE], age=age
+            )
+            if parts is None:
+                result.problems.append(_problem(row, scheme, month, "no_standard"))
+            elif parts:
+                amount = parts[0].amount if len(parts) == 1 else sum((p.amount for p in parts), Decimal(0))
+                due.append(Entitlement(row, loader, scheme=scheme, month=month, amount=amount, parts=parts,
+                                       confirmed=month.year in confirmed_years))  # fmt: skip
+        if len(due) > 1 and not both:
+            due = _higher_of_two(due)
+        result.lines.extend(due)
 
 
 def entitlements(
@@ -267,176 +496,59 @@ def entitlements(
     return run(county, months, area=area, member_ids=member_ids).lines
 
 
-def _qualifying(row: dict[str, Any], policy: BenefitSettings) -> tuple[date | None, str]:
-    """The qualifying birthday and whose it is ("wife", "own")."""
-    years = policy.qualifying_age
-    if row["role"] == "wife":
-        return (birthday(row["birth_date"], years) if row["birth_date"] else None), "own"
-    wife_birth = row["wife_birth"]
-    if row["wife_id"] is not None and wife_birth is not None:
-        wife_day = birthday(wife_birth, years)
-        if row["wife_death"] is None or row["wife_death"] >= wife_day:
-            return wife_day, "wife"
-    elif row["wife_id"] is not None:
-        return None, "wife"
-    return (birthday(row["birth_date"], years) if row["birth_date"] else None), "own"
+def _problem(row: tuple, scheme: str | None, month: date | None, reason: str) -> Problem:
+    return Problem(
+        member_id=row[_ID], household_id=row[_HOUSEHOLD], name=row[_NAME], id_number=row[_ID_NUMBER],
+        scheme=scheme, month=month, reason=reason,
+    )  # fmt: skip
 
 
-def _stop_index(row: dict[str, Any], policy: BenefitSettings) -> tuple[int, list[tuple[str, date]]]:
-    """The first month paid no more (a month index), and the events that set it."""
-    events: list[tuple[str, date]] = []
-    stops = [NEVER]
-    for key in ("other_child_on", "closed_on"):
-        if row[key] is not None:
-            events.append((key, row[key]))
-            stops.append(month_index(row[key]) + 1)
-    if row["death_date"] is not None:
-        events.append(("death_date", row["death_date"]))
-        died = row["death_date"]
-        through_year = policy.death_pays_through == BenefitSettings.DeathPaysThrough.YEAR_END
-        stops.append(month_index(date(died.year, 12, 1)) + 1 if through_year else month_index(died) + 1)
-    return min(stops), events
-
-
-def _special(row: dict[str, Any], policy: BenefitSettings, problems: list[str]) -> tuple[str, int, int, str, dict]:
-    """The special-assistance branch: (scheme, first month, first month no more, grade, facts) or scheme "" ."""
-    facts: dict[str, Any] = {}
-    event_offset = 0 if policy.child_event_start == BenefitSettings.ChildEventStart.SAME_MONTH else 1
-    if row["family_type"] not in ("death", "disability"):
-        return "", NEVER, NEVER, "", facts
-    woman_birth = (
-        row["wife_birth"] if row["wife_id"] is not None else (row["birth_date"] if row["sex"] == "F" else None)
-    )
-    if woman_birth is not None and woman_birth < EARLIEST_WOMAN_BIRTH:
-        facts["woman_born_before_1933"] = str(woman_birth)
-        return "", NEVER, NEVER, "", facts
-    qualifying, whose = _qualifying(row, policy)
-    if qualifying is None:
-        problems.append("no_birth_date")
-        return "", NEVER, NEVER, "", facts
-    facts.update(qualifying_birthday=str(qualifying), qualifying_whose=whose, qualifying_age=policy.qualifying_age)
-    if row["child_event_date"] is None:
-        problems.append("no_child_event_date")
-        return "", NEVER, NEVER, "", facts
-    start = max(month_index(qualifying) + 1, month_index(row["child_event_date"]) + event_offset)
-    facts["child_event_date"] = str(row["child_event_date"])
-    end = NEVER
-    grade = ""
-    if row["family_type"] == "death":
-        scheme = Scheme.DEATH
-    else:
-        scheme = Scheme.DISABILITY
-        grade = row["child_disability_grade"] or ""
-        if not grade:
-            problems.append("no_disability_grade")
-            return "", NEVER, NEVER, "", facts
-        if grade not in ("1", "2", "3"):
-            facts["disability_grade_not_covered"] = grade
-            return "", NEVER, NEVER, "", facts
-        facts["disability_grade"] = grade
-        if row["child_recovered_on"] is not None:
-            facts["child_recovered_on"] = str(row["child_recovered_on"])
-            end = month_index(row["child_recovered_on"]) + 1
-    return scheme, start, end, grade, facts
-
-
-def _person(
-    row: dict[str, Any], months: list[date], policy: BenefitSettings, standards: _Standards, result: Run
-) -> None:
-    problems: list[str] = []
-    stop, events = _stop_index(row, policy)
-    # The annual review's stops, per programme: its latest decision refused the person or confirmed them leaving.
-    review_stops = {
-        programme: month_index(day) + 1
-        for programme, day in zip(row["stop_programmes"] or (), row["stop_dates"] or (), strict=True)
-    }
-    events += [
-        (f"review_stopped_{programme}", day)
-        for programme, day in zip(row["stop_programmes"] or (), row["stop_dates"] or (), strict=True)
-    ]
-    moved_in = month_index(row["moved_in_on"]) + 1 if row["moved_in_on"] else 0
-    base_facts: dict[str, Any] = {"residence": row["residence"] or ""}
-    base_facts.update({key: str(day) for key, day in events})
-    if row["moved_in_on"]:
-        base_facts["moved_in_on"] = str(row["moved_in_on"])
-    scheme, start, end, grade, special_facts = _special(row, policy, problems)
-    windows: list[tuple[str, int, int, str, dict]] = []
-    if scheme:
-        windows.append(
-            (scheme, max(start, moved_in), min(end, stop, review_stops.get("special", NEVER)), grade, special_facts)
-        )
-    if row["complication_grade"] and row["complication_since"]:
-        facts = {"complication_grade": row["complication_grade"], "complication_since": str(row["complication_since"])}
-        windows.append(
-            (
-                Scheme.COMPLICATION,
-                max(month_index(row["complication_since"]) + 1, moved_in),
-                min(stop, review_stops.get(Scheme.COMPLICATION, NEVER)),
-                row["complication_grade"],
-                facts,
-            )
-        )
-    reward_start = NEVER
-    if row["reward_qualified"] and row["residence"] == "rural" and row["birth_date"]:
-        reward_day = birthday(row["birth_date"], policy.reward_age)
-        reward_start = max(month_index(reward_day) + 1, moved_in)
-        facts = {"reward_birthday": str(reward_day), "reward_age": policy.reward_age}
-        windows.append((Scheme.REWARD, reward_start, min(stop, review_stops.get(Scheme.REWARD, NEVER)), "", facts))
-    person = {
-        "member_id": row["id"],
-        "household_id": row["household_id"],
-        "name": row["name"],
-        "id_number": row["id_number"],
-    }
-    for reason in problems:
-        result.problems.append(Problem(**person, scheme=None, month=None, reason=reason))
-    confirmed_years = set(row["confirmed_years"] or ())
-    for month in months:
-        index = month_index(month)
-        due: list[Entitlement] = []
-        for window_scheme, first, last, window_grade, facts in windows:
-            if not (first <= index < last):
-                continue
-            age = age_on(row["birth_date"], month) if row["birth_date"] else None
-            parts = standards.parts(
-                window_scheme,
-                month,
-                residence=row["residence"] or "",
-                grade=window_grade,
-                self_care=row["self_care"] or "",
-                age=age,
-            )
-            if parts is None:
-                result.problems.append(Problem(**person, scheme=window_scheme, month=month, reason="no_standard"))
-                continue
-            if not parts:
-                continue
-            due.append(
-                Entitlement(
-                    **person,
-                    scheme=window_scheme,
-                    month=month,
-                    amount=sum((p.amount for p in parts), Decimal("0")),
-                    parts=list(parts),
-                    facts={**base_facts, **facts, "first_month": str(month_of(first)), "age": age},
-                    confirmed=month.year in confirmed_years,
-                )
-            )
-        result.lines.extend(_combine(due, policy))
-
-
-def _combine(due: list[Entitlement], policy: BenefitSettings) -> list[Entitlement]:
-    """The 60 rule: reward assistance beside special assistance — the higher of the two, or both."""
+def _higher_of_two(due: list[Entitlement]) -> list[Entitlement]:
+    """The 60 rule's default: reward assistance beside special assistance — only the higher of the two is paid."""
     reward = [e for e in due if e.scheme == Scheme.REWARD]
     special = [e for e in due if e.scheme != Scheme.REWARD]
-    if not reward or not special or policy.reward_overlap == BenefitSettings.RewardOverlap.BOTH:
+    if not reward or not special:
         return due
     best_special = max(special, key=lambda e: e.amount)
     if reward[0].amount > best_special.amount:
-        reward[0].facts["higher_than"] = {"scheme": best_special.scheme, "amount": str(best_special.amount)}
-        return [e for e in due if e.scheme == Scheme.REWARD or e is not best_special]
-    best_special.facts["higher_than"] = {"scheme": Scheme.REWARD, "amount": str(reward[0].amount)}
+        reward[0].higher_than = {"scheme": best_special.scheme, "amount": str(best_special.amount)}
+        return [e for e in due if e is not best_special]
+    best_special.higher_than = {"scheme": Scheme.REWARD, "amount": str(reward[0].amount)}
     return [e for e in due if e.scheme != Scheme.REWARD]
+
+
+def _facts(row: tuple, scheme: str, month: date, policy: BenefitSettings) -> dict[str, Any]:
+    """The facts a line's explanation names, from the person's facts row."""
+    facts: dict[str, Any] = {"residence": row[_F_RESIDENCE] or ""}
+    if scheme in (Scheme.DEATH, Scheme.DISABILITY):
+        first = row[_F_SPECIAL_START]
+        facts.update(
+            qualifying_birthday=str(birthday(row[_F_QUALIFYING_BORN], policy.qualifying_age)),
+            qualifying_whose=row[_F_QUALIFYING_WHOSE],
+            qualifying_age=policy.qualifying_age,
+            child_event_date=str(row[_F_CHILD_EVENT]),
+        )
+        if scheme == Scheme.DISABILITY:
+            facts["disability_grade"] = row[_F_SPECIAL_GRADE]
+            if row[_F_RECOVERED]:
+                facts["child_recovered_on"] = str(row[_F_RECOVERED])
+    elif scheme == Scheme.COMPLICATION:
+        first = row[_F_COMPLICATION_START]
+        facts.update(complication_grade=row[_F_COMPLICATION_GRADE], complication_since=str(row[_F_COMPLICATION_SINCE]))
+    else:
+        first = row[_F_REWARD_START]
+        facts.update(reward_birthday=str(birthday(row[_F_BIRTH], policy.reward_age)), reward_age=policy.reward_age)
+    facts["first_month"] = str(month_of(first))
+    for key, position in (("death_date", _F_DEATH), ("other_child_on", _F_OTHER_CHILD), ("closed_on", _F_CLOSED),
+                          ("moved_in_on", _F_MOVED_IN)):  # fmt: skip
+        if row[position]:
+            facts[key] = str(row[position])
+    stop = {Scheme.COMPLICATION: _F_COMPLICATION_STOP, Scheme.REWARD: _F_REWARD_STOP}.get(scheme, _F_SPECIAL_STOP)
+    if row[stop]:
+        facts["review_stopped_on"] = str(row[stop])
+    if row[_F_BIRTH]:
+        facts["age"] = age_on(row[_F_BIRTH], month)
+    return facts
 
 
 # ------------------------------------------------------------------------------------------------ explanation
