@@ -62,6 +62,12 @@ class Capability(StrEnum):
     # in their area. Leaders read the insurance reports through VIEW_BENEFIT_REPORTS.
     MANAGE_INSURANCE = "manage_insurance"
     REPORT_CLAIMS = "report_claims"
+    # medical (docs/MEDICAL.md): county staff manage the designated institutions and the county's medical settings;
+    # family doctors and county staff record contracts, green-channel cards and uses, and health checks, and read
+    # their content (the health tier); cadres and volunteers see only that a household has a doctor and a card.
+    MANAGE_INSTITUTIONS = "manage_institutions"
+    RECORD_MEDICAL = "record_medical"
+    VIEW_MEDICAL_STATUS = "view_medical_status"
 
 
 _C = Role.COUNTY_STAFF
@@ -107,6 +113,10 @@ CAPABILITY_ROLES: dict[Capability, frozenset[Role]] = {
     # insurance
     Capability.MANAGE_INSURANCE: frozenset({_C}),
     Capability.REPORT_CLAIMS: frozenset({_C, _T, _V}),
+    # medical
+    Capability.MANAGE_INSTITUTIONS: frozenset({_C}),
+    Capability.RECORD_MEDICAL: frozenset({_C, _D}),
+    Capability.VIEW_MEDICAL_STATUS: frozenset({_C, _T, _V, _D, _M}),
 }
 
 # The same table by role, for User.has_capability().

@@ -59,6 +59,16 @@ FIELD_TIERS: dict[str, Tier] = {
     "benefits.PayoutLine.beneficiary_id_number": Tier.PERSONAL,
     "benefits.PayoutLine.head_id_number": Tier.PERSONAL,
     "benefits.PayoutLine.phone": Tier.PERSONAL,
+    # medical: what happened in hospital and what a check found (medical roles and county staff only).
+    "medical.ChannelUse.kind": Tier.HEALTH,
+    "medical.ChannelUse.services": Tier.HEALTH,
+    "medical.ChannelUse.admitted_on": Tier.HEALTH,
+    "medical.ChannelUse.discharged_on": Tier.HEALTH,
+    "medical.ChannelUse.note": Tier.HEALTH,
+    "medical.HealthCheck.items": Tier.HEALTH,
+    "medical.HealthCheck.abnormal_findings": Tier.HEALTH,
+    "medical.HealthCheck.follow_up": Tier.HEALTH,
+    "medical.Contract.personalised_note": Tier.HEALTH,
 }
 
 # The tiers shown masked (the full value only on an explicit, logged reveal), not hidden.

@@ -12,6 +12,7 @@ urlpatterns = [
     path("reports/", include("reports.urls")),
     path("contacts/", include("contacts.urls")),
     path("benefits/", include("benefits.urls")),
+    path("medical/", include("medical.urls")),
     path("regions/", include("accounts.region_urls")),
     path("audit/", include("audit.urls")),
     path("i18n/setlang/", set_language, name="set_language"),

@@ -24,7 +24,15 @@ from visits.models import Visit
 
 pytestmark = pytest.mark.django_db
 
-APPS = ("households:", "contacts:", "visits:", "benefits:standards:", "benefits:profiles:", "benefits:relief:")
+APPS = (
+    "households:",
+    "contacts:",
+    "visits:",
+    "benefits:standards:",
+    "benefits:profiles:",
+    "benefits:relief:",
+    "medical:",
+)
 
 
 @dataclass
@@ -74,7 +82,30 @@ LOGGED_READS: dict[str, Read] = {
     "benefits:relief:household": Read("get", _hh("benefits:relief:household")),
     "benefits:relief:create": Read("get", _hh("benefits:relief:create")),
     "benefits:relief:edit": Read("get", lambda p: reverse("benefits:relief:edit", args=[p.relief.pk])),
+    # medical: a household's medical file; an institution's green-channel rules (a file, logged)
+    "medical:household": Read("get", _hh("medical:household")),
+    "medical:card_add": Read("get", _hh("medical:card_add")),
+    "medical:use_add": Read("get", _hh("medical:use_add")),
+    "medical:contract_add": Read("get", _hh("medical:contract_add")),
+    "medical:check_add": Read("get", _hh("medical:check_add")),
+    "medical:institution_rules": Read(
+        "get", lambda p: _institution_rules_url(p), label=lambda p: "东关街道社区卫生服务中心"
+    ),
 }
+
+
+def _institution_rules_url(p: Place) -> str:
+    """An institution of the household's county with its green-channel rules as a file (a read of it is logged)."""
+    from django.core.files.base import ContentFile
+
+    from medical.models import Institution
+
+    institution = Institution.objects.create(
+        county=p.household.county, region=p.household.county, name="东关街道社区卫生服务中心", level="community"
+    )
+    institution.rules_file.save("rules.pdf", ContentFile(b"%PDF-1.4 rules"), save=True)
+    return reverse("medical:institution_rules", args=[institution.pk])
+
 
 LIST = "a list of many households (numbers, places, members' names, masked ID numbers): no one family's file"
 FORM = "a form or an action that shows no family's data (it redirects, or renders only what the user typed)"
@@ -127,6 +158,20 @@ OTHER_VIEWS: dict[str, str] = {
     "benefits:standards:settings": "the county's benefit settings",
     "benefits:relief:list": "the area's relief: household numbers, places, kinds and amounts, no names",
     "benefits:relief:delete": "the relief's kind, date, amount and source (no names), and the form",
+    "medical:home": "counts of the user's area, no family's data",
+    "medical:settings": "the county's medical settings",
+    "medical:institutions": "the county's designated institutions, not the families",
+    "medical:institution": "one designated institution (its responsible person and rules), not a family",
+    "medical:institution_create": FORM,
+    "medical:institution_edit": "one designated institution and its form",
+    "medical:card_withdraw": FORM,
+    "medical:use_discharge": FORM,
+    "medical:contract_end": FORM,
+    "medical:contract_renew": FORM,
+    "medical:renewals": LIST,
+    "medical:unserved": LIST,
+    "medical:checks": "counts per village, no names",
+    "medical:checks_village": LIST,
 }
 
 

@@ -12,6 +12,7 @@ from accounts.hooks import account_changed, second_factor_event
 from audit.receivers import account_changed_record, second_factor_record
 from contacts.receivers import person_name_follow_login
 from households.extensions import ChangeReason, archive_extensions, household_changed
+from medical.services import discharge_loop_after_refresh
 from portal.tasks import nightly_pipeline_run
 from reports.models import CoverageSnapshot
 from reports.services import coverage_snapshot_after_flags
@@ -26,13 +27,17 @@ def test_the_archive_extensions_are_contacts_then_visits():
     assert [(e.key, type(e).__module__) for e in archive_extensions()] == [
         ("contacts", "contacts.extension"),
         ("visits", "visits.extension"),
+        ("medical", "medical.extension"),
+        ("benefits", "benefits.extension"),
+        ("insurance", "benefits.insurance.extension"),
     ]
 
 
 def test_each_hook_has_its_listeners():
     assert account_changed.listeners == (account_changed_record, person_name_follow_login)
     assert second_factor_event.listeners == (second_factor_record,)
-    assert flags_refreshed.listeners == (coverage_snapshot_after_flags,)
+    # medical: a doctor's follow-up visit opens the discharge loop's next step (the contact's visit).
+    assert set(flags_refreshed.listeners) == {coverage_snapshot_after_flags, discharge_loop_after_refresh}
 
 
 def test_an_archive_page_shows_the_extensions_cards_by_role(client_for, personas, area):

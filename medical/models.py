@@ -1,0 +1,496 @@
+"""Medical care (docs/DOMAIN.md §Medical care; /shared/MEDICAL.md): designated institutions and the green channel
+(就医绿色通道), family-doctor contracts (家庭医生签约), yearly health checks.
+
+Every row that belongs to a family carries its household (visible where the household is, like every archive row);
+institutions belong to a county and are read by everyone of the county. What a reader may see of the health values
+is decided in accounts.sensitivity (FIELD_TIERS).
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pghistory
+from django.conf import settings
+from django.contrib.postgres.constraints import ExclusionConstraint
+from django.contrib.postgres.fields import ArrayField, RangeOperators
+from django.db import models
+from django.db.models import F, Func, Q, Value
+from django.db.models.functions import Coalesce
+from django.utils.translation import gettext_lazy as _
+
+from households.models import HouseholdScopedQuerySet
+from regions.paths import county_path
+from regions.scope import ScopedQuerySet
+
+
+class MedicalSettings(models.Model):
+    """A county's medical settings (MEDICAL.md: the card, the discharge loop, 签而不约, the health check's age)."""
+
+    county = models.OneToOneField(
+        "regions.Region", verbose_name=_("county"), on_delete=models.PROTECT, related_name="medical_settings"
+    )
+    certificate_counts = models.BooleanField(
+        _("the special-assistance certificate counts as a green-channel card"), default=True
+    )
+    contact_card_counts = models.BooleanField(_("the contact card counts as a green-channel card"), default=True)
+    handover_days = models.PositiveSmallIntegerField(
+        _("hand-over to the family doctor within (days after discharge)"), default=3
+    )
+    doctor_visit_days = models.PositiveSmallIntegerField(
+        _("the family doctor's follow-up home visit within (days after discharge)"), default=7
+    )
+    liaison_visit_days = models.PositiveSmallIntegerField(
+        _("the contact's visit within (days after the doctor's follow-up)"), default=7
+    )
+    unserved_days = models.PositiveSmallIntegerField(
+        _("signed but not served: no doctor's contact for (days)"), default=90
+    )
+    renewal_window_days = models.PositiveSmallIntegerField(_("renewals listed (days before the end)"), default=30)
+    check_age = models.PositiveSmallIntegerField(_("yearly health check from the age of"), default=60)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("medical settings")
+        verbose_name_plural = _("medical settings")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(
+                    handover_days__gte=1,
+                    handover_days__lte=60,
+                    doctor_visit_days__gte=1,
+                    doctor_visit_days__lte=60,
+                    liaison_visit_days__gte=1,
+                    liaison_visit_days__lte=60,
+                    unserved_days__gte=7,
+                    unserved_days__lte=366,
+                    renewal_window_days__gte=1,
+                    renewal_window_days__lte=180,
+                    check_age__gte=18,
+                    check_age__lte=100,
+                ),
+                name="medicalsettings_ranges",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return str(self.county)
+
+
+class InstitutionQuerySet(ScopedQuerySet["Institution"]):
+    """Designated institutions are the county's: everyone whose area lies in the county reads them."""
+
+    def scope_q(self, path: str) -> Q:
+        return Q(county__path=county_path(path))
+
+    def working(self) -> InstitutionQuerySet:
+        """A working green channel (MEDICAL.md: coverage): active, a responsible person, written rules (a file or
+        a summary) and at least one service offered."""
+        return (
+            self.filter(active=True)
+            .exclude(responsible_name="")
+            .exclude(services=[])
+            .exclude(rules_file="", rules_summary="")
+        )
+
+
+def institution_rules_path(instance: Institution, filename: str) -> str:
+    # The uploaded name is never used for the stored file (its extension comes from its first bytes).
+    return f"medical/institutions/{instance.county_id}/{filename}"
+
+
+@pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent())
+class Institution(models.Model):
+    """A designated medical institution (定点医疗机构) with a green channel."""
+
+    class Level(models.TextChoices):
+        VILLAGE_CLINIC = "village_clinic", _("Village clinic (村卫生室)")
+        TOWNSHIP = "township", _("Township health centre (乡镇卫生院)")
+        COMMUNITY = "community", _("Community health centre (社区卫生服务中心)")
+        COUNTY = "county", _("County hospital (县级医院)")
+        CITY = "city", _("City or higher hospital (市级及以上医院)")
+
+    class Grade(models.TextChoices):
+        UNGRADED = "0", _("Not graded (未定级)")
+        GRADE_1 = "1", _("Grade 1 (一级)")
+        GRADE_2 = "2", _("Grade 2 (二级)")
+        GRADE_3 = "3", _("Grade 3 (三级)")
+
+    class Service(models.TextChoices):
+        # The fixed list of MEDICAL.md §Services.
+        REGISTRATION = "registration", _("Priority registration (优先挂号)")
+        CONSULTATION = "consultation", _("Priority consultation (优先就诊)")
+        EXAMINATION = "examination", _("Priority examination (优先检查)")
+        PAYMENT = "payment", _("Priority payment (优先缴费)")
+        MEDICINE = "medicine", _("Priority medicine (优先取药)")
+        BED = "bed", _("Priority hospital bed (优先住院)")
+        REFERRAL = "referral", _("Two-way referral (双向转诊)")
+        EMERGENCY = "emergency", _("Emergency green channel (急诊绿色通道)")
+        GUIDE = "guide", _("Guide (导诊)")
+        ESCORT = "escort", _("Escort (陪诊)")
+        WATER = "water", _("Drinking water (饮水)")
+        GLASSES = "glasses", _("Reading glasses (老花镜)")
+        CART = "cart", _("Carts (推车)")
+        WHEELCHAIR = "wheelchair", _("Wheelchairs (轮椅)")
+        FREE_REGISTRATION = "free_registration", _("Free registration fee (免挂号费)")
+        FREE_AMBULANCE = "free_ambulance", _("Free ambulance (120) trips (免费120)")
+
+    county = models.ForeignKey(
+        "regions.Region", verbose_name=_("county"), on_delete=models.PROTECT, related_name="medical_institutions"
+    )
+    region = models.ForeignKey("regions.Region", verbose_name=_("area"), on_delete=models.PROTECT, related_name="+")
+    name = models.CharField(_("name"), max_length=100)
+    level = models.CharField(_("level"), max_length=16, choices=Level.choices)
+    grade = models.CharField(_("grade"), max_length=1, choices=Grade.choices, default=Grade.UNGRADED)
+    address = models.CharField(_("address"), max_length=200, blank=True)
+    responsible_name = models.CharField(_("responsible person"), max_length=50, blank=True)
+    responsible_phone = models.CharField(_("responsible person's phone"), max_length=24, blank=True)
+    liaison_name = models.CharField(_("liaison"), max_length=50, blank=True)
+    liaison_phone = models.CharField(_("liaison's phone"), max_length=24, blank=True)
+    rules_file = models.FileField(_("green-channel rules (file)"), upload_to=institution_rules_path, blank=True)
+    rules_file_name = models.CharField(max_length=200, blank=True)  # the uploaded name, shown and offered back
+    rules_summary = models.TextField(_("green-channel rules (summary)"), blank=True)
+    services = ArrayField(
+        models.CharField(max_length=20, choices=Service.choices),
+        verbose_name=_("services offered"),
+        default=list,
+        blank=True,
+    )
+    priority_window = models.BooleanField(_("a marked priority window (计划生育特殊家庭优先)"), default=False)
+    active = models.BooleanField(_("active"), default=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = InstitutionQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("designated institution")
+        verbose_name_plural = _("designated institutions")
+        ordering = ["county_id", "name", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["county", "name"], name="institution_name_unique_per_county"),
+            models.CheckConstraint(condition=~Q(name=""), name="institution_name_not_blank"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_grade_2_or_above(self) -> bool:
+        return self.grade in (self.Grade.GRADE_2, self.Grade.GRADE_3)
+
+    @property
+    def service_labels(self) -> list[str]:
+        labels = dict(self.Service.choices)
+        return [str(labels.get(s, s)) for s in self.services]
+
+
+class _Household(HouseholdScopedQuerySet):
+    household_prefix = "household__"
+
+
+@pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent())
+class GreenCard(models.Model):
+    """A member's dedicated green-channel card; the certificate and the contact card count by county setting."""
+
+    class Kind(models.TextChoices):
+        CONVENIENCE = "convenience", _("Convenient-care card (方便就医卡)")
+        GREEN_CHANNEL = "green_channel", _("Green-channel pass (就医绿色通道证)")
+        PRIORITY = "priority", _("Priority medical service card (优先医疗服务卡)")
+        LOVE = "love", _("Love card (爱心卡)")
+        OTHER = "other", _("Other card")
+
+    household = models.ForeignKey(
+        "households.Household", verbose_name=_("household"), on_delete=models.PROTECT, related_name="green_cards"
+    )
+    member = models.ForeignKey(
+        "households.Member", verbose_name=_("member"), on_delete=models.PROTECT, related_name="green_cards"
+    )
+    kind = models.CharField(_("card"), max_length=16, choices=Kind.choices)
+    number = models.CharField(_("card number"), max_length=40, blank=True)
+    issued_on = models.DateField(_("issued on"))
+    withdrawn_on = models.DateField(_("withdrawn on"), null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = _Household.as_manager()
+
+    class Meta:
+        verbose_name = _("green-channel card")
+        verbose_name_plural = _("green-channel cards")
+        ordering = ["-issued_on", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(withdrawn_on__isnull=True) | Q(withdrawn_on__gte=F("issued_on")),
+                name="greencard_withdrawn_after_issue",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.number}".strip()
+
+
+@pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent())
+class ChannelUse(models.Model):
+    """One use of the green channel; an inpatient use is a hospital stay, whose discharge opens the loop
+    (hand-over to the family doctor → the doctor's follow-up visit → the contact's visit: medical.services)."""
+
+    class Kind(models.TextChoices):
+        OUTPATIENT = "outpatient", _("Outpatient (门诊)")
+        EMERGENCY = "emergency", _("Emergency (急诊)")
+        INPATIENT = "inpatient", _("Inpatient (住院)")
+
+    household = models.ForeignKey(
+        "households.Household", verbose_name=_("household"), on_delete=models.PROTECT, related_name="channel_uses"
+    )
+    member = models.ForeignKey(
+        "households.Member", verbose_name=_("member"), on_delete=models.PROTECT, related_name="channel_uses"
+    )
+    institution = models.ForeignKey(
+        Institution, verbose_name=_("institution"), on_delete=models.PROTECT, related_name="uses"
+    )
+    used_on = models.DateField(_("date"))
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    services = ArrayField(
+        models.CharField(max_length=20, choices=Institution.Service.choices),
+        verbose_name=_("services used"),
+        default=list,
+        blank=True,
+    )
+    fee_waived = models.DecimalField(_("fees waived (yuan)"), max_digits=10, decimal_places=2, default=0)
+    ambulance = models.BooleanField(_("ambulance (120) used"), default=False)
+    admitted_on = models.DateField(_("admitted on"), null=True, blank=True)
+    discharged_on = models.DateField(_("discharged on"), null=True, blank=True)
+    # On discharge: the family doctor the hospital hands over to (the contract's doctor, else the four-on-one post).
+    handover_to = models.ForeignKey(
+        "contacts.ServicePerson",
+        verbose_name=_("handed over to"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    note = models.CharField(_("note"), max_length=200, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = _Household.as_manager()
+
+    class Meta:
+        verbose_name = _("green-channel use")
+        verbose_name_plural = _("green-channel uses")
+        ordering = ["-used_on", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(fee_waived__gte=0), name="channeluse_fee_not_negative"),
+            models.CheckConstraint(
+                condition=Q(discharged_on__isnull=True)
+                | Q(admitted_on__isnull=False, discharged_on__gte=F("admitted_on")),
+                name="channeluse_discharge_after_admission",
+            ),
+            models.CheckConstraint(
+                condition=Q(kind="inpatient", admitted_on__isnull=False)
+                | (~Q(kind="inpatient") & Q(admitted_on__isnull=True)),
+                name="channeluse_stay_only_inpatient",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["member", "admitted_on"], name="channeluse_member_stay"),
+            models.Index(fields=["institution", "used_on"], name="channeluse_institution_date"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.used_on} · {self.get_kind_display()} · {self.institution_id}"
+
+    @property
+    def is_stay(self) -> bool:
+        return self.kind == self.Kind.INPATIENT
+
+    @property
+    def service_labels(self) -> list[str]:
+        labels = dict(Institution.Service.choices)
+        return [str(labels.get(s, s)) for s in self.services]
+
+
+@pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent())
+class Contract(models.Model):
+    """A family-doctor contract (家庭医生签约, 一年一签) of a household (``member`` empty) or of one member."""
+
+    class Status(models.TextChoices):
+        SIGNED = "signed", _("Signed")
+        ENDED = "ended", _("Ended")
+
+    class EndReason(models.TextChoices):
+        MOVED = "moved", _("Moved out of the area")
+        UNREACHABLE = "unreachable", _("Unreachable for a year")
+        REFUSED = "refused", _("Refused service for a year")
+        RESIDENT = "resident", _("Ended by the resident")
+        OTHER = "other", _("Other")
+
+    class Package(models.TextChoices):
+        BASIC = "basic", _("Basic services (基础包)")
+        DISCOUNT = "discount", _("Treatment discounts (优惠包)")
+        HEALTH_MANAGEMENT = "health_management", _("Health management (健康管理包)")
+
+    household = models.ForeignKey(
+        "households.Household", verbose_name=_("household"), on_delete=models.PROTECT, related_name="doctor_contracts"
+    )
+    member = models.ForeignKey(
+        "households.Member",
+        verbose_name=_("member"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="doctor_contracts",
+        help_text=_("Empty: the contract covers the whole household."),
+    )
+    doctor = models.ForeignKey(
+        "contacts.ServicePerson",
+        verbose_name=_("family doctor (village)"),
+        on_delete=models.PROTECT,
+        related_name="doctor_contracts",
+    )
+    township_doctor = models.ForeignKey(
+        "contacts.ServicePerson",
+        verbose_name=_("township doctor"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    team = models.CharField(_("team"), max_length=100, blank=True, help_text=_("e.g. a 3+1+N team"))
+    clinic = models.CharField(_("clinic"), max_length=100, blank=True)
+    clinic_phone = models.CharField(_("clinic phone"), max_length=24, blank=True)
+    starts_on = models.DateField(_("start date"))
+    ends_on = models.DateField(_("end date"))
+    status = models.CharField(_("status"), max_length=8, choices=Status.choices, default=Status.SIGNED)
+    ended_on = models.DateField(_("ended on"), null=True, blank=True)
+    end_reason = models.CharField(_("reason ended"), max_length=12, choices=EndReason.choices, blank=True)
+    end_note = models.CharField(_("note on ending"), max_length=200, blank=True)
+    packages = ArrayField(
+        models.CharField(max_length=20, choices=Package.choices), verbose_name=_("service package"), default=list
+    )
+    personalised = models.BooleanField(_("personalised package (个性化服务包)"), default=False)
+    personalised_fee = models.DecimalField(
+        _("personalised package fee (yuan per person)"), max_digits=8, decimal_places=2, null=True, blank=True
+    )
+    personalised_note = models.CharField(_("personalised services"), max_length=200, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = _Household.as_manager()
+
+    # 一年一签: a contract runs one year unless said otherwise.
+    TERM_DAYS = 365
+
+    class Meta:
+        verbose_name = _("family-doctor contract")
+        verbose_name_plural = _("family-doctor contracts")
+        ordering = ["-starts_on", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(ends_on__gte=F("starts_on")), name="contract_end_after_start"),
+            models.CheckConstraint(
+                condition=Q(status="signed", ended_on__isnull=True, end_reason="")
+                | (Q(status="ended", ended_on__isnull=False) & ~Q(end_reason="")),
+                name="contract_ended_has_date_and_reason",
+            ),
+            models.CheckConstraint(
+                condition=Q(ended_on__isnull=True) | Q(ended_on__gte=F("starts_on")),
+                name="contract_ended_after_start",
+            ),
+            # No two contracts of one member at once: a household's contract (member empty: the int8range of NULL
+            # bounds is unbounded, so it overlaps every member) or the same member's, over days that overlap.
+            # btree_gist is not available: the ids as one-point int8ranges (as benefits' PayoutLine does).
+            ExclusionConstraint(
+                name="contract_no_overlap",
+                expressions=[
+                    (
+                        Func(F("household_id"), F("household_id"), Value("[]"), function="int8range"),
+                        RangeOperators.OVERLAPS,
+                    ),
+                    (Func(F("member_id"), F("member_id"), Value("[]"), function="int8range"), RangeOperators.OVERLAPS),
+                    (
+                        Func(F("starts_on"), Coalesce(F("ended_on"), F("ends_on")), Value("[]"), function="daterange"),
+                        RangeOperators.OVERLAPS,
+                    ),
+                ],
+            ),
+        ]
+        indexes = [models.Index(fields=["household", "starts_on"], name="contract_household_start")]
+
+    def __str__(self) -> str:
+        return f"{self.household_id} · {self.doctor_id} · {self.starts_on}"
+
+    @property
+    def package_labels(self) -> list[str]:
+        labels = dict(self.Package.choices)
+        return [str(labels.get(p, p)) for p in self.packages]
+
+    @property
+    def last_day(self) -> date:
+        return self.ended_on or self.ends_on
+
+    def is_current(self, *, on: date) -> bool:
+        return self.starts_on <= on <= self.last_day
+
+    @classmethod
+    def default_end(cls, starts_on: date) -> date:
+        return starts_on + timedelta(days=cls.TERM_DAYS - 1)
+
+
+@pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent())
+class HealthCheck(models.Model):
+    """A member's yearly free health check (seed 000: members 60 and over; the age is a county setting)."""
+
+    class Item(models.TextChoices):
+        BLOOD = "blood", _("Blood routine (血常规)")
+        URINE = "urine", _("Urine routine (尿常规)")
+        URIC_ACID = "uric_acid", _("Uric acid (尿酸)")
+        BLOOD_PRESSURE = "blood_pressure", _("Blood pressure (血压)")
+        BIOCHEMISTRY = "biochemistry", _("Biochemistry (生化)")
+        ULTRASOUND = "ultrasound", _("Ultrasound (B超)")
+        ECG = "ecg", _("ECG (心电图)")
+        CHEST_XRAY = "chest_xray", _("Chest X-ray (胸片)")
+
+    household = models.ForeignKey(
+        "households.Household", verbose_name=_("household"), on_delete=models.PROTECT, related_name="health_checks"
+    )
+    member = models.ForeignKey(
+        "households.Member", verbose_name=_("member"), on_delete=models.PROTECT, related_name="health_checks"
+    )
+    checked_on = models.DateField(_("date of the check"))
+    institution = models.ForeignKey(
+        Institution,
+        verbose_name=_("institution"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="health_checks",
+    )
+    items = ArrayField(models.CharField(max_length=16, choices=Item.choices), verbose_name=_("items"), default=list)
+    abnormal_findings = models.TextField(_("abnormal findings"), blank=True)
+    follow_up = models.TextField(_("follow-up advised"), blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = _Household.as_manager()
+
+    class Meta:
+        verbose_name = _("health check")
+        verbose_name_plural = _("health checks")
+        ordering = ["-checked_on", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(items=[]), name="healthcheck_has_items"),
+        ]
+        indexes = [models.Index(fields=["member", "checked_on"], name="healthcheck_member_date")]
+
+    def __str__(self) -> str:
+        return f"{self.member_id} · {self.checked_on}"
+
+    @property
+    def item_labels(self) -> list[str]:
+        labels = dict(self.Item.choices)
+        return [str(labels.get(i, i)) for i in self.items]
