@@ -2,9 +2,12 @@
 
 from django.urls import include, path
 
+from benefits import views
+
 app_name = "benefits"
 
 urlpatterns: list = [
+    path("", views.home, name="home"),
     path("standards/", include("benefits.standards.urls")),
     path("profiles/", include("benefits.profiles.urls")),
     path("relief/", include("benefits.relief.urls")),

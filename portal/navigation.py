@@ -31,6 +31,8 @@ NAV_ITEMS = [
     ("inbox", _("Inbox"), "visits:inbox", Capability.LOG_VISITS),
     ("supervision", _("Overdue in the area"), "visits:supervision", Capability.SUPERVISE_FLAGS),
     ("coverage", _("Coverage"), "reports:coverage", Capability.VIEW_COVERAGE),
+    # benefits and insurance: one entry, a home page with a card per part the role may use (benefits.hub)
+    ("benefits", _("Benefits"), "benefits:home", Capability.VIEW_BENEFIT_REPORTS),
     ("rules", _("Visit rules"), "visits:rules", Capability.VIEW_RULES),
     ("regions", _("Regions"), "regions:list", Capability.VIEW_REGIONS),
     ("users", _("Users"), "accounts:user_list", Capability.MANAGE_USERS),
