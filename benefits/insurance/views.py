@@ -333,7 +333,10 @@ def _claim_for(request: HttpRequest, pk: int) -> InsuranceClaim:
 
 
 def _claim_page(request: HttpRequest, claim: InsuranceClaim, status: int = 200, **forms) -> HttpResponse:
+    """The claim's page (the person, the event, the documents): every read of it is logged, a refused action's
+    page again included."""
     user = request.user
+    services.claim_access_record(actor=user, claim=claim, request=request)
     documents = list(claim.documents.all())
     context = {
         "claim": claim,
@@ -358,9 +361,7 @@ def _claim_page(request: HttpRequest, claim: InsuranceClaim, status: int = 200, 
 @require_GET
 def claim_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """One claim: the person, the event, the benefit beside what was paid, the checklist, the steps. Logged."""
-    claim = _claim_for(request, pk)
-    services.claim_access_record(actor=request.user, claim=claim, request=request)
-    return _claim_page(request, claim)
+    return _claim_page(request, _claim_for(request, pk))
 
 
 @login_required
@@ -377,6 +378,8 @@ def claim_edit(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, _("Changes saved."))
             return redirect("benefits:insurance:claim", claim.pk)
+    if request.method == "GET":  # the form shows the claim and lists the household's members by name
+        services.claim_access_record(actor=request.user, claim=claim, request=request)
     return render(
         request, "benefits/insurance/claim_form.html", {"form": form, "household": claim.household, "claim": claim}
     )

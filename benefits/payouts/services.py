@@ -397,6 +397,33 @@ def payout_lines_view_record(*, actor: User, batch: PayoutBatch, request: HttpRe
     )
 
 
+def payout_reconciliation_view_record(*, actor: User, batch: PayoutBatch, request: HttpRequest | None) -> None:
+    """The reconciliation read on screen (the names and household numbers of the persons it finds): logged."""
+    access_event_record(
+        actor=actor,
+        action=AccessEvent.Action.VIEW,
+        target=batch,
+        target_label=batch.title,
+        region_path=batch.area.path if batch.area_id else batch.county.path,
+        request=request,
+        detail={"page": "payout_reconciliation"},
+    )
+
+
+def payout_followups_view_record(*, actor: User, lines: int, request: HttpRequest | None) -> None:
+    """The failed lines to fix read on screen (names, masked ID and account numbers, phones): logged, labelled by
+    the reader's area."""
+    area = actor.region
+    access_event_record(
+        actor=actor,
+        action=AccessEvent.Action.VIEW,
+        target=area,
+        target_label=area.name if area is not None else "",
+        request=request,
+        detail={"page": "payout_followups", "lines": lines},
+    )
+
+
 # ------------------------------------------------------------------------------------------------ corrections
 
 

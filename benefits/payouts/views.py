@@ -139,6 +139,8 @@ def batch_detail(request: HttpRequest, pk: int) -> HttpResponse:
     reconciliation = None
     if actions["manage"] and batch.state in (State.DRAFT, State.TOWN_REVIEW, State.COUNTY_REVIEW):
         reconciliation = selectors.reconciliation(batch)
+        # the page lists the persons the reconciliation finds ineligible (names, household numbers): logged
+        services.payout_reconciliation_view_record(actor=request.user, batch=batch, request=request)
     return render(
         request,
         "benefits/payouts/detail.html",
@@ -196,6 +198,7 @@ def batch_reconcile(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST":
         _reconcile_act(request, batch, request.POST.get("action", ""))
         return redirect("benefits:payouts:reconcile", batch.pk)
+    services.payout_reconciliation_view_record(actor=request.user, batch=batch, request=request)
     return render(
         request,
         "benefits/payouts/reconcile.html",
@@ -355,6 +358,7 @@ def followups(request: HttpRequest) -> HttpResponse:
     page = Paginator(selectors.payout_followups_for_user(user=request.user), LINES_PAGE).get_page(
         request.GET.get("page")
     )
+    services.payout_followups_view_record(actor=request.user, lines=len(page.object_list), request=request)
     return render(
         request,
         "benefits/payouts/followups.html",

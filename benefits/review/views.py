@@ -32,6 +32,7 @@ from benefits.review.forms import (
 )
 from core.forms import form_errors_apply, form_errors_text
 from households.models import Household
+from households.services import household_access_record
 from regions.models import Region
 
 PAGE_SIZE = 50
@@ -168,6 +169,14 @@ def _person_page(request: HttpRequest, pk: int, form_class, template: str, creat
         if household is None:
             number_form.add_error("number", _("No active household of your area has this number."))
     if household is not None:
+        if request.method == "GET":  # the second step lists the household's parents by name: the read is logged
+            household_access_record(
+                actor=request.user,
+                household=household,
+                action=AccessEvent.Action.VIEW,
+                request=request,
+                detail={"page": "review_person", "cycle": cycle.pk},
+            )
         parents = list(household.members.filter(role__in=services.PARENT_ROLES).order_by("id"))
         form = form_class(request.POST or None, request.FILES or None, parents=parents)
         if request.method == "POST" and form.is_valid():

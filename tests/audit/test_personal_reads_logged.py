@@ -10,7 +10,7 @@ so a new page is classified — and, if it shows a family's data, logged — in 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 import pytest
@@ -31,6 +31,10 @@ APPS = (
     "benefits:standards:",
     "benefits:profiles:",
     "benefits:relief:",
+    "benefits:review:",
+    "benefits:payouts:",
+    "benefits:insurance:",
+    "reports:benefits",
     "medical:",
 )
 
@@ -42,6 +46,8 @@ class Place:
     visit: object
     village: object
     relief: object = None
+    actor: object = None  # the county's staff, who made the benefits' objects below
+    made: dict = field(default_factory=dict)  # what a read's URL made for it (a batch, a product …), for its label
 
 
 @dataclass(frozen=True)
@@ -91,7 +97,128 @@ LOGGED_READS: dict[str, Read] = {
     "medical:institution_rules": Read(
         "get", lambda p: _institution_rules_url(p), label=lambda p: "东关街道社区卫生服务中心"
     ),
+    # benefits, annual review: a case, a proof, a village's public notice; the person steps list the parents by name
+    "benefits:review:case": Read("get", lambda p: reverse("benefits:review:case", args=[_review_case(p).pk])),
+    "benefits:review:proof": Read("get", lambda p: reverse("benefits:review:proof", args=[_review_proof(p).pk])),
+    "benefits:review:notice": Read(
+        "get",
+        lambda p: reverse("benefits:review:notice", args=[_review_cycle(p).pk, p.village.pk]),
+        label=lambda p: p.village.name,
+    ),
+    "benefits:review:notice_pdf": Read(
+        "get",
+        lambda p: reverse("benefits:review:notice_pdf", args=[_review_cycle(p).pk, p.village.pk]),
+        label=lambda p: p.village.name,
+    ),
+    "benefits:review:apply": Read("get", lambda p: _review_person_url(p, "apply"), {"number": "630101-00031"}),
+    "benefits:review:leaver": Read("get", lambda p: _review_person_url(p, "leaver"), {"number": "630101-00031"}),
+    # benefits, payouts: a batch's lines (masked), its reconciliation, the roster for the bank, the accounts to fix
+    "benefits:payouts:detail": Read(
+        "get", lambda p: reverse("benefits:payouts:detail", args=[_batch(p).pk]), label=lambda p: p.made["batch"].title
+    ),
+    "benefits:payouts:lines": Read(
+        "get", lambda p: reverse("benefits:payouts:lines", args=[_batch(p).pk]), label=lambda p: p.made["batch"].title
+    ),
+    "benefits:payouts:reconcile": Read(
+        "get",
+        lambda p: reverse("benefits:payouts:reconcile", args=[_batch(p).pk]),
+        label=lambda p: p.made["batch"].title,
+    ),
+    "benefits:payouts:roster": Read(
+        "post",
+        lambda p: reverse("benefits:payouts:roster", args=[_batch(p, state="generated").pk]),
+        {},
+        label=lambda p: p.made["batch"].title,
+    ),
+    "benefits:payouts:followups": Read(
+        "get", lambda p: reverse("benefits:payouts:followups"), label=lambda p: p.household.county.name
+    ),
+    # benefits, insurance: a claim, its form, a household's report form, a scan; the enrolment list for the insurer
+    "benefits:insurance:claim": Read("get", lambda p: reverse("benefits:insurance:claim", args=[_claim(p).pk])),
+    "benefits:insurance:claim_edit": Read(
+        "get", lambda p: reverse("benefits:insurance:claim_edit", args=[_claim(p).pk])
+    ),
+    "benefits:insurance:claim_report": Read("get", _hh("benefits:insurance:claim_report")),
+    "benefits:insurance:document_file": Read(
+        "get", lambda p: reverse("benefits:insurance:document_file", args=[_claim(p, scan=True).pk])
+    ),
+    "benefits:insurance:export": Read(
+        "post",
+        lambda p: reverse("benefits:insurance:export", args=[_product(p).pk]),
+        {},
+        label=lambda p: str(p.made["product"]),
+    ),
 }
+
+
+def _review_cycle(p: Place):
+    from tests.benefits.review_fixtures import cycle
+
+    return p.made.get("cycle") or p.made.setdefault("cycle", cycle(p.household.county, 2025))
+
+
+def _review_case(p: Place):
+    from tests.benefits.review_fixtures import case
+
+    return p.made.get("case") or p.made.setdefault("case", case(_review_cycle(p), p.member))
+
+
+def _review_proof(p: Place):
+    from django.core.files.base import ContentFile
+
+    from benefits.models import ReviewProof
+
+    proof = ReviewProof(case=_review_case(p), kind=ReviewProof.Kind.OTHER, original_name="证明.pdf")
+    proof.file.save("proof.pdf", ContentFile(b"%PDF-1.4 proof"), save=True)
+    return proof
+
+
+def _review_person_url(p: Place, name: str) -> str:
+    """The second step of entering a person (the household's number given): it lists the parents by name."""
+    return reverse(f"benefits:review:{name}", args=[_review_cycle(p).pk])
+
+
+def _batch(p: Place, *, state: str = "draft"):
+    from benefits.models import PayoutBatch
+
+    batch = PayoutBatch.objects.create(
+        county=p.household.county,
+        scheme="death",
+        period_start=date(2025, 1, 1),
+        period_end=date(2025, 6, 1),
+        title="2025年1-6月特别扶助金",
+        state=state,
+    )
+    p.made["batch"] = batch
+    return batch
+
+
+def _product(p: Place):
+    from benefits.insurance import services
+    from tests.benefits.insurance_setup import WUHAI, product
+
+    made = product(p.household.county, 2025, WUHAI)
+    services.enrolment_run(actor=p.actor, product=made, as_of=date(2024, 12, 1))
+    p.made["product"] = made
+    return made
+
+
+def _claim(p: Place, *, scan: bool = False):
+    """A claim of the place's member; with ``scan``: its first document, received as a scan."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from benefits.insurance import services
+
+    claim = services.claim_report(
+        actor=p.actor,
+        member=p.member,
+        data={"product": _product(p), "kind": "death", "event_date": date(2025, 3, 1), "reported_by_kind": "family"},
+    )
+    if not scan:
+        return claim
+    document = claim.documents.first()
+    services.claim_document_receive(actor=p.actor, document=document, upload=SimpleUploadedFile("s.pdf", b"%PDF-1.4 y"))
+    return document
 
 
 def _institution_rules_url(p: Place) -> str:
@@ -158,6 +285,41 @@ OTHER_VIEWS: dict[str, str] = {
     "benefits:standards:settings": "the county's benefit settings",
     "benefits:relief:list": "the area's relief: household numbers, places, kinds and amounts, no names",
     "benefits:relief:delete": "the relief's kind, date, amount and source (no names), and the form",
+    "benefits:review:home": "the annual review's cycles of the user's county: years, counties and deadlines",
+    "benefits:review:open": FORM,
+    "benefits:review:workbench": LIST + "; the counts per stage and village, and each case's page is logged",
+    "benefits:review:notice_date": FORM,
+    "benefits:review:bulk_confirm": FORM,
+    "benefits:review:decide": "an action; a refused decision shows the case's page again, and that read is logged",
+    "benefits:review:proof_add": "an action; a refused proof shows the case's page again, and that read is logged",
+    "benefits:review:withdraw": FORM,
+    "benefits:payouts:list": "the county's payout batches: titles, states and totals, no family's data",
+    "benefits:payouts:create": "the form of a new batch: schemes, months and the county's areas, no family's data",
+    "benefits:payouts:step": FORM,
+    "benefits:payouts:return": "the bank's file applied, or refused with the rows and line numbers that do not match "
+    "(no names, no ID numbers)",
+    "benefits:payouts:correction": FORM,
+    "benefits:insurance:home": "the county's insurance products and the counts that need attention",
+    "benefits:insurance:product_create": FORM,
+    "benefits:insurance:product": "one insurance product, its enrolment counted per town, and a short "
+    + LIST
+    + " (persons eligible but not enrolled)",
+    "benefits:insurance:product_edit": "one insurance product and its form",
+    "benefits:insurance:product_renew": "one insurance product, its renewal form and the changed terms",
+    "benefits:insurance:product_document": "the product's policy document (the insurer's terms), no family's data",
+    "benefits:insurance:enrol": FORM,
+    "benefits:insurance:lines": LIST + " (the insured persons of the user's area, no ID numbers)",
+    "benefits:insurance:claims": LIST + " (the claims of the user's area); each claim's page is logged",
+    "benefits:insurance:claim_action": "an action; a refused one shows the claim's page again, and that read is logged",
+    "benefits:insurance:document_receive": "a scan received; a refused one shows the claim's page again, and that "
+    "read is logged",
+    "benefits:insurance:alerts": LIST + " (hospital stays without a claim, persons eligible but not enrolled)",
+    "benefits:insurance:reports": "counts and money per product, town and month, no family's data",
+    "reports:benefits_home": "the benefit reports' figures per area (persons, money), no family's data",
+    "reports:benefits": "the benefit reports' figures per area (persons, money), no family's data",
+    "reports:benefits_region": "the benefit reports' figures per area (persons, money), no family's data",
+    "reports:benefits_export": "the same figures as xlsx, no family's data; the export is logged (EXPORT)",
+    "reports:benefits_region_export": "the same figures as xlsx, no family's data; the export is logged (EXPORT)",
     "medical:home": "counts of the user's area, no family's data",
     "medical:settings": "the county's medical settings",
     "medical:institutions": "the county's designated institutions, not the families",
@@ -201,7 +363,9 @@ def place(area, personas) -> Place:
     relief = Relief.objects.create(
         household=household, kind="festival", given_on=date(2025, 1, 20), source="区计生协", approved_by="王"
     )
-    return Place(household=household, member=member, visit=visit, village=area.V1a, relief=relief)
+    return Place(
+        household=household, member=member, visit=visit, village=area.V1a, relief=relief, actor=personas.county_staff
+    )
 
 
 @pytest.mark.parametrize("name", sorted(LOGGED_READS))
