@@ -494,3 +494,258 @@ class HealthCheck(models.Model):
     def item_labels(self) -> list[str]:
         labels = dict(self.Item.choices)
         return [str(labels.get(i, i)) for i in self.items]
+
+
+# ============================================================================================ Disease and treatment
+# Issue 16 part 6 (seed 004, health poverty alleviation: "三个一批"): the diagnosed diseases of a member (health
+# tier), the treatment class, the follow-ups (a chronic patient's next follow-up is on the family doctor's worklist
+# through the visits engine's event rules: medical.disease.services), the costs and their reimbursement.
+
+
+@pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent())
+class Diagnosis(models.Model):
+    """A member's diagnosed disease and its treatment class of the "three batches" (三个一批)."""
+
+    class Disease(models.TextChoices):
+        # Chronic diseases under contracted management (seed 004).
+        HYPERTENSION = "hypertension", _("Hypertension (高血压)")
+        DIABETES = "diabetes", _("Diabetes (糖尿病)")
+        TUBERCULOSIS = "tuberculosis", _("Tuberculosis (结核病)")
+        SEVERE_MENTAL = "severe_mental", _("Severe mental illness (重性精神病)")
+        STROKE = "stroke", _("Stroke sequelae (脑卒中后遗症)")
+        COPD = "copd", _("Chronic obstructive pulmonary disease (慢阻肺)")
+        # Major diseases of centralised treatment (the nine major diseases, cataract, cervical and breast cancer).
+        CONGENITAL_HEART = "congenital_heart", _("Congenital heart disease (先天性心脏病)")
+        LEUKAEMIA = "leukaemia", _("Leukaemia (白血病)")
+        OESOPHAGEAL_CANCER = "oesophageal_cancer", _("Oesophageal cancer (食管癌)")
+        GASTRIC_CANCER = "gastric_cancer", _("Gastric cancer (胃癌)")
+        COLORECTAL_CANCER = "colorectal_cancer", _("Colon or rectal cancer (结直肠癌)")
+        END_STAGE_RENAL = "end_stage_renal", _("End-stage renal disease (终末期肾病)")
+        MDR_TB = "mdr_tb", _("Multidrug-resistant tuberculosis (耐多药结核病)")
+        CATARACT = "cataract", _("Cataract (白内障)")
+        CERVICAL_CANCER = "cervical_cancer", _("Cervical cancer (宫颈癌)")
+        BREAST_CANCER = "breast_cancer", _("Breast cancer (乳腺癌)")
+        OTHER = "other", _("Other disease")
+
+    class TreatmentClass(models.TextChoices):
+        CENTRALISED = "centralised", _("Centralised treatment (大病集中救治一批)")
+        CHRONIC = "chronic", _("Contracted chronic management (慢病签约服务管理一批)")
+        SAFETY_NET = "safety_net", _("Safety-net support (重病兜底保障一批)")
+        NONE = "none", _("Not classed")
+
+    class Status(models.TextChoices):
+        TREATING = "treating", _("Under treatment")
+        MANAGED = "managed", _("Under management")
+        CURED = "cured", _("Cured")
+        ENDED = "ended", _("Ended (death or moved away)")
+
+    household = models.ForeignKey(
+        "households.Household", verbose_name=_("household"), on_delete=models.PROTECT, related_name="diagnoses"
+    )
+    member = models.ForeignKey(
+        "households.Member", verbose_name=_("member"), on_delete=models.PROTECT, related_name="diagnoses"
+    )
+    disease = models.CharField(_("disease"), max_length=20, choices=Disease.choices)
+    disease_name = models.CharField(_("name of the disease"), max_length=100, blank=True)
+    diagnosed_on = models.DateField(_("diagnosed on"))
+    institution = models.ForeignKey(
+        Institution,
+        verbose_name=_("diagnosed at"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="diagnoses",
+    )
+    treatment_class = models.CharField(_("treatment class"), max_length=12, choices=TreatmentClass.choices)
+    status = models.CharField(_("status"), max_length=8, choices=Status.choices, default=Status.TREATING)
+    closed_on = models.DateField(_("closed on"), null=True, blank=True)
+    # Contracted chronic management: the family doctor follows up every so many days (the first follow-up is due
+    # that long after the diagnosis; each follow-up sets the next).
+    follow_up_days = models.PositiveSmallIntegerField(_("follow up every (days)"), default=90)
+    next_due = models.DateField(_("next follow-up due"), null=True, blank=True)
+    note = models.TextField(_("note"), blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = _Household.as_manager()
+
+    class Meta:
+        verbose_name = _("diagnosis")
+        verbose_name_plural = _("diagnoses")
+        ordering = ["-diagnosed_on", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(disease="other") | ~Q(disease_name=""), name="diagnosis_other_has_name"
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=["treating", "managed"], closed_on__isnull=True)
+                | Q(status__in=["cured", "ended"], closed_on__isnull=False),
+                name="diagnosis_closed_has_date",
+            ),
+            models.CheckConstraint(
+                condition=Q(closed_on__isnull=True) | Q(closed_on__gte=F("diagnosed_on")),
+                name="diagnosis_closed_after_diagnosis",
+            ),
+            models.CheckConstraint(
+                condition=Q(follow_up_days__gte=7, follow_up_days__lte=366), name="diagnosis_follow_up_days_range"
+            ),
+        ]
+        indexes = [models.Index(fields=["member", "diagnosed_on"], name="diagnosis_member_date")]
+
+    def __str__(self) -> str:
+        return f"{self.member_id} · {self.disease} · {self.diagnosed_on}"
+
+    @property
+    def label(self) -> str:
+        if self.disease == self.Disease.OTHER:
+            return self.disease_name
+        base = str(self.get_disease_display())
+        return f"{base} · {self.disease_name}" if self.disease_name else base
+
+    @property
+    def is_open(self) -> bool:
+        return self.closed_on is None
+
+    @property
+    def is_chronic_managed(self) -> bool:
+        return self.treatment_class == self.TreatmentClass.CHRONIC and self.is_open
+
+
+@pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent())
+class DiseaseFollowUp(models.Model):
+    """A follow-up of a diagnosed disease: when, by whom, how, the result and when the next is due."""
+
+    class Method(models.TextChoices):
+        HOME = "home", _("Home visit")
+        CLINIC = "clinic", _("At the clinic or hospital")
+        PHONE = "phone", _("Phone call")
+        ONLINE = "online", _("Online")
+
+    class Result(models.TextChoices):
+        STABLE = "stable", _("Stable (控制满意)")
+        IMPROVED = "improved", _("Improved")
+        UNSTABLE = "unstable", _("Not controlled (控制不满意)")
+        COMPLICATION = "complication", _("Complication")
+        REFERRED = "referred", _("Referred to a hospital (转诊)")
+
+    diagnosis = models.ForeignKey(
+        Diagnosis, verbose_name=_("diagnosis"), on_delete=models.CASCADE, related_name="follow_ups"
+    )
+    household = models.ForeignKey(
+        "households.Household", verbose_name=_("household"), on_delete=models.PROTECT, related_name="+"
+    )
+    followed_on = models.DateField(_("date"))
+    by_person = models.ForeignKey(
+        "contacts.ServicePerson",
+        verbose_name=_("by (family doctor)"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    by_name = models.CharField(_("by (another doctor)"), max_length=50, blank=True)
+    method = models.CharField(_("how"), max_length=8, choices=Method.choices)
+    result = models.CharField(_("result"), max_length=12, choices=Result.choices)
+    result_note = models.TextField(_("findings and advice"), blank=True)
+    next_due = models.DateField(_("next follow-up due"), null=True, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = _Household.as_manager()
+
+    class Meta:
+        verbose_name = _("disease follow-up")
+        verbose_name_plural = _("disease follow-ups")
+        ordering = ["-followed_on", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(by_person__isnull=False) | ~Q(by_name=""), name="diseasefollowup_has_author"
+            ),
+            models.CheckConstraint(
+                condition=Q(next_due__isnull=True) | Q(next_due__gt=F("followed_on")),
+                name="diseasefollowup_next_after",
+            ),
+        ]
+        indexes = [models.Index(fields=["diagnosis", "followed_on"], name="diseasefollowup_diag_date")]
+
+    def __str__(self) -> str:
+        return f"{self.diagnosis_id} · {self.followed_on}"
+
+
+@pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent())
+class TreatmentCost(models.Model):
+    """The cost of a treatment of a diagnosed disease and how it was paid: basic medical insurance, serious-illness
+    insurance, medical assistance, the safety net (兜底), other; the rest is paid by the family."""
+
+    class Kind(models.TextChoices):
+        INPATIENT = "inpatient", _("Inpatient (住院)")
+        OUTPATIENT = "outpatient", _("Outpatient (门诊)")
+        CHRONIC_OUTPATIENT = "chronic_outpatient", _("Chronic-disease outpatient (门诊慢病)")
+
+    diagnosis = models.ForeignKey(
+        Diagnosis, verbose_name=_("diagnosis"), on_delete=models.CASCADE, related_name="costs"
+    )
+    household = models.ForeignKey(
+        "households.Household", verbose_name=_("household"), on_delete=models.PROTECT, related_name="+"
+    )
+    incurred_on = models.DateField(_("date"))
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    institution = models.ForeignKey(
+        Institution, verbose_name=_("institution"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    total = models.DecimalField(_("total cost (yuan)"), max_digits=12, decimal_places=2)
+    insurance = models.DecimalField(_("basic medical insurance (yuan)"), max_digits=12, decimal_places=2, default=0)
+    serious_illness = models.DecimalField(
+        _("serious-illness insurance (yuan)"), max_digits=12, decimal_places=2, default=0
+    )
+    assistance = models.DecimalField(_("medical assistance (yuan)"), max_digits=12, decimal_places=2, default=0)
+    safety_net = models.DecimalField(_("safety net (兜底, yuan)"), max_digits=12, decimal_places=2, default=0)
+    other = models.DecimalField(_("other support (yuan)"), max_digits=12, decimal_places=2, default=0)
+    note = models.CharField(_("note"), max_length=200, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = _Household.as_manager()
+
+    REIMBURSED_FIELDS = ("insurance", "serious_illness", "assistance", "safety_net", "other")
+
+    class Meta:
+        verbose_name = _("treatment cost")
+        verbose_name_plural = _("treatment costs")
+        ordering = ["-incurred_on", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(
+                    total__gte=0,
+                    insurance__gte=0,
+                    serious_illness__gte=0,
+                    assistance__gte=0,
+                    safety_net__gte=0,
+                    other__gte=0,
+                ),
+                name="treatmentcost_not_negative",
+            ),
+            models.CheckConstraint(
+                condition=Q(
+                    total__gte=F("insurance") + F("serious_illness") + F("assistance") + F("safety_net") + F("other")
+                ),
+                name="treatmentcost_reimbursed_le_total",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.diagnosis_id} · {self.incurred_on} · {self.total}"
+
+    @property
+    def reimbursed(self):  # type: ignore[no-untyped-def]
+        return sum((getattr(self, name) for name in self.REIMBURSED_FIELDS), start=type(self.total)(0))
+
+    @property
+    def self_paid(self):  # type: ignore[no-untyped-def]
+        return self.total - self.reimbursed
