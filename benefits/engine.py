@@ -52,6 +52,7 @@ EARLIEST_WOMAN_BIRTH = date(1933, 1, 1)
 SPECIAL_SCHEMES = frozenset({Scheme.DEATH, Scheme.DISABILITY, Scheme.COMPLICATION})
 LEVEL_ORDER = [Level.NATIONAL, Level.PROVINCE, Level.CITY, Level.COUNTY]
 NEVER = 10**9  # a month index later than any
+FEW_PERSONS = 1000  # a run for at most this many persons sorts their households only: no larger work_mem
 
 
 def month_index(day: date) -> int:
@@ -314,17 +315,21 @@ class _Standards:
         self.by_scheme: dict[str, list[Standard]] = {}
         for standard in standards:
             self.by_scheme.setdefault(standard.scheme, []).append(standard)
-        self.age_banded = {s for s, rows in self.by_scheme.items() if any(r.age_from or r.age_to for r in rows)}
-        self._cache: dict[tuple, tuple[Part, ...] | None] = {}
+        self.age_banded = {
+            s for s, rows in self.by_scheme.items() if any(r.age_from is not None or r.age_to is not None for r in rows)
+        }
+        self._cache: dict[tuple, tuple[tuple[Part, ...], Decimal] | None] = {}
 
-    def parts(
-        self, scheme: str, month: date, *, residence: str, grade: str, self_care: str, age: int | None
-    ) -> tuple[Part, ...] | None:
-        """The parts for these facts, or None when a level has standards in force but none matches."""
-        key = (scheme, month, residence, grade, self_care, age if scheme in self.age_banded else None)
-        if key not in self._cache:
-            self._cache[key] = self._lookup(*key)
-        return self._cache[key]
+    def parts(self, key: tuple) -> tuple[tuple[Part, ...], Decimal] | None:
+        """The parts and their sum for ``key`` = (scheme, month, residence, grade, self-care, age or None), or None
+        when a level has standards in force but none matches. Cached: a county has few distinct keys."""
+        try:
+            return self._cache[key]
+        except KeyError:
+            parts = self._lookup(*key)
+            entry = None if parts is None else (parts, sum((p.amount for p in parts), Decimal(0)))
+            self._cache[key] = entry
+            return entry
 
     def _lookup(
         self, scheme: str, month: date, residence: str, grade: str, self_care: str, age: int | None
@@ -418,11 +423,17 @@ def run(
         "first_month": month_index(months[0]),
         "last_month": month_index(months[-1]),
     }
-    with transaction.atomic(), connection.cursor() as cursor:
-        # The window over the county's parents sorts 200,000 rows: in memory, not in temporary files.
-        cursor.execute("SET LOCAL work_mem = '64MB'")
-        cursor.execute(_COMPUTE_SQL, params)
-        rows = cursor.fetchall()
+    if member_ids is not None and len(params["members"]) <= FEW_PERSONS:
+        # A few persons (a household's parents on the archive's card): a small sort, one statement.
+        with connection.cursor() as cursor:
+            cursor.execute(_COMPUTE_SQL, params)
+            rows = cursor.fetchall()
+    else:
+        with transaction.atomic(), connection.cursor() as cursor:
+            # The window over the county's parents sorts 200,000 rows: in memory, not in temporary files.
+            cursor.execute("SET LOCAL work_mem = '64MB'")
+            cursor.execute(_COMPUTE_SQL, params)
+            rows = cursor.fetchall()
     rows.sort(key=itemgetter(_HOUSEHOLD, _ID))  # the lines in household order, whatever the plan
     both = policy.reward_overlap == BenefitSettings.RewardOverlap.BOTH
     indexed = [(month, month_index(month)) for month in months]
@@ -465,24 +476,24 @@ def _person_lines(
     """One person's lines for the months, the 60 rule applied."""
     confirmed_years = row[_CONFIRMED] or ()
     born = row[_BIRTH]
+    residence, self_care = row[_RESIDENCE], row[_SELF_CARE]
+    age_banded = standards.age_banded
+    lines = result.lines
     for month, index in indexed:
         due = []
         for scheme, first, last, grade in windows:
             if not first <= index < last:
                 continue
-            age = age_on(born, month) if born is not None and scheme in standards.age_banded else None
-            parts = standards.parts(
-                scheme, month, residence=row[_RESIDENCE], grade=grade, self_care=row[_SELF_CARE], age=age
-            )
-            if parts is None:
+            age = age_on(born, month) if born is not None and scheme in age_banded else None
+            found = standards.parts((scheme, month, residence, grade, self_care, age))
+            if found is None:
                 result.problems.append(_problem(row, scheme, month, "no_standard"))
-            elif parts:
-                amount = parts[0].amount if len(parts) == 1 else sum((p.amount for p in parts), Decimal(0))
-                due.append(Entitlement(row, loader, scheme=scheme, month=month, amount=amount, parts=parts,
+            elif found[0]:
+                due.append(Entitlement(row, loader, scheme=scheme, month=month, amount=found[1], parts=found[0],
                                        confirmed=month.year in confirmed_years))  # fmt: skip
         if len(due) > 1 and not both:
             due = _higher_of_two(due)
-        result.lines.extend(due)
+        lines.extend(due)
 
 
 def entitlements(
