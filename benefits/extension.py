@@ -15,11 +15,12 @@ from typing import TYPE_CHECKING
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from accounts.roles import Capability
 from accounts.sensitivity import mask
 from benefits.engine import PROBLEM_TEXTS, Entitlement, explain_text, run
-from benefits.models import BenefitProfile, PayoutLine, Scheme
+from benefits.models import BenefitProfile, PayoutLine, Relief, Scheme
 from benefits.profiles.services import PARENT_ROLES
 from households.archive import CaseTable, Change, TimelineEntry
 from households.extensions import ArchiveExtension, Panel
@@ -92,6 +93,19 @@ def months_text(line: PayoutLine) -> str:
     return first_text if first_text == last_text else f"{first_text} – {last_text}"
 
 
+_RELIEFS = "_benefits_reliefs"
+
+
+def _reliefs(household: Household) -> list[Relief]:
+    """The household's relief, the newest first: one query shared by the card and the timeline (kept on the
+    household object the archive page passes to both)."""
+    cached: list[Relief] | None = household.__dict__.get(_RELIEFS)
+    if cached is None:
+        cached = list(household.reliefs.select_related("member", "recorded_by").order_by("-given_on", "-id"))
+        household.__dict__[_RELIEFS] = cached
+    return cached
+
+
 def _reads(user: User) -> bool:
     return user.has_capability(Capability.VIEW_ENTITLEMENTS)
 
@@ -103,7 +117,7 @@ class BenefitsArchive(ArchiveExtension):
     def panel(self, *, household: Household, user: User, today: date) -> Panel | None:
         if not _reads(user):
             return None
-        reliefs = list(household.reliefs.select_related("member").order_by("-given_on", "-id")[: PANEL_RELIEF + 1])
+        reliefs = _reliefs(household)
         return Panel(
             "benefits/_household_panel.html",
             {
@@ -121,7 +135,7 @@ class BenefitsArchive(ArchiveExtension):
         if not _reads(user):
             return []
         entries = []
-        for relief in household.reliefs.select_related("member", "recorded_by").order_by("-given_on", "-id"):
+        for relief in _reliefs(household):
             changes = [Change(field=_("Source"), before="", after=relief.source)]
             if relief.amount is not None:
                 changes.insert(0, Change(field=_("Amount (yuan)"), before="", after=str(relief.amount)))
@@ -197,13 +211,13 @@ class BenefitsArchive(ArchiveExtension):
                 relief.source,
                 relief.approved_by,
             ]
-            for relief in household.reliefs.select_related("member").order_by("-given_on", "-id")
+            for relief in _reliefs(household)
         ]
         return [
             CaseTable(
                 key="benefits",
                 title=_("Special assistance in %(month)s") % {"month": today.strftime("%Y-%m")},
-                header=[_("Person"), _("Scheme"), _("Amount (yuan)"), _("Payee"), _("Bank account")],
+                header=[_("Person"), pgettext("benefits", "Scheme"), _("Amount (yuan)"), _("Payee"), _("Bank account")],
                 rows=rows,
                 empty=_("No parent in the household."),
                 widths=[2, 4, 2, 2, 4],
