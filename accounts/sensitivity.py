@@ -69,6 +69,26 @@ FIELD_TIERS: dict[str, Tier] = {
     "medical.HealthCheck.abnormal_findings": Tier.HEALTH,
     "medical.HealthCheck.follow_up": Tier.HEALTH,
     "medical.Contract.personalised_note": Tier.HEALTH,
+    # medical, disease and treatment: every disease, its class, follow-ups and costs.
+    "medical.Diagnosis.disease": Tier.HEALTH,
+    "medical.Diagnosis.disease_name": Tier.HEALTH,
+    "medical.Diagnosis.treatment_class": Tier.HEALTH,
+    "medical.Diagnosis.note": Tier.HEALTH,
+    "medical.DiseaseFollowUp.result": Tier.HEALTH,
+    "medical.DiseaseFollowUp.result_note": Tier.HEALTH,
+    "medical.TreatmentCost.total": Tier.HEALTH,
+    "medical.TreatmentCost.note": Tier.HEALTH,
+    # medical, mental health: everything an assessment says (its existence is shown to nobody else either).
+    "medical.MentalAssessment.instrument": Tier.MENTAL_HEALTH,
+    "medical.MentalAssessment.answers": Tier.MENTAL_HEALTH,
+    "medical.MentalAssessment.total": Tier.MENTAL_HEALTH,
+    "medical.MentalAssessment.score": Tier.MENTAL_HEALTH,
+    "medical.MentalAssessment.band": Tier.MENTAL_HEALTH,
+    "medical.MentalAssessment.details": Tier.MENTAL_HEALTH,
+    "medical.MentalAssessment.risk_level": Tier.MENTAL_HEALTH,
+    "medical.MentalAssessment.action": Tier.MENTAL_HEALTH,
+    "medical.MentalAssessment.notes": Tier.MENTAL_HEALTH,
+    "medical.MentalAssessment.urgent": Tier.MENTAL_HEALTH,
 }
 
 # The tiers shown masked (the full value only on an explicit, logged reveal), not hidden.

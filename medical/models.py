@@ -749,3 +749,89 @@ class TreatmentCost(models.Model):
     @property
     def self_paid(self):  # type: ignore[no-untyped-def]
         return self.total - self.reimbursed
+
+
+# ====================================================================================================================
+# Mental health (issue 16 part 5; MEDICAL.md "Mental health"): assessments with a scored instrument, the assessor's risk
+# level and the action it calls for. The most sensitive data of the system: every content field is of the tier
+# MENTAL_HEALTH (accounts.sensitivity.FIELD_TIERS), read by the family doctor and county staff only, each read
+# logged (medical.mental). The instruments and their scoring are medical.mental.instruments.
+# ====================================================================================================================
+
+
+@pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent())
+class MentalAssessment(models.Model):
+    """One scored assessment of a member with an instrument, given with the person's consent."""
+
+    class Instrument(models.TextChoices):
+        PHQ9 = "phq9", "PHQ-9"
+        GAD7 = "gad7", "GAD-7"
+        CESD = "cesd", "CES-D"
+        GDS30 = "gds30", "GDS-30"
+        SAS = "sas", "SAS"
+        PCL5 = "pcl5", "PCL-5"
+        SCL90 = "scl90", "SCL-90"
+        PG13 = "pg13", "PG-13"
+
+    class Risk(models.TextChoices):
+        LOW = "low", _("Low")
+        MEDIUM = "medium", _("Medium")
+        HIGH = "high", _("High")
+        IMMEDIATE = "immediate", _("Immediate")
+
+    household = models.ForeignKey(
+        "households.Household", verbose_name=_("household"), on_delete=models.PROTECT, related_name="mental_assessments"
+    )
+    member = models.ForeignKey(
+        "households.Member", verbose_name=_("member"), on_delete=models.PROTECT, related_name="mental_assessments"
+    )
+    assessed_on = models.DateField(_("date of the assessment"))
+    instrument = models.CharField(_("instrument"), max_length=8, choices=Instrument.choices)
+    # The answer to each item, in the item's own range (medical.mental.instruments); never partial.
+    answers = ArrayField(models.SmallIntegerField(), verbose_name=_("answers"))
+    # The sum the portal computed (SAS: the raw sum) and the score its bands are read on (SAS: the index, raw × 1.25).
+    total = models.SmallIntegerField(_("total"))
+    score = models.SmallIntegerField(_("score"))
+    band = models.CharField(_("band"), max_length=24)
+    # What else the scoring found (SCL-90: the factor means; PG-13: the criteria met), json-able.
+    details = models.JSONField(_("scoring details"), default=dict, blank=True)
+    consent = models.BooleanField(_("the person consented to the assessment"))
+    risk_level = models.CharField(_("risk level"), max_length=10, choices=Risk.choices)
+    action = models.TextField(_("action called for"))
+    notes = models.TextField(_("notes"), blank=True)
+    # PHQ-9 item 9 above 0, or a high or immediate level: an urgent follow-up (medical.mental.services).
+    urgent = models.BooleanField(_("urgent follow-up"), default=False)
+    assessor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("assessor"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    assessor_name = models.CharField(_("assessor"), max_length=50)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = _Household.as_manager()
+
+    class Meta:
+        verbose_name = _("assessment")
+        verbose_name_plural = _("assessments")
+        ordering = ["-assessed_on", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(consent=True), name="mentalassessment_consent"),
+            models.CheckConstraint(condition=~Q(action=""), name="mentalassessment_action_not_blank"),
+            models.CheckConstraint(
+                condition=Q(risk_level__in=["low", "medium", "high", "immediate"]), name="mentalassessment_risk_valid"
+            ),
+        ]
+        indexes = [models.Index(fields=["household", "assessed_on"], name="mentalassessment_household")]
+
+    def __str__(self) -> str:
+        return f"{self.household_id} · {self.assessed_on}"
+
+    @property
+    def band_label(self) -> str:
+        from medical.mental.instruments import band_label
+
+        return band_label(self.instrument, self.band)

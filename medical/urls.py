@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from medical import views
 
@@ -25,4 +25,5 @@ urlpatterns = [
     path("unserved/", views.unserved, name="unserved"),
     path("checks/", views.checks, name="checks"),
     path("checks/villages/<int:pk>/", views.checks_village, name="checks_village"),
+    path("mental/", include("medical.mental.urls")),
 ]

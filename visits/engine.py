@@ -82,6 +82,7 @@ class RulePeriod:
     grace: int
     event: bool = False  # periods per household from visits.EventPeriod (a hospital discharge …)
     lapse: int = 0
+    loss_years: int | None = None  # periods starting within this many years of the loss (Rule.loss_within_years)
 
 
 def rule_period(rule: Rule, *, as_of: date) -> periods.Period | None:
@@ -150,6 +151,7 @@ def rule_periods(*, as_of: date, current: bool = False, rules: list[Rule] | None
                 grace=rule.grace_days,
                 event=event,
                 lapse=rule.lapse_after_days,
+                loss_years=rule.loss_within_years,
             )
         )
     return result
@@ -189,7 +191,8 @@ SELECT h.id, h.county_id, h.registered_on, h.family_type, c.household_id IS NOT 
        -- a bereaved family's child's death as month * 100 + day (the anniversary rules match on it), and year
        CASE WHEN h.family_type = 'death' THEN extract(month FROM h.child_event_date)::int * 100
                                               + extract(day FROM h.child_event_date)::int END AS event_md,
-       extract(year FROM h.child_event_date)::int AS event_year
+       extract(year FROM h.child_event_date)::int AS event_year,
+       CASE WHEN h.family_type = 'death' THEN h.child_event_date END AS event_date
 FROM households_household h
 LEFT JOIN (
     SELECT DISTINCT m.household_id FROM households_member m
@@ -218,12 +221,12 @@ GROUP BY v.household_id
 PAIRS_SQL = (
     """
 WITH rp (rule_id, county_id, period_key, p_start, p_end, m_home, m_phone, m_online, m_other, by_doctor,
-         applies_to, anniv, before_d, after_d, grace_d, event, lapse_d) AS (
+         applies_to, anniv, before_d, after_d, grace_d, event, lapse_d, loss_y) AS (
     SELECT * FROM unnest(%(rule_id)s::bigint[], %(county_id)s::bigint[], %(period_key)s::text[],
                          %(p_start)s::date[], %(p_end)s::date[], %(m_home)s::bool[], %(m_phone)s::bool[],
                          %(m_online)s::bool[], %(m_other)s::bool[], %(by_doctor)s::bool[],
                          %(applies_to)s::text[], %(anniv)s::bool[], %(before_d)s::int[], %(after_d)s::int[],
-                         %(grace_d)s::int[], %(event)s::bool[], %(lapse_d)s::int[])
+                         %(grace_d)s::int[], %(event)s::bool[], %(lapse_d)s::int[], %(loss_y)s::int[])
 ),
 periods AS (
     SELECT hh.id AS household_id, rp.rule_id, rp.period_key, rp.p_start, rp.p_end,
@@ -233,6 +236,8 @@ periods AS (
       AND (rp.applies_to = 'all'
            OR (rp.applies_to = 'bereaved' AND hh.family_type = 'death')
            OR (rp.applies_to = 'care_dependent' AND hh.care))
+      -- Grief-aware cadence (Rule.loss_within_years): only periods starting within those years after the loss.
+      AND (rp.loss_y IS NULL OR rp.p_start < (hh.event_date + make_interval(years => rp.loss_y))::date)
     UNION ALL
     -- Anniversaries: the days whose window runs on as_of come from Python (``ad``: rule, the month and day a
     -- death must have, the anniversary's year and date), so each bereaved household is matched once.
@@ -500,6 +505,7 @@ def _params(rps: list[RulePeriod], *, as_of: date) -> dict[str, Any]:
         "grace_d": [r.grace for r in rps],
         "event": [r.event for r in rps],
         "lapse_d": [r.lapse for r in rps],
+        "loss_y": [r.loss_years for r in rps],
         # The earliest day any period starts: the visits the engine reads (an anniversary window starts at
         # most before + after + grace days before as_of).
         "min_start": min(

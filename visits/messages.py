@@ -58,6 +58,11 @@ def _insurance_documents(p: dict[str, Any]) -> str:
     ) % {"name": p["name"], "number": p["number"], "place": p["place"], "documents": p["documents"]}
 
 
+def _urgent_visit(p: dict[str, Any]) -> str:
+    # medical.mental: an urgent visit; the message never says why (the reason is of the mental-health tier).
+    return _("An urgent visit is needed for household %(number)s.") % {"number": p["number"]}
+
+
 # The text of each kind (visits.models.Notification.Kind), from its parameters.
 RENDERERS = {
     "overdue": _overdue,
@@ -67,6 +72,7 @@ RENDERERS = {
     "emergency": _emergency,
     "bank_account": _bank_account,
     "insurance_docs": _insurance_documents,
+    "urgent_visit": _urgent_visit,
 }
 
 

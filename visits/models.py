@@ -292,6 +292,15 @@ class Rule(models.Model):
         default=30,
         help_text=_("Festivals only: a flag nobody closed is dropped this many days after the window."),
     )
+    # A condition on the years since the loss (medical.mental, grief-aware cadence): the rule applies only to a
+    # period that starts within this many years after the child's death (Household.child_event_date of a 失独
+    # family). Empty: no condition.
+    loss_within_years = models.PositiveSmallIntegerField(
+        _("only in the first years after the loss"),
+        null=True,
+        blank=True,
+        help_text=_("Bereaved families only: periods starting within this many years of the death."),
+    )
     active = models.BooleanField(_("active"), default=True)
     position = models.PositiveSmallIntegerField(default=0)
 
@@ -313,6 +322,11 @@ class Rule(models.Model):
                 condition=Q(period="death_anniversary", applies_to="bereaved", mode="reminder")
                 | ~Q(period="death_anniversary"),
                 name="rule_anniversary_is_reminder",
+            ),
+            models.CheckConstraint(
+                condition=Q(loss_within_years__isnull=True)
+                | Q(loss_within_years__gte=1, loss_within_years__lte=20, applies_to="bereaved"),
+                name="rule_loss_years_bereaved",
             ),
         ]
 
@@ -535,6 +549,8 @@ class Notification(models.Model):
         BANK_ACCOUNT = "bank_account", _("Bank account to fix")
         # An insurance claim's missing documents (benefits.insurance): the village contact collects them.
         INSURANCE_DOCUMENTS = "insurance_docs", _("Insurance documents to collect")
+        # medical.mental: an urgent visit to the household (the message says nothing of why: medical.mental.services).
+        URGENT_VISIT = "urgent_visit", _("Urgent visit")
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE, related_name="notifications"
