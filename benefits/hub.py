@@ -14,11 +14,12 @@ from typing import TYPE_CHECKING
 from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from accounts.roles import Capability
 from benefits.models import InsuranceClaim, PayoutBatch, Relief, ReviewCase
 from benefits.payouts.selectors import batch_list_for_user, payout_followups_for_user
-from benefits.review.selectors import cycles_for
+from benefits.review.selectors import cycles_for, days_overdue
 from benefits.review.services import user_stage
 
 if TYPE_CHECKING:
@@ -35,6 +36,7 @@ class Card:
     url: str
     count: int | None = None  # the work waiting, when there is a count to give
     count_label: str = ""
+    alert: str = ""  # work past its deadline
     links: list[tuple[str, str]] = field(default_factory=list)
 
 
@@ -60,9 +62,17 @@ def hub_cards(user: User, today: date) -> list[Card]:
     if user.has_capability(Capability.REVIEW_BENEFITS):
         cycle = cycles_for(user).order_by("-year").first()
         count = None
+        alert = ""
         stage = user_stage(user)
         if cycle is not None and stage is not None:
             count = ReviewCase.objects.visible_to(user).filter(cycle=cycle, stage=stage).count()
+            late = days_overdue(cycle, stage, today)
+            if count and late > 0:
+                alert = ngettext(
+                    "Your level's deadline passed %(days)d day ago.",
+                    "Your level's deadline passed %(days)d days ago.",
+                    late,
+                ) % {"days": late}
         cards.append(
             Card(
                 "review",
@@ -71,6 +81,7 @@ def hub_cards(user: User, today: date) -> list[Card]:
                 reverse("benefits:review:home"),
                 count=count,
                 count_label=_("cases at your level") if count is not None else "",
+                alert=alert,
             )
         )
     if user.has_capability(Capability.REVIEW_PAYOUTS):

@@ -48,3 +48,25 @@ def test_the_page_in_both_languages_and_a_constant_number_of_queries(personas, c
     with translation.override("zh-hans"):
         chinese = client.get(reverse("benefits:home")).content.decode()
     assert "Payout batches" not in chinese
+
+
+def test_cases_past_the_levels_deadline_are_flagged(area, personas, client_for):
+    from datetime import date
+
+    from benefits.models import ReviewCase, ReviewCycle
+    from households.models import Member
+    from tests.factories import HouseholdFactory, MemberFactory
+
+    cycle = ReviewCycle.objects.create(county=area.C, year=2026, applications_by=date(2026, 1, 15),
+                                       village_by=date(2026, 2, 15), town_by=date(2026, 3, 15),
+                                       county_by=date(2026, 3, 31))  # fmt: skip
+    wife = MemberFactory(household=HouseholdFactory(village=area.V1a), role=Member.Role.WIFE)
+    ReviewCase.objects.create(cycle=cycle, member=wife, kind="new", scheme="death")
+    client = client_for(personas.village_cadre)
+    client.cookies["django_language"] = "en"
+    [card] = [c for c in client.get(reverse("benefits:home")).context["cards"] if c.key == "review"]
+    assert card.count == 1
+    assert "deadline passed" in card.alert
+    [card] = [c for c in client_for(personas.town_cadre).get(reverse("benefits:home")).context["cards"]
+              if c.key == "review"]  # fmt: skip
+    assert (card.count, card.alert) == (0, "")
