@@ -113,10 +113,21 @@ class Entitlement:
         self._facts: dict[str, Any] | None = None
         self.higher_than: dict[str, str] | None = None  # the 60 rule: the other scheme's amount, not paid
 
-    member_id = property(lambda self: self._row[_ID])
-    household_id = property(lambda self: self._row[_HOUSEHOLD])
-    name = property(lambda self: self._row[_NAME])
-    id_number = property(lambda self: self._row[_ID_NUMBER])
+    @property
+    def member_id(self) -> int:
+        return self._row[_ID]
+
+    @property
+    def household_id(self) -> int:
+        return self._row[_HOUSEHOLD]
+
+    @property
+    def name(self) -> str:
+        return self._row[_NAME]
+
+    @property
+    def id_number(self) -> str:
+        return self._row[_ID_NUMBER]
 
     @property
     def facts(self) -> dict[str, Any]:
@@ -423,7 +434,7 @@ def run(
         "first_month": month_index(months[0]),
         "last_month": month_index(months[-1]),
     }
-    if member_ids is not None and len(params["members"]) <= FEW_PERSONS:
+    if member_ids is not None and len(member_ids) <= FEW_PERSONS:
         # A few persons (a household's parents on the archive's card): a small sort, one statement.
         with connection.cursor() as cursor:
             cursor.execute(_COMPUTE_SQL, params)
@@ -554,7 +565,8 @@ def _facts(row: tuple, scheme: str, month: date, policy: BenefitSettings) -> dic
                           ("moved_in_on", _F_MOVED_IN)):  # fmt: skip
         if row[position]:
             facts[key] = str(row[position])
-    stop = {Scheme.COMPLICATION: _F_COMPLICATION_STOP, Scheme.REWARD: _F_REWARD_STOP}.get(scheme, _F_SPECIAL_STOP)
+    stops: dict[str, int] = {Scheme.COMPLICATION: _F_COMPLICATION_STOP, Scheme.REWARD: _F_REWARD_STOP}
+    stop = stops.get(scheme, _F_SPECIAL_STOP)
     if row[stop]:
         facts["review_stopped_on"] = str(row[stop])
     if row[_F_BIRTH]:

@@ -77,10 +77,10 @@ def household_benefits(household: Household, *, today: date) -> list[ParentBenef
         row.payee_id_masked = mask(BenefitProfile, "payee_id_number", profile.payee_id_number)
     lines = PayoutLine.objects.filter(household=household).select_related("batch")
     limit = PANEL_PAYOUT_LINES * max(len(ids), 1) * 2
-    for line in lines.order_by("-batch__period_start", "-batch_id", "-id")[:limit]:
-        row = rows.get(line.member_id)
+    for payout in lines.order_by("-batch__period_start", "-batch_id", "-id")[:limit]:
+        row = rows.get(payout.member_id)
         if row is not None and len(row.payout_lines) < PANEL_PAYOUT_LINES:
-            row.payout_lines.append(line)
+            row.payout_lines.append(payout)
     return list(rows.values())
 
 
@@ -139,7 +139,7 @@ class BenefitsArchive(ArchiveExtension):
             changes = [Change(field=_("Source"), before="", after=relief.source)]
             if relief.amount is not None:
                 changes.insert(0, Change(field=_("Amount (yuan)"), before="", after=str(relief.amount)))
-            if relief.member_id:
+            if relief.member is not None:
                 changes.append(Change(field=_("Person"), before="", after=relief.member.name))
             changes.append(Change(field=_("Approved by"), before="", after=relief.approved_by))
             entries.append(
@@ -148,7 +148,7 @@ class BenefitsArchive(ArchiveExtension):
                     kind="relief",
                     action=relief.kind,
                     title=relief.get_kind_display(),
-                    username=relief.recorded_by.username if relief.recorded_by_id else "",
+                    username=relief.recorded_by.username if relief.recorded_by is not None else "",
                     changes=changes,
                     date_only=True,
                 )
@@ -163,6 +163,8 @@ class BenefitsArchive(ArchiveExtension):
             .order_by("-returned_at", "-id")[:TIMELINE_PAYOUT_LINES]
         )
         for line in lines:
+            if line.returned_at is None:  # not returned: excluded by the query already
+                continue
             changes = [
                 Change(field=_("Batch"), before="", after=line.batch.title),
                 Change(field=_("Months"), before="", after=months_text(line)),
@@ -206,7 +208,7 @@ class BenefitsArchive(ArchiveExtension):
             [
                 relief.given_on.isoformat(),
                 relief.get_kind_display(),
-                relief.member.name if relief.member_id else _("The whole household"),
+                relief.member.name if relief.member is not None else _("The whole household"),
                 str(relief.amount) if relief.amount is not None else "—",
                 relief.source,
                 relief.approved_by,

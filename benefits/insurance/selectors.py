@@ -184,7 +184,7 @@ def unclaimed_hospital_visits(*, user: User, today: date, limit: int = 200) -> l
             v.pk,
             v.household_id,
             v.household.number,
-            v.household.village.name if v.household.village_id else "",
+            v.household.village.name if v.household.village is not None else "",
             v.date,
             (today - v.date).days,
         )

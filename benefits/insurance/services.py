@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
-from django.db import connection, transaction
+from django.db import connection, models, transaction
 from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -257,9 +257,14 @@ class Change:
 
 def _display(product: InsuranceProduct, name: str, value: Any) -> Any:
     field = InsuranceProduct._meta.get_field(name)
-    if field.choices:
+    if isinstance(field, models.Field) and field.choices:
         return dict(field.flatchoices).get(value, value) or "—"
     return "—" if value in (None, "") else value
+
+
+def _verbose_name(model: type[models.Model], name: str) -> str:
+    field = model._meta.get_field(name)
+    return str(field.verbose_name) if isinstance(field, models.Field) else name
 
 
 def product_renewal_changes(product: InsuranceProduct, data: dict[str, Any]) -> list[Change]:
@@ -270,7 +275,7 @@ def product_renewal_changes(product: InsuranceProduct, data: dict[str, Any]) -> 
         if (before in (None, "")) and (after in (None, "")):
             continue
         if before != after:
-            label = str(InsuranceProduct._meta.get_field(name).verbose_name)
+            label = _verbose_name(InsuranceProduct, name)
             changes.append(Change(name, label, _display(product, name, before), _display(product, name, after)))
     return changes
 
@@ -394,7 +399,7 @@ def enrolment_write(product: InsuranceProduct, as_of: date) -> EnrolmentCount:
     The oracle in tests/benefits/test_insurance_enrolment.py recomputes the lines person by person.
     """
     counts = {"added": 0, "ended": 0, "restored": 0, "removed": 0}
-    base = {
+    base: dict[str, Any] = {
         "product": product.pk,
         "county": product.county_id,
         "as_of": as_of,
@@ -910,7 +915,7 @@ def claim_followups_notify(*, claim: InsuranceClaim) -> int:
             "claim": claim.pk,
             "name": claim.member.name,
             "number": household.number,
-            "place": household.village.name if household.village_id else "",
+            "place": household.village.name if household.village is not None else "",
             "documents": "、".join(str(d.get_kind_display()) for d in missing),
         }
         message = message_text(Notification.Kind.INSURANCE_DOCUMENTS, params)[:300]

@@ -185,7 +185,7 @@ def return_rows_check(*, batch: PayoutBatch, rows: list[list[Any]]) -> list[Retu
             problems.append(
                 Mismatch(number, _("unknown payment status “%(word)s” (成功, 已支付 or 失败)") % {"word": word})
             )
-        if line is None:
+        if line is None or seq is None:
             problems.append(Mismatch(number, _("no line %(seq)s in this batch") % {"seq": _text(cell(row, SEQ))}))
             continue
         reason = _text(cell(row, REASON))[:200]
@@ -236,10 +236,10 @@ def payout_followups_notify(*, line_ids: list[int]) -> int:
     cadres: dict[int, list[Any]] = {}
     for user in User.objects.filter(region_id__in=villages, role=Role.VILLAGE_CADRE, is_active=True):
         cadres.setdefault(user.region_id, []).append(user)
-    notes = []
+    notes: list[Notification] = []
     with translation.override(settings.LANGUAGE_CODE):
         for line in lines:
-            users = holders.get(line.household_id) or cadres.get(line.household.village_id, [])
+            users = holders.get(line.household_id) or cadres.get(line.household.village_id or 0, [])
             params = {
                 "member": str(line.member_id),
                 "line": line.pk,
@@ -306,7 +306,7 @@ def payout_return_apply(
         action=AccessEvent.Action.IMPORT,
         target=batch,
         target_label=batch.title,
-        region_path=batch.area.path if batch.area_id else batch.county.path,
+        region_path=batch.area.path if batch.area is not None else batch.county.path,
         request=request,
         detail={
             "format": "payout_return",

@@ -9,7 +9,7 @@ from datetime import date
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from django.contrib.postgres.fields.ranges import DateRange
+from django.db.backends.postgresql.psycopg_any import DateRange
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
 from django.http import Http404
 from django.utils.translation import gettext as _
@@ -152,7 +152,7 @@ def town_confirmations(batch: PayoutBatch) -> dict[int, PayoutStep]:
     steps = PayoutStep.objects.filter(
         batch=batch, result=STEP_TOWN_CONFIRMED, area__isnull=False, at__gte=since
     ).select_related("by")
-    return {step.area_id: step for step in steps}
+    return {step.area_id: step for step in steps if step.area_id is not None}
 
 
 STEP_TOWN_CONFIRMED = "town_confirmed"
@@ -316,7 +316,7 @@ def payout_plan(
     for member in members:
         item = due[member.pk]
         household = member.household
-        village = household.village.name if household.village_id else ""
+        village = household.village.name if household.village is not None else ""
         if member.pk in elsewhere:
             plan.already_paid.append(
                 Left(member.pk, member.name, household.number, village, item.amount, elsewhere[member.pk])
@@ -412,7 +412,10 @@ def archive_reasons(*, member_ids: list[int], batch: PayoutBatch) -> dict[int, l
         if household.status == Household.Status.CLOSED:
             reasons[member.pk].append(
                 _("household closed: %(reason)s (%(date)s)")
-                % {"reason": household.get_closed_reason_display(), "date": household.closed_on.isoformat()}
+                % {
+                    "reason": household.get_closed_reason_display(),
+                    "date": household.closed_on.isoformat() if household.closed_on else "—",
+                }
             )
         if household.county_id != batch.county_id:
             reasons[member.pk].append(_("moved to another county (%(county)s)") % {"county": household.county.name})

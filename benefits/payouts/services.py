@@ -379,7 +379,7 @@ def payout_roster_download_record(*, actor: User, batch: PayoutBatch, lines: int
         action=AccessEvent.Action.EXPORT,
         target=batch,
         target_label=batch.title,
-        region_path=batch.area.path if batch.area_id else batch.county.path,
+        region_path=batch.area.path if batch.area is not None else batch.county.path,
         request=request,
         detail={"format": "payout_roster", "lines": lines, "full_values": True},
     )
@@ -404,7 +404,7 @@ def payout_reconciliation_view_record(*, actor: User, batch: PayoutBatch, reques
         action=AccessEvent.Action.VIEW,
         target=batch,
         target_label=batch.title,
-        region_path=batch.area.path if batch.area_id else batch.county.path,
+        region_path=batch.area.path if batch.area is not None else batch.county.path,
         request=request,
         detail={"page": "payout_reconciliation"},
     )

@@ -34,7 +34,7 @@ def _apply(relief: Relief, data: dict[str, Any]) -> None:
             value = data[name]
             setattr(relief, name, validation.clean_text(value) if isinstance(value, str) else value)
     errors: dict[str, list[Any]] = {}
-    if relief.member_id is not None and relief.member.household_id != relief.household_id:
+    if relief.member is not None and relief.member.household_id != relief.household_id:
         errors.setdefault("member", []).append(_("The person is not a member of this household."))
     if relief.kind in MONEY_KINDS and relief.amount is None:
         errors.setdefault("amount", []).append(_("Enter the amount of money given."))

@@ -7,7 +7,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import Count, Prefetch, QuerySet
 from django.http import Http404
@@ -26,7 +26,7 @@ Stage = ReviewCase.Stage
 OPEN_STAGES = (Stage.VILLAGE, Stage.TOWN, Stage.COUNTY)
 
 # What the public notice calls a scheme: never the cause (the child's death or disability, an operation's harm).
-NOTICE_SCHEME_LABELS = {
+NOTICE_SCHEME_LABELS: dict[str, Any] = {
     Scheme.DEATH: _("Special assistance for family-planning families"),
     Scheme.DISABILITY: _("Special assistance for family-planning families"),
     Scheme.COMPLICATION: _("Special assistance for family-planning families"),
@@ -43,7 +43,12 @@ def cycle_get(user: User, pk: int) -> ReviewCycle:
 
 
 def stage_deadline(cycle: ReviewCycle, stage: str) -> date | None:
-    return {Stage.VILLAGE: cycle.village_by, Stage.TOWN: cycle.town_by, Stage.COUNTY: cycle.county_by}.get(stage)
+    deadlines: dict[str, date] = {
+        Stage.VILLAGE: cycle.village_by,
+        Stage.TOWN: cycle.town_by,
+        Stage.COUNTY: cycle.county_by,
+    }
+    return deadlines.get(stage)
 
 
 def days_overdue(cycle: ReviewCycle, stage: str, today: date) -> int:
@@ -112,7 +117,7 @@ def workbench(user: User, cycle: ReviewCycle, today: date) -> Workbench:
             ),
         )
         v.by_stage[row["stage"]] = v.by_stage.get(row["stage"], 0) + row["n"]
-    overdue_by_stage = {s: by_stage.get(s, 0) for s in OPEN_STAGES if days_overdue(cycle, s, today) > 0}
+    overdue_by_stage: dict[str, int] = {s: by_stage.get(s, 0) for s in OPEN_STAGES if days_overdue(cycle, s, today) > 0}
     return Workbench(
         cycle=cycle,
         stage=user_stage(user),

@@ -273,7 +273,7 @@ def proof_add(*, actor: User, case: ReviewCase, kind: str, upload: UploadedFile)
 
 
 def proof_content_type(proof: ReviewProof) -> str:
-    extension = proof.file.name.rsplit(".", 1)[-1].lower()
+    extension = (proof.file.name or "").rsplit(".", 1)[-1].lower()
     return PROOF_TYPES.get(extension, (b"", "application/octet-stream"))[1]
 
 

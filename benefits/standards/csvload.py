@@ -17,6 +17,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.db import models
 from django.utils.translation import gettext as _
 
 from benefits.models import LEVEL_CODE_LENGTH, Level, Period, Residence, Scheme, Standard
@@ -202,7 +203,8 @@ def _row(values: dict[str, str]) -> tuple[Standard, list[str]]:
             standard.full_clean(exclude=["created_by"], validate_constraints=False)
         except ValidationError as exc:
             for name, messages in exc.message_dict.items():
-                label = Standard._meta.get_field(name).verbose_name if name != "__all__" else ""
+                field = Standard._meta.get_field(name) if name != "__all__" else None
+                label = field.verbose_name if isinstance(field, models.Field) else ""
                 problems.extend(f"{label}: {m}" if label else m for m in messages)
         if standard.effective_to and standard.effective_to < standard.effective_from:
             problems.append(_("The end is before the start."))
