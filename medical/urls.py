@@ -25,5 +25,6 @@ urlpatterns = [
     path("unserved/", views.unserved, name="unserved"),
     path("checks/", views.checks, name="checks"),
     path("checks/villages/<int:pk>/", views.checks_village, name="checks_village"),
+    path("disease/", include("medical.disease.urls")),
     path("mental/", include("medical.mental.urls")),
 ]

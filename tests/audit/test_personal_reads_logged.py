@@ -97,6 +97,12 @@ LOGGED_READS: dict[str, Read] = {
     "medical:institution_rules": Read(
         "get", lambda p: _institution_rules_url(p), label=lambda p: "东关街道社区卫生服务中心"
     ),
+    # medical, disease and treatment: a household's diseases and the forms that show a disease or the members
+    "medical:disease:household": Read("get", _hh("medical:disease:household")),
+    "medical:disease:diagnosis_add": Read("get", _hh("medical:disease:diagnosis_add")),
+    "medical:disease:diagnosis_edit": Read("get", lambda p: _diagnosis_url(p, "diagnosis_edit")),
+    "medical:disease:follow_up_add": Read("get", lambda p: _diagnosis_url(p, "follow_up_add")),
+    "medical:disease:cost_add": Read("get", lambda p: _diagnosis_url(p, "cost_add")),
     # benefits, annual review: a case, a proof, a village's public notice; the person steps list the parents by name
     "benefits:review:case": Read("get", lambda p: reverse("benefits:review:case", args=[_review_case(p).pk])),
     "benefits:review:proof": Read("get", lambda p: reverse("benefits:review:proof", args=[_review_proof(p).pk])),
@@ -234,6 +240,22 @@ def _institution_rules_url(p: Place) -> str:
     return reverse("medical:institution_rules", args=[institution.pk])
 
 
+def _diagnosis_url(p: Place, name: str) -> str:
+    """A diagnosed disease of the place's member (its pages show the disease and the member)."""
+    from medical.disease.services import diagnosis_record
+
+    diagnosis = diagnosis_record(
+        actor=p.actor,
+        household=p.household,
+        member=p.member,
+        disease="hypertension",
+        diagnosed_on=date(2024, 6, 1),
+        treatment_class="chronic",
+        today=date(2024, 12, 1),
+    )
+    return reverse(f"medical:disease:{name}", args=[diagnosis.pk])
+
+
 LIST = "a list of many households (numbers, places, members' names, masked ID numbers): no one family's file"
 FORM = "a form or an action that shows no family's data (it redirects, or renders only what the user typed)"
 OTHER_VIEWS: dict[str, str] = {
@@ -334,6 +356,7 @@ OTHER_VIEWS: dict[str, str] = {
     "medical:unserved": LIST,
     "medical:checks": "counts per village, no names",
     "medical:checks_village": LIST,
+    "medical:disease:due": LIST + "; the counts by treatment class and the year's costs",
 }
 
 
