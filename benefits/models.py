@@ -87,7 +87,7 @@ class Standard(models.Model):
     standard that a paid month used is never edited: it is ended, and a new one starts the month after.
     """
 
-    scheme = models.CharField(_("scheme"), max_length=12, choices=Scheme.choices)
+    scheme = models.CharField(pgettext_lazy("benefits", "scheme"), max_length=12, choices=Scheme.choices)
     level = models.CharField(_("level"), max_length=8, choices=Level.choices)
     # "" for national; else the 2-, 4- or 6-digit national statistics code of the province, city or county.
     area_code = models.CharField(_("area code"), max_length=6, blank=True)
@@ -365,7 +365,7 @@ class PayoutBatch(models.Model):
         COUNTY_REVIEW = "county_review", _("County review")
         GENERATED = "generated", _("Payment generated")
         RETURNED = "returned", _("Returned (回盘)")
-        CLOSED = "closed", _("Closed")
+        CLOSED = "closed", pgettext_lazy("payout batch", "Closed")
 
     class Kind(models.TextChoices):
         REGULAR = "regular", _("Regular payout")
@@ -374,7 +374,7 @@ class PayoutBatch(models.Model):
     county = models.ForeignKey(
         "regions.Region", verbose_name=_("county"), on_delete=models.PROTECT, related_name="payout_batches"
     )
-    scheme = models.CharField(_("scheme"), max_length=12, choices=Scheme.choices)
+    scheme = models.CharField(pgettext_lazy("benefits", "scheme"), max_length=12, choices=Scheme.choices)
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.REGULAR)
     # The months paid: the first of the first month, the first of the last month (a correction: its failed lines').
     period_start = models.DateField(_("from month"))
@@ -428,13 +428,13 @@ class PayoutLine(models.Model):
     class Status(models.TextChoices):
         PLANNED = "planned", _("Planned")
         PAID = "paid", _("Paid")
-        FAILED = "failed", _("Failed")
+        FAILED = "failed", pgettext_lazy("payment", "Failed")
 
     batch = models.ForeignKey(PayoutBatch, verbose_name=_("batch"), on_delete=models.CASCADE, related_name="lines")
     seq = models.PositiveIntegerField(_("no."))  # 序号
     member = models.ForeignKey(Member, verbose_name=_("person"), on_delete=models.PROTECT, related_name="+")
     household = models.ForeignKey(Household, verbose_name=_("household"), on_delete=models.PROTECT, related_name="+")
-    scheme = models.CharField(_("scheme"), max_length=12, choices=Scheme.choices)
+    scheme = models.CharField(pgettext_lazy("benefits", "scheme"), max_length=12, choices=Scheme.choices)
     # A regular line's months [first of first month, first of last month]; a correction line's are its failed
     # line's, and it does not take part in the "never twice" constraint (it re-pays what failed).
     months = DateRangeField(_("months"))
@@ -521,8 +521,8 @@ class PayoutStep(models.Model):
     """A batch's step: who moved it, from which state to which, the result and the opinion (审核意见)."""
 
     batch = models.ForeignKey(PayoutBatch, verbose_name=_("batch"), on_delete=models.CASCADE, related_name="steps")
-    from_state = models.CharField(_("from"), max_length=14, choices=PayoutBatch.State.choices)
-    to_state = models.CharField(_("to"), max_length=14, choices=PayoutBatch.State.choices)
+    from_state = models.CharField(pgettext_lazy("state", "from"), max_length=14, choices=PayoutBatch.State.choices)
+    to_state = models.CharField(pgettext_lazy("state", "to"), max_length=14, choices=PayoutBatch.State.choices)
     result = models.CharField(_("result"), max_length=20)
     opinion = models.CharField(_("opinion"), max_length=500, blank=True)
     # The town a town-review step was for (a batch over many towns is confirmed town by town); empty otherwise.
@@ -602,7 +602,7 @@ class ReviewCase(models.Model):
     class Outcome(models.TextChoices):
         PENDING = "pending", _("Pending")
         CONFIRMED = "confirmed", _("Confirmed")
-        REFUSED = "refused", _("Refused")
+        REFUSED = "refused", pgettext_lazy("review", "Refused")
 
     class LeaveReason(models.TextChoices):
         DIED = "died", _("Died")
@@ -617,7 +617,7 @@ class ReviewCase(models.Model):
     )
     member = models.ForeignKey(Member, verbose_name=_("person"), on_delete=models.PROTECT, related_name="review_cases")
     kind = models.CharField(_("kind"), max_length=8, choices=Kind.choices)
-    scheme = models.CharField(_("scheme"), max_length=12, choices=Scheme.choices)
+    scheme = models.CharField(pgettext_lazy("benefits", "scheme"), max_length=12, choices=Scheme.choices)
     stage = models.CharField(_("stage"), max_length=8, choices=Stage.choices, default=Stage.VILLAGE)
     outcome = models.CharField(_("outcome"), max_length=10, choices=Outcome.choices, default=Outcome.PENDING)
     leave_reason = models.CharField(_("reason for leaving"), max_length=16, choices=LeaveReason.choices, blank=True)
@@ -655,7 +655,7 @@ class ReviewStep(models.Model):
     class Action(models.TextChoices):
         CONFIRM = "confirm", _("Confirmed")
         RETURN = "return", _("Sent back")
-        REFUSE = "refuse", _("Refused")
+        REFUSE = "refuse", pgettext_lazy("review", "Refused")
 
     case = models.ForeignKey(ReviewCase, verbose_name=_("case"), on_delete=models.CASCADE, related_name="steps")
     stage = models.CharField(_("level"), max_length=8, choices=ReviewCase.Stage.choices)
@@ -1038,8 +1038,10 @@ class ClaimStep(models.Model):
     claim = models.ForeignKey(
         InsuranceClaim, verbose_name=_("insurance claim"), on_delete=models.CASCADE, related_name="steps"
     )
-    from_state = models.CharField(_("from"), max_length=14, choices=InsuranceClaim.State.choices, blank=True)
-    to_state = models.CharField(_("to"), max_length=14, choices=InsuranceClaim.State.choices)
+    from_state = models.CharField(
+        pgettext_lazy("state", "from"), max_length=14, choices=InsuranceClaim.State.choices, blank=True
+    )
+    to_state = models.CharField(pgettext_lazy("state", "to"), max_length=14, choices=InsuranceClaim.State.choices)
     note = models.CharField(_("note"), max_length=500, blank=True)
     by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     at = models.DateTimeField(_("at"), default=timezone.now)

@@ -97,6 +97,12 @@ LOGGED_READS: dict[str, Read] = {
     "medical:institution_rules": Read(
         "get", lambda p: _institution_rules_url(p), label=lambda p: "东关街道社区卫生服务中心"
     ),
+    # medical, mental health: a household's assessments, one assessment, the form (it lists the members)
+    "medical:mental:household": Read("get", _hh("medical:mental:household")),
+    "medical:mental:assessment_add": Read(
+        "get", lambda p: reverse("medical:mental:assessment_add", args=[p.household.pk, "phq9"])
+    ),
+    "medical:mental:assessment": Read("get", lambda p: _mental_assessment_url(p)),
     # medical, disease and treatment: a household's diseases and the forms that show a disease or the members
     "medical:disease:household": Read("get", _hh("medical:disease:household")),
     "medical:disease:diagnosis_add": Read("get", _hh("medical:disease:diagnosis_add")),
@@ -256,6 +262,24 @@ def _diagnosis_url(p: Place, name: str) -> str:
     return reverse(f"medical:disease:{name}", args=[diagnosis.pk])
 
 
+def _mental_assessment_url(p: Place) -> str:
+    from medical.mental import services
+
+    row = services.assessment_record(
+        actor=p.actor,
+        household=p.household,
+        member=p.member,
+        instrument="gad7",
+        answers=[1] * 7,
+        assessed_on=date(2025, 3, 3),
+        consent=True,
+        risk_level="low",
+        action="复评",
+        today=date(2025, 3, 3),
+    )
+    return reverse("medical:mental:assessment", args=[row.pk])
+
+
 LIST = "a list of many households (numbers, places, members' names, masked ID numbers): no one family's file"
 FORM = "a form or an action that shows no family's data (it redirects, or renders only what the user typed)"
 OTHER_VIEWS: dict[str, str] = {
@@ -356,6 +380,7 @@ OTHER_VIEWS: dict[str, str] = {
     "medical:unserved": LIST,
     "medical:checks": "counts per village, no names",
     "medical:checks_village": LIST,
+    "medical:mental:cadence": "the county's grief-aware visit cadence (a setting), no family's data",
     "medical:disease:due": LIST + "; the counts by treatment class and the year's costs",
 }
 
