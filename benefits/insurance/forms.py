@@ -7,6 +7,7 @@ from typing import Any
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from benefits.insurance.services import FILE_MAX_BYTES, PRODUCT_FIELDS
 from benefits.models import ClaimDocument, InsuranceClaim, InsuranceProduct
@@ -143,7 +144,7 @@ class ClaimFilterForm(PortalFormMixin, forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["state"].choices = [
             ("", _("All states")),
-            ("open", _("Open")),
+            ("open", pgettext_lazy("claim", "Open")),
             *InsuranceClaim.State.choices,
         ]
         self.fields["town"].queryset = Region.objects.visible_to(user).towns().order_by("path")

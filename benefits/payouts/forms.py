@@ -9,6 +9,7 @@ from typing import Any
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from benefits.models import PayoutBatch, Scheme
 from core.forms import PortalFormMixin
@@ -33,7 +34,7 @@ class MonthField(forms.CharField):
 
 
 class BatchCreateForm(PortalFormMixin, forms.Form):
-    scheme = forms.ChoiceField(label=_("Scheme"), choices=Scheme.choices)
+    scheme = forms.ChoiceField(label=pgettext_lazy("benefits", "Scheme"), choices=Scheme.choices)
     first_month = MonthField(label=_("From month"))
     last_month = MonthField(label=_("To month"))
     area = forms.ModelChoiceField(

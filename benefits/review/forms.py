@@ -7,6 +7,7 @@ from typing import Any
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from benefits.models import ReviewCase, ReviewProof, Scheme
 from benefits.review.services import PROOF_MAX_BYTES, REVIEW_SCHEMES
@@ -39,7 +40,7 @@ def _parent_choices(members: list[Member]) -> list[tuple[str, str]]:
 
 class _PersonForm(PortalFormMixin, forms.Form):
     member = forms.TypedChoiceField(label=_("Person"), coerce=int)
-    scheme = forms.ChoiceField(label=_("Scheme"), choices=SCHEME_CHOICES)
+    scheme = forms.ChoiceField(label=pgettext_lazy("benefits", "Scheme"), choices=SCHEME_CHOICES)
 
     def __init__(self, *args: Any, parents: list[Member], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -83,7 +84,7 @@ class DecisionForm(PortalFormMixin, forms.Form):
     CONFIRM, RETURN, REFUSE = "confirm", "return", "refuse"
     action = forms.ChoiceField(
         label=_("Decision"),
-        choices=[(CONFIRM, _("Confirm")), (RETURN, _("Send back")), (REFUSE, _("Refuse"))],
+        choices=[(CONFIRM, _("Confirm")), (RETURN, _("Send back")), (REFUSE, pgettext_lazy("review", "Refuse"))],
         widget=forms.RadioSelect,
     )
     opinion = forms.CharField(

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from xml.sax.saxutils import escape
 
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 if TYPE_CHECKING:
     from benefits.review.selectors import Notice
@@ -33,7 +34,7 @@ def notice_pdf(notice: Notice) -> bytes:
         return Paragraph(escape(str(text)), style)
 
     story: list = [p(title_heading(notice), title_style), p(intro_text(notice)), Spacer(1, 4 * mm)]
-    header = [_("No."), _("Name"), _("Village/community"), _("Scheme"), _("Monthly amount (yuan)")]
+    header = [_("No."), _("Name"), _("Village/community"), pgettext("benefits", "Scheme"), _("Monthly amount (yuan)")]
     rows = [header] + [
         [str(i), r.name, r.village, r.scheme_label, f"{r.amount:.2f}" if r.amount is not None else "—"]
         for i, r in enumerate(notice.rows, 1)

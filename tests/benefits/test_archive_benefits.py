@@ -187,9 +187,9 @@ def test_recovery_rules():
             other_child_on=None,
             today=today,
         )
-    assert [m for e in errors["child_recovered_on"] for m in e.messages] == [
-        "The date the child recovered is before the date of disability."
-    ]
+        assert [m for e in errors["child_recovered_on"] for m in e.messages] == [
+            "The date the child recovered is before the date of disability."
+        ]
     assert (
         household_events_check(
             family_type="disability",
