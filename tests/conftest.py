@@ -30,6 +30,19 @@ def django_db_setup(django_db_setup, django_db_blocker):
         owner_become()
 
 
+@pytest.fixture(autouse=True)
+def _language_reset():
+    """Each test starts in the portal's language: a request with the English cookie activates English in the test's
+    thread (the locale middleware, as Django's, activates per request and leaves it), which would leak into the
+    next test's direct service calls."""
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
+
+
 @dataclass
 class Area:
     C: Region
