@@ -821,11 +821,19 @@ class InsuredLine(models.Model):
         CLOSED = "closed", _("Household closed")
         MOVED = "moved", _("Moved out of the county")
 
+    # No index of their own on product and member: insuredline_once_per_product (product, member) and
+    # insuredline_member (member, series) lead with them, and each index less is one less insert per enrolled person.
     product = models.ForeignKey(
-        InsuranceProduct, verbose_name=_("insurance product"), on_delete=models.PROTECT, related_name="lines"
+        InsuranceProduct,
+        verbose_name=_("insurance product"),
+        on_delete=models.PROTECT,
+        related_name="lines",
+        db_index=False,
     )
     series = models.PositiveIntegerField(_("product line"))
-    member = models.ForeignKey(Member, verbose_name=_("person"), on_delete=models.PROTECT, related_name="insured_lines")
+    member = models.ForeignKey(
+        Member, verbose_name=_("person"), on_delete=models.PROTECT, related_name="insured_lines", db_index=False
+    )
     household = models.ForeignKey(Household, verbose_name=_("household"), on_delete=models.PROTECT, related_name="+")
     # The town the premium is counted under (the household's at enrolment), for the association's payment.
     town = models.ForeignKey(

@@ -464,6 +464,7 @@ def enrolment_write(product: InsuranceProduct, as_of: date) -> EnrolmentCount:
                    AND NOT EXISTS (SELECT 1 FROM benefits_insuredline l
                                     WHERE l.member_id = m.id AND l.series = %(series)s
                                       AND l.starts_on <= %(policy_end)s AND l.ends_on >= %(on)s)
+                 ORDER BY m.id
                 """,
                 params,
             )
