@@ -10,6 +10,7 @@ from django.utils import timezone
 from accounts.models import User
 from accounts.roles import Role
 from accounts.services import user_set_password
+from demo.benefits import demo_benefits_seed
 from demo.contacts import seed_contacts
 from demo.households import households_generate, households_insert
 from demo.visits import demo_visits_seed
@@ -61,7 +62,8 @@ def demo_households_seed(*, seed: int, county: Region, count: int) -> int:
 
 @transaction.atomic
 def demo_seed(*, seed: int = 1, county_code: str = DEMO_COUNTY_CODE, households: int = 0) -> list[DemoLogin]:
-    """The users of every role and `households` special families; deterministic for a seed."""
+    """The users of every role, `households` special families, their contacts and visits, and the benefits and
+    insurance work of the last year and a half (demo.benefits); deterministic for a seed."""
     county = Region.objects.get(code=county_code)
     logins = []
     for username, role, region, name in _demo_users(county):
@@ -78,4 +80,5 @@ def demo_seed(*, seed: int = 1, county_code: str = DEMO_COUNTY_CODE, households:
     demo_households_seed(seed=seed, county=county, count=households)
     seed_contacts(seed=seed, county=county, today=timezone.localdate())
     demo_visits_seed(seed=seed, county=county, today=timezone.localdate())
+    demo_benefits_seed(seed=seed, county=county, today=timezone.localdate())
     return logins

@@ -1,5 +1,5 @@
 """python manage.py seed_demo [--households N] [--seed S] — the demo county: users of every role and N special
-families (later: visits …), the same for the same seed."""
+families with their contacts, visits, benefits (reviews, payouts, relief) and insurance, the same for the same seed."""
 
 from django.core.management.base import BaseCommand
 from django.utils import translation
