@@ -50,6 +50,17 @@ def dashboard_xlsx(dashboard: Dashboard) -> bytes:
             _("Festival: persons"),
             _("Festival: persons visited"),
             _("Open overdue flags"),
+            _("Designated institutions"),
+            _("Institutions with a working green channel"),
+            _("Living members"),
+            _("Members holding a green-channel card"),
+            _("Card share"),
+            _("Willing households"),
+            _("Signed with a family doctor"),
+            _("Signed share"),
+            _("Signed but not served"),
+            _("Health checks due"),
+            _("Health checks done"),
         ]
     )
     for row in [*dashboard.rows, None]:
@@ -71,6 +82,17 @@ def dashboard_xlsx(dashboard: Dashboard) -> bytes:
                 f.festival_persons,
                 f.festival_persons_met,
                 f.open_flags,
+                f.institutions,
+                f.institutions_working,
+                f.persons,
+                f.card_holders,
+                _pct(f.cards_share),
+                f.willing,
+                f.signed,
+                _pct(f.signed_share),
+                f.unserved,
+                f.checks_due,
+                f.checks_done,
             ]
         )
     flags = workbook.create_sheet(_("Open flags"))

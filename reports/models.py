@@ -81,3 +81,45 @@ class ContactSnapshot(models.Model):
 
     def __str__(self) -> str:
         return f"{self.village_id} · {self.covered}/{self.households}"
+
+
+class MedicalSnapshot(models.Model):
+    """The medical coverages per village (三个全覆盖, issue 16 part 8), counted by the nightly medical step
+    (reports.services.medical_snapshot_refresh) with the definitions of reports.selectors' live count:
+
+    * living members of the households on the roster, and those holding a green-channel card (a dedicated card
+      not withdrawn, or the certificate / the contact card where the county counts them);
+    * willing households (on the roster, not having refused: their latest contract ended for "refused service"
+      or "ended by the resident" and none runs), those signed with a family doctor (a contract running), and
+      those signed but not served (a contract signed ``unserved_days`` ago or more and no doctor's contact since);
+    * members due a health check this year (the county's age) and those checked.
+    """
+
+    village = models.OneToOneField("regions.Region", on_delete=models.CASCADE, related_name="+")
+    persons = models.PositiveIntegerField(default=0)
+    card_holders = models.PositiveIntegerField(default=0)
+    willing = models.PositiveIntegerField(default=0)
+    signed = models.PositiveIntegerField(default=0)
+    unserved = models.PositiveIntegerField(default=0)
+    checks_due = models.PositiveIntegerField(default=0)
+    checks_done = models.PositiveIntegerField(default=0)
+    computed_on = models.DateField()
+    computed_at = models.DateTimeField(null=True)
+
+    class Meta:
+        verbose_name = _("medical coverage snapshot")
+        verbose_name_plural = _("medical coverage snapshots")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(
+                    card_holders__lte=models.F("persons"),
+                    signed__lte=models.F("willing"),
+                    unserved__lte=models.F("signed"),
+                    checks_done__lte=models.F("checks_due"),
+                ),
+                name="medicalsnapshot_le",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.village_id} · {self.signed}/{self.willing}"

@@ -56,6 +56,17 @@ class Figures:
     festival_persons: int = 0
     festival_persons_met: int = 0
     open_flags: int = 0
+    # 三个全覆盖, medical (issue 16 part 8): designated institutions of the area and those with a working green
+    # channel; living members and card holders; willing households, signed, signed but not served; health checks.
+    institutions: int = 0
+    institutions_working: int = 0
+    persons: int = 0
+    card_holders: int = 0
+    willing: int = 0
+    signed: int = 0
+    unserved: int = 0
+    checks_due: int = 0
+    checks_done: int = 0
 
     def add(self, other: Figures) -> None:
         for name in self.__dataclass_fields__:
@@ -101,6 +112,22 @@ class Figures:
     def festival_persons_rate(self) -> float | None:
         return ratio(self.festival_persons_met, self.festival_persons)
 
+    @property
+    def institutions_share(self) -> float | None:
+        return ratio(self.institutions_working, self.institutions)
+
+    @property
+    def cards_share(self) -> float | None:
+        return ratio(self.card_holders, self.persons)
+
+    @property
+    def signed_share(self) -> float | None:
+        return ratio(self.signed, self.willing)
+
+    @property
+    def checks_share(self) -> float | None:
+        return ratio(self.checks_done, self.checks_due)
+
 
 @dataclass
 class Row:
@@ -112,6 +139,7 @@ class Row:
     flag_names: list[str] = field(default_factory=list)
     last_visit: date | None = None
     contacts_complete: bool | None = None
+    refused_doctor: bool = False  # a household row: its latest contract ended as refused (not a willing household)
     url: str = ""  # the household's archive, for a reader who may open it (set by the view)
 
 
@@ -247,6 +275,7 @@ def coverage_dashboard(*, user: User, region: Region, as_of: date) -> Dashboard:
             groups, group_of, village_ids=list(villages), rules=rules, due=due, per_household=True, as_of=as_of
         )
         rows, total = _household_rows(region, list(villages), rules=rules, due=due, as_of=as_of)
+        _add_medical_live(rows, total, region=region, as_of=as_of)
         flags_by_rule = _live_flag_ages(household_ids=[row.key for row in rows], rules=rules, as_of=as_of)
     else:
         stamps: list[tuple[date, datetime | None]] = []
@@ -255,12 +284,14 @@ def coverage_dashboard(*, user: User, region: Region, as_of: date) -> Dashboard:
             groups, group_of, village_ids=list(villages), rules=rules, due=due, per_household=False, as_of=as_of
         )
         flags_by_rule = _add_flag_snapshots(groups, group_of, village_ids=list(villages), rules=rules)
+        stamps += _add_medical_snapshots(groups, group_of, village_ids=list(villages))
         stamps += _snapshot_stamps(list(villages))
         rows, total = _child_region_rows(region, groups)
         if stamps:
             computed_on = min(on for on, _ in stamps)
             times = [at for _, at in stamps if at is not None]
             fresh_at = min(times) if times else None
+    _add_institutions(rows, total, region=region)
     ancestors = Region.objects.ancestors_of(region)
     scope = user_scope_path(user) or ""
     return Dashboard(
@@ -507,3 +538,129 @@ def _latest_festival(rules: dict[str, Rule], *, as_of: date) -> tuple[Rule | Non
                     best = (rule, w)
                 break
     return best
+
+
+# ------------------------------------------------------------------------------------------- medical coverage
+
+
+def _add_medical_snapshots(
+    groups: dict[Any, Figures], group_of: GroupOf, *, village_ids: list[int]
+) -> list[tuple[date, datetime | None]]:
+    """The medical coverages per village (reports.models.MedicalSnapshot, the nightly medical step's) summed into
+    the groups; returns the snapshots' (day, time)."""
+    from reports.models import MedicalSnapshot
+
+    stamps: list[tuple[date, datetime | None]] = []
+    for row in MedicalSnapshot.objects.filter(village_id__in=village_ids).values_list(
+        "village_id",
+        "persons",
+        "card_holders",
+        "willing",
+        "signed",
+        "unserved",
+        "checks_due",
+        "checks_done",
+        "computed_on",
+        "computed_at",
+    ):
+        village_id, persons, cards, willing, signed, unserved, due, done, on, at = row
+        figures = groups[group_of(village_id)]
+        figures.persons += persons
+        figures.card_holders += cards
+        figures.willing += willing
+        figures.signed += signed
+        figures.unserved += unserved
+        figures.checks_due += due
+        figures.checks_done += done
+        stamps.append((on, at))
+    return list(set(stamps))
+
+
+def _add_institutions(rows: list[Row], total: Figures, *, region: Region) -> None:
+    """Designated institutions located in the region (and in each child region's row), and those with a working
+    green channel (medical's Institution.objects.working()): two queries, counted live (a county has tens)."""
+    from medical.models import Institution
+
+    located = Institution.objects.filter(region__path__startswith=region.path)
+    working = set(located.working().values_list("pk", flat=True))
+    children = [(row.region.path, row.figures) for row in rows if row.region is not None]
+    total.institutions = total.institutions_working = 0
+    for pk, path in located.values_list("pk", "region__path"):
+        total.institutions += 1
+        total.institutions_working += pk in working
+        for child_path, figures in children:
+            if path.startswith(child_path):
+                figures.institutions += 1
+                figures.institutions_working += pk in working
+
+
+def _add_medical_live(rows: list[Row], total: Figures, *, region: Region, as_of: date) -> None:
+    """A village's households, counted live with the snapshot's definitions (reports.services
+    MEDICAL_SNAPSHOT_SQL): per household its living members and card holders, whether it is willing, signed, not
+    served, and its members due a check this year and checked. Two queries."""
+    from django.db.models import BooleanField, Count, Exists, OuterRef, Subquery
+    from django.db.models.functions import Coalesce
+
+    from households.models import Member
+    from medical.models import Contract, HealthCheck
+    from medical.selectors import DOCTOR_CONTACT_METHODS, current_contracts, green_card_holders_q
+    from medical.services import settings_for
+    from visits.models import Visit
+
+    county = _county_of(region)
+    if county is None:
+        return
+    conf = settings_for(county)
+    by_pk = {row.key: row for row in rows if row.figures.households}
+    born_by = date(as_of.year - conf.check_age, 12, 31)
+    checked = HealthCheck.objects.filter(
+        member_id=OuterRef("pk"), checked_on__gte=date(as_of.year, 1, 1), checked_on__lte=date(as_of.year, 12, 31)
+    )
+    members = (
+        Member.objects.filter(pk_among(list(by_pk), field="household_id"), alive=True)
+        .values("household_id")
+        .annotate(
+            persons=Count("id"),
+            cards=Count("id", filter=green_card_holders_q(on=as_of, settings=conf)),
+            due=Count("id", filter=Q(birth_date__lte=born_by)),
+            done=Count("id", filter=Q(birth_date__lte=born_by) & Q(Exists(checked))),
+        )
+        .order_by()
+    )
+    since = as_of - timedelta(days=conf.unserved_days)
+    doctor_contact = Visit.objects.filter(
+        household_id=OuterRef("household_id"),
+        visitor_role=Visit.VisitorRole.FAMILY_DOCTOR,
+        method__in=DOCTOR_CONTACT_METHODS,
+        date__gt=since,
+        date__lte=as_of,
+    )
+    running = current_contracts(on=as_of).filter(household_id=OuterRef("pk"))
+    not_served = running.filter(starts_on__lte=since).exclude(Exists(doctor_contact))
+    latest = (
+        Contract.objects.filter(household_id=OuterRef("pk"), starts_on__lte=as_of)
+        .annotate(last=Coalesce("ended_on", "ends_on"))
+        .order_by("-last", "-id")
+    )
+    refused = Q(latest_status=Contract.Status.ENDED, latest_reason__in=["refused", "resident"]) & ~Q(signed=True)
+    households = (
+        Household.objects.filter(pk_among(list(by_pk)))
+        .annotate(
+            signed=Exists(running),
+            not_served=Exists(not_served),
+            latest_status=Subquery(latest.values("status")[:1]),
+            latest_reason=Subquery(latest.values("end_reason")[:1]),
+        )
+        .annotate(refused=Case(When(refused, then=Value(True)), default=Value(False), output_field=BooleanField()))
+        .values_list("pk", "signed", "not_served", "refused")
+    )
+    for household_id, signed, unserved, is_refused in households:
+        figures = by_pk[household_id].figures
+        by_pk[household_id].refused_doctor = is_refused
+        figures.willing, figures.signed, figures.unserved = int(not is_refused), int(signed), int(unserved)
+    for row in members:
+        figures = by_pk[row["household_id"]].figures
+        figures.persons, figures.card_holders = row["persons"], row["cards"]
+        figures.checks_due, figures.checks_done = row["due"], row["done"]
+    for name in ("persons", "card_holders", "willing", "signed", "unserved", "checks_due", "checks_done"):
+        setattr(total, name, sum(getattr(row.figures, name) for row in rows))

@@ -120,6 +120,8 @@ def coverage_snapshot_refresh(*, as_of: date, village_ids: list[int] | None = No
         )
         cursor.execute(f"DELETE FROM reports_contactsnapshot {table_filter}", params)
     _contact_snapshot(as_of=as_of, village_ids=village_ids)
+    if scoped:  # after a visit there (a doctor's contact serves a signed household); every village is the night's
+        medical_snapshot_refresh(as_of=as_of, village_ids=village_ids)
     return written
 
 
@@ -185,3 +187,149 @@ def coverage_snapshot_after_flags(*, as_of: date, household_ids: Sequence[int] |
     )
     if village_ids:
         enqueue(coverage_snapshot_refresh_task, as_of.isoformat(), village_ids)
+
+
+# ------------------------------------------------------------------------------------------- medical coverage
+
+# Per village, the medical coverages (reports.models.MedicalSnapshot; the same definitions as reports.selectors'
+# live count of a village's households): set-based, one statement for every county (each with its settings, the
+# defaults where it has none). The households on the roster on as_of; a member holds a card by a dedicated card
+# running on as_of, the household's certificate number or a running four-on-one assignment (where the county
+# counts them); a household refused when its latest contract ended for "refused" or "resident" and none runs; not
+# served when a contract running on as_of started unserved_days ago or more and no family doctor's contact (home,
+# phone, online) is dated in the unserved_days up to as_of; a member due a check reaches the county's age this year.
+MEDICAL_SNAPSHOT_SQL = """
+WITH conf AS (
+    SELECT r.id AS county_id,
+           coalesce(s.certificate_counts, %(d_cert)s) AS cert, coalesce(s.contact_card_counts, %(d_ccard)s) AS ccard,
+           coalesce(s.unserved_days, %(d_unserved)s) AS unserved_days, coalesce(s.check_age, %(d_age)s) AS check_age
+    FROM regions_region r LEFT JOIN medical_medicalsettings s ON s.county_id = r.id
+    WHERE r.level = 'county'
+),
+hh AS (
+    SELECT h.id, h.village_id, conf.*, (coalesce(h.certificate_number, '') <> '') AS has_cert
+    FROM households_household h JOIN conf ON conf.county_id = h.county_id
+    WHERE h.village_id IS NOT NULL AND h.registered_on <= %(as_of)s
+      AND (h.status = 'active' OR h.closed_on > %(as_of)s) {village_filter}
+),
+running AS (
+    SELECT DISTINCT c.household_id FROM medical_contract c
+    WHERE c.status = 'signed' AND c.starts_on <= %(as_of)s AND c.ends_on >= %(as_of)s {contract_filter}
+),
+latest AS (
+    SELECT DISTINCT ON (c.household_id) c.household_id, c.status, c.end_reason FROM medical_contract c
+    WHERE c.starts_on <= %(as_of)s {contract_filter}
+    ORDER BY c.household_id, coalesce(c.ended_on, c.ends_on) DESC, c.id DESC
+),
+unserved AS (
+    SELECT DISTINCT c.household_id FROM medical_contract c JOIN hh ON hh.id = c.household_id
+    WHERE c.status = 'signed' AND c.ends_on >= %(as_of)s AND c.starts_on <= %(as_of)s - hh.unserved_days
+      AND NOT EXISTS (
+          SELECT 1 FROM visits_visit v
+          WHERE v.household_id = c.household_id AND v.visitor_role = 'family_doctor'
+            AND v.method IN ('home', 'phone', 'online')
+            AND v.date > %(as_of)s - hh.unserved_days AND v.date <= %(as_of)s
+      )
+),
+assigned AS (
+    SELECT DISTINCT a.household_id FROM contacts_assignment a
+    WHERE a.start_date <= %(as_of)s AND (a.end_date IS NULL OR a.end_date > %(as_of)s) {assignment_filter}
+),
+households AS (
+    SELECT hh.village_id, count(*) FILTER (WHERE NOT refused) AS willing,
+           count(*) FILTER (WHERE signed) AS signed, count(*) FILTER (WHERE not_served) AS unserved
+    FROM (
+        SELECT hh.village_id, r.household_id IS NOT NULL AS signed, u.household_id IS NOT NULL AS not_served,
+               coalesce(r.household_id IS NULL AND l.status = 'ended' AND l.end_reason IN ('refused', 'resident'),
+                        false) AS refused
+        FROM hh LEFT JOIN running r ON r.household_id = hh.id LEFT JOIN latest l ON l.household_id = hh.id
+        LEFT JOIN unserved u ON u.household_id = hh.id
+    ) hh
+    GROUP BY hh.village_id
+),
+carded AS (
+    SELECT DISTINCT g.member_id FROM medical_greencard g
+    WHERE g.issued_on <= %(as_of)s AND (g.withdrawn_on IS NULL OR g.withdrawn_on > %(as_of)s) {card_filter}
+),
+checked AS (
+    SELECT DISTINCT k.member_id FROM medical_healthcheck k
+    WHERE k.checked_on >= %(year_start)s AND k.checked_on <= %(year_end)s {check_filter}
+),
+members AS (
+    SELECT hh.village_id, count(*) AS persons,
+           count(*) FILTER (WHERE cd.member_id IS NOT NULL OR (hh.cert AND hh.has_cert)
+                            OR (hh.ccard AND a.household_id IS NOT NULL)) AS card_holders,
+           count(*) FILTER (WHERE due) AS checks_due,
+           count(*) FILTER (WHERE due AND ck.member_id IS NOT NULL) AS checks_done
+    FROM (
+        SELECT m.id, m.household_id,
+               (m.birth_date IS NOT NULL AND m.birth_date <= make_date(%(year)s - hh.check_age, 12, 31)) AS due
+        FROM households_member m JOIN hh ON hh.id = m.household_id WHERE m.alive
+    ) mm
+    JOIN hh ON hh.id = mm.household_id
+    LEFT JOIN carded cd ON cd.member_id = mm.id
+    LEFT JOIN assigned a ON a.household_id = mm.household_id
+    LEFT JOIN checked ck ON ck.member_id = mm.id
+    GROUP BY hh.village_id
+)
+INSERT INTO reports_medicalsnapshot (village_id, persons, card_holders, willing, signed, unserved, checks_due,
+                                     checks_done, computed_on, computed_at)
+SELECT h.village_id, coalesce(m.persons, 0), coalesce(m.card_holders, 0), h.willing, h.signed, h.unserved,
+       coalesce(m.checks_due, 0), coalesce(m.checks_done, 0), %(as_of)s, now()
+FROM households h LEFT JOIN members m ON m.village_id = h.village_id
+"""
+
+
+@transaction.atomic
+def medical_snapshot_refresh(*, as_of: date, village_ids: list[int] | None = None) -> int:
+    """Recompute the medical coverage snapshot of every village (or of ``village_ids``): two statements, the same
+    result however often it runs."""
+    from medical.models import MedicalSettings
+
+    defaults = {f: MedicalSettings._meta.get_field(f).default for f in ("certificate_counts", "contact_card_counts")}
+    params: dict[str, Any] = {
+        "as_of": as_of,
+        "year": as_of.year,
+        "year_start": date(as_of.year, 1, 1),
+        "year_end": date(as_of.year, 12, 31),
+        "d_cert": defaults["certificate_counts"],
+        "d_ccard": defaults["contact_card_counts"],
+        "d_unserved": MedicalSettings._meta.get_field("unserved_days").default,
+        "d_age": MedicalSettings._meta.get_field("check_age").default,
+        "villages": list(village_ids or []),
+    }
+    scoped = village_ids is not None
+    if scoped:
+        params["households"] = list(Household.objects.filter(village_id__in=village_ids).values_list("pk", flat=True))
+    by_household = "AND {}.household_id = ANY (%(households)s)" if scoped else ""
+    by_member = (
+        "AND {}.member_id IN (SELECT id FROM households_member WHERE household_id = ANY (%(households)s))"
+        if scoped
+        else ""
+    )
+    sql = MEDICAL_SNAPSHOT_SQL.format(
+        village_filter="AND h.village_id = ANY (%(villages)s)" if scoped else "",
+        contract_filter=by_household.format("c"),
+        assignment_filter=by_household.format("a"),
+        card_filter=by_member.format("g"),
+        check_filter=by_member.format("k"),
+    )
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL work_mem = '256MB'")
+        if scoped:
+            cursor.execute("DELETE FROM reports_medicalsnapshot WHERE village_id = ANY (%(villages)s)", params)
+        else:
+            cursor.execute("DELETE FROM reports_medicalsnapshot")
+        cursor.execute(sql, params)
+        return cursor.rowcount
+
+
+def medical_nightly_run(*, as_of: date) -> dict[str, int]:
+    """The nightly medical work (issue 16 "Speed"), set-based: the discharge loop's next steps (the contact's visit
+    after the doctor's), then the medical coverages per village — signed but not served, checks due and done,
+    cards, contracts. Each part recomputes from the source data: a run twice leaves the same data."""
+    from medical.services import discharge_loop_advance
+
+    advanced = discharge_loop_advance(as_of=as_of)
+    villages = medical_snapshot_refresh(as_of=as_of)
+    return {"discharges_advanced": len(advanced), "villages": villages}
