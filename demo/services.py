@@ -13,6 +13,7 @@ from accounts.services import user_set_password
 from demo.benefits import demo_benefits_seed
 from demo.contacts import seed_contacts
 from demo.households import households_generate, households_insert
+from demo.medical import demo_medical_seed
 from demo.visits import demo_visits_seed
 from regions.models import Region
 
@@ -81,4 +82,5 @@ def demo_seed(*, seed: int = 1, county_code: str = DEMO_COUNTY_CODE, households:
     seed_contacts(seed=seed, county=county, today=timezone.localdate())
     demo_visits_seed(seed=seed, county=county, today=timezone.localdate())
     demo_benefits_seed(seed=seed, county=county, today=timezone.localdate())
+    demo_medical_seed(seed=seed, county=county, today=timezone.localdate())
     return logins

@@ -60,7 +60,8 @@ def test_household_changed_reaches_the_overdue_engine(area, django_capture_on_co
 def test_the_nightly_pipeline_runs_engine_notifications_and_snapshots_in_order(area):
     household = HouseholdFactory(village=area.V1a, registered_on=date(2024, 1, 1))
     result = nightly_pipeline_run(as_of=date(2025, 11, 6))
-    assert set(result["seconds"]) == {"engine", "notifications", "snapshots"}
+    assert set(result["seconds"]) == {"medical", "engine", "notifications", "snapshots"}
+    assert next(iter(result["seconds"])) == "medical"  # before the engine: the discharge loop's next steps
     assert OverdueFlag.objects.open().filter(household=household).exists()
     assert result["snapshots"] > 0
     assert CoverageSnapshot.objects.filter(village=area.V1a).exists()
