@@ -70,6 +70,9 @@ def home(request: HttpRequest) -> HttpResponse:
         "institutions": selectors.institution_list_for_user(request.user).filter(active=True).count(),
         "records": records,
         "may_manage": request.user.has_capability(Capability.MANAGE_INSTITUTIONS),
+        # diseases: health-tier readers who record; the grief-aware cadence: those who edit the visit rules
+        "diseases": records and request.user.has_capability(Capability.VIEW_HEALTH),
+        "cadence": request.user.has_capability(Capability.EDIT_RULES),
     }
     if records:
         context["renewals"] = len(selectors.renewals_due(user=request.user, on=today))

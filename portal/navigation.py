@@ -33,6 +33,8 @@ NAV_ITEMS = [
     ("coverage", _("Coverage"), "reports:coverage", Capability.VIEW_COVERAGE),
     # benefits and insurance: one entry, a home page with a card per part the role may use (benefits.hub)
     ("benefits", _("Benefits"), "benefits:home", Capability.VIEW_BENEFIT_REPORTS),
+    # medical care: institutions, green channel, family doctors, checks; its home links each part the role may use
+    ("medical", _("Medical care"), "medical:home", Capability.VIEW_MEDICAL_STATUS),
     ("rules", _("Visit rules"), "visits:rules", Capability.VIEW_RULES),
     ("regions", _("Regions"), "regions:list", Capability.VIEW_REGIONS),
     ("users", _("Users"), "accounts:user_list", Capability.MANAGE_USERS),
