@@ -13,7 +13,7 @@ index) lets a failed line be re-paid by at most one correction line, whose amoun
 from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import pghistory
 from django.conf import settings
@@ -731,7 +731,9 @@ class InsuranceProduct(models.Model):
     """A county's group policy for a policy year (团体保险): the insurer, the premium per person, who is covered and
     what it pays. A renewal is next year's product made from this year's (``renews``); products of one line share
     ``series`` (the first product's id), across which the "in all" day cap counts and no person is covered twice
-    on a day (insuredline_no_overlap)."""
+    on a day: the products of a line never overlap (insuranceproduct_no_overlap), every line lies inside its
+    product's period (insuredline_inside_policy over the dates the composite foreign key insuredline_policy keeps
+    equal to the product's), and a person has one line per product (insuredline_once_per_product)."""
 
     county = models.ForeignKey(
         "regions.Region", verbose_name=_("county"), on_delete=models.PROTECT, related_name="insurance_products"
@@ -799,6 +801,18 @@ class InsuranceProduct(models.Model):
                 condition=Q(age_from__isnull=True) | Q(age_to__isnull=True) | Q(age_to__gte=F("age_from")),
                 name="insuranceproduct_ages",
             ),
+            # No two products of one line cover a day (btree_gist is not available: the line is a one-point range).
+            # A handful of rows a county, where the same key on every enrolled person cost seconds per enrolment.
+            ExclusionConstraint(
+                name="insuranceproduct_no_overlap",
+                expressions=[
+                    (Func(F("series"), F("series"), Value("[]"), function="int8range"), RangeOperators.OVERLAPS),
+                    (Func(F("starts_on"), F("ends_on"), Value("[]"), function="daterange"), RangeOperators.OVERLAPS),
+                ],
+                condition=Q(series__isnull=False),
+            ),
+            # The key insuredline_policy (migration 0007, a composite foreign key Django cannot declare) refers to.
+            models.UniqueConstraint(fields=["id", "series", "starts_on", "ends_on"], name="insuranceproduct_policy"),
         ]
 
     def __str__(self) -> str:
@@ -821,23 +835,48 @@ class InsuredLine(models.Model):
         CLOSED = "closed", _("Household closed")
         MOVED = "moved", _("Moved out of the county")
 
-    # No index of their own on product and member: insuredline_once_per_product (product, member) and
-    # insuredline_member (member, series) lead with them, and each index less is one less insert per enrolled person.
+    # Every enrolled person is one row: each index, foreign key and exclusion key on it is paid 200,000 times per
+    # enrolment (docs/PERFORMANCE.md). So: three indexes (the primary key, insuredline_once_per_product leading with
+    # the product, insuredline_member with the person) and two foreign keys checked per row — the person, and the
+    # product through insuredline_policy (product, series, policy dates; migration 0007), which replaces the plain
+    # product key and carries the product's period onto the line for insuredline_inside_policy.
     product = models.ForeignKey(
         InsuranceProduct,
         verbose_name=_("insurance product"),
         on_delete=models.PROTECT,
         related_name="lines",
         db_index=False,
+        db_constraint=False,  # enforced by the composite key insuredline_policy
     )
     series = models.PositiveIntegerField(_("product line"))
+    # The product's period, kept equal to the product's by insuredline_policy (ON UPDATE CASCADE); filled by save()
+    # and by the enrolment's INSERT.
+    policy_starts_on = models.DateField(_("policy from"), editable=False)
+    policy_ends_on = models.DateField(_("policy to"), editable=False)
     member = models.ForeignKey(
         Member, verbose_name=_("person"), on_delete=models.PROTECT, related_name="insured_lines", db_index=False
     )
-    household = models.ForeignKey(Household, verbose_name=_("household"), on_delete=models.PROTECT, related_name="+")
-    # The town the premium is counted under (the household's at enrolment), for the association's payment.
+    # Snapshots taken at enrolment from the person's household (in the same statement that reads the member): the
+    # household the line is seen under (area scope) and the town the premium is counted under for the association's
+    # payment. No database foreign key of their own (two checks less per enrolled person): the person's key keeps
+    # the household row (households are closed, never deleted, and a household's members cannot be deleted while
+    # they hold a line), and regions are never deleted; the ORM still protects both (PROTECT).
+    household = models.ForeignKey(
+        Household,
+        verbose_name=_("household"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
+    )
     town = models.ForeignKey(
-        "regions.Region", verbose_name=_("town/street"), null=True, on_delete=models.PROTECT, related_name="+"
+        "regions.Region",
+        verbose_name=_("town/street"),
+        null=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
     )
     starts_on = models.DateField(_("cover from"))
     ends_on = models.DateField(_("last day covered"))
@@ -856,24 +895,24 @@ class InsuredLine(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["product", "member"], name="insuredline_once_per_product"),
             models.CheckConstraint(condition=Q(ends_on__gte=F("starts_on")), name="insuredline_dates"),
-            # No person covered twice on a day by one product line (btree_gist is not available: the two keys are
-            # one-point ranges, as payoutline_no_month_paid_twice does).
-            ExclusionConstraint(
-                name="insuredline_no_overlap",
-                expressions=[
-                    (Func(F("member_id"), F("member_id"), Value("[]"), function="int8range"), RangeOperators.OVERLAPS),
-                    (Func(F("series"), F("series"), Value("[]"), function="int8range"), RangeOperators.OVERLAPS),
-                    (Func(F("starts_on"), F("ends_on"), Value("[]"), function="daterange"), RangeOperators.OVERLAPS),
-                ],
+            # Inside the product's period: with insuranceproduct_no_overlap and insuredline_once_per_product, no
+            # person is covered twice on a day by one product line.
+            models.CheckConstraint(
+                condition=Q(starts_on__gte=F("policy_starts_on"), ends_on__lte=F("policy_ends_on")),
+                name="insuredline_inside_policy",
             ),
         ]
-        indexes = [
-            models.Index(fields=["member", "series"], name="insuredline_member"),
-            models.Index(fields=["product", "town"], name="insuredline_product_town"),
-        ]
+        indexes = [models.Index(fields=["member", "series"], name="insuredline_member")]
 
     def __str__(self) -> str:
         return f"{self.product_id}/{self.member_id}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.policy_starts_on is None or self.policy_ends_on is None or self.series is None:
+            product = InsuranceProduct.objects.values("series", "starts_on", "ends_on").get(pk=self.product_id)
+            self.series = product["series"] if self.series is None else self.series
+            self.policy_starts_on, self.policy_ends_on = product["starts_on"], product["ends_on"]
+        super().save(*args, **kwargs)
 
 
 class EnrolmentRun(models.Model):

@@ -14,13 +14,13 @@ from django.db.models.functions import TruncMonth
 
 from benefits.insurance.services import UNCLAIMED_STAY_DAYS, eligibility_sql
 from benefits.models import ClaimDocument, InsuranceClaim, InsuranceProduct, InsuredLine
+from households.models import Household
 from regions.models import Region
 from regions.scope import get_visible_or_404, user_scope_path
 from visits.models import Visit
 
 if TYPE_CHECKING:
     from accounts.models import User
-    from households.models import Household
 
 ZERO = Decimal("0.00")
 
@@ -192,6 +192,9 @@ def unclaimed_hospital_visits(*, user: User, today: date, limit: int = 200) -> l
     ]
 
 
+CLAIMS_COUNT_CAP = 1000
+
+
 def claim_list_for_user(
     *,
     user: User,
@@ -201,8 +204,73 @@ def claim_list_for_user(
     flagged: bool = False,
     year: int | None = None,
 ) -> QuerySet[InsuranceClaim]:
-    rows = (
-        InsuranceClaim.objects.visible_to(user)
+    """The claims the user may see, newest report first. The area is an EXISTS on the claim's household (not a
+    join), so a page is read along the index insuranceclaim_list and stops after it, instead of sorting every
+    visible claim."""
+    households = Household.objects.visible_to(user).filter(pk=OuterRef("household_id"))
+    if town_id:
+        town = Region.objects.filter(pk=town_id).first()
+        households = households.filter(village__path__startswith=town.path) if town else households.none()
+    rows = InsuranceClaim.objects.filter(Exists(households)).order_by("-reported_at", "-id")
+    if state == "open":
+        rows = rows.open()
+    elif state:
+        rows = rows.filter(state=state)
+    if kind:
+        rows = rows.filter(kind=kind)
+    if flagged:
+        rows = rows.exclude(flags=[])
+    if year:
+        rows = rows.filter(event_date__year=year)
+    return rows
+
+
+@dataclass
+class ClaimPage:
+    """A page of claims: ``count`` is exact up to CLAIMS_COUNT_CAP, else None ("more than …"; the filters narrow it,
+    the reports count everything)."""
+
+    claims: list[InsuranceClaim]
+    number: int
+    has_next: bool
+    count: int | None
+    size: int
+
+    @property
+    def has_previous(self) -> bool:
+        return self.number > 1
+
+    @property
+    def previous_page_number(self) -> int:
+        return self.number - 1
+
+    @property
+    def next_page_number(self) -> int:
+        return self.number + 1
+
+    @property
+    def num_pages(self) -> int | None:
+        return None if self.count is None else max(1, -(-self.count // self.size))
+
+    @property
+    def cap(self) -> int:
+        return CLAIMS_COUNT_CAP
+
+    def __iter__(self):  # type: ignore[no-untyped-def]
+        return iter(self.claims)
+
+
+def claim_page(rows: QuerySet[InsuranceClaim], *, number: int, size: int) -> ClaimPage:
+    """One page of ``rows`` in three queries whatever the page: the page's ids (and one more, for "next") along the
+    index, the count stopped at the cap, and the page's claims with what the list shows."""
+    number = max(1, number)
+    offset = (number - 1) * size
+    ids = list(rows.values_list("pk", flat=True)[offset : offset + size + 1])
+    count = rows.order_by().values("pk")[: CLAIMS_COUNT_CAP + 1].count()
+    shown = ids[:size]
+    claims = {
+        c.pk: c
+        for c in InsuranceClaim.objects.filter(pk__in=shown)
         .select_related("product", "member", "household", "household__village")
         .only(
             "pk",
@@ -220,22 +288,14 @@ def claim_list_for_user(
             "household__number",
             "household__village__name",
         )
-        .order_by("-reported_at", "-id")
+    }
+    return ClaimPage(
+        claims=[claims[pk] for pk in shown if pk in claims],
+        number=number,
+        has_next=len(ids) > size,
+        count=count if count <= CLAIMS_COUNT_CAP else None,
+        size=size,
     )
-    if state == "open":
-        rows = rows.open()
-    elif state:
-        rows = rows.filter(state=state)
-    if kind:
-        rows = rows.filter(kind=kind)
-    if town_id:
-        town = Region.objects.filter(pk=town_id).first()
-        rows = rows.filter(household__village__path__startswith=town.path) if town else rows.none()
-    if flagged:
-        rows = rows.exclude(flags=[])
-    if year:
-        rows = rows.filter(event_date__year=year)
-    return rows
 
 
 # ----------------------------------------------------------------------------------------------------- reports
@@ -358,7 +418,8 @@ class HouseholdCover:
 def household_cover(*, household: Household, today: date) -> HouseholdCover:
     """The household's members' cover this year and their claims (two queries)."""
     lines = list(
-        InsuredLine.objects.filter(household=household, product__year=today.year)
+        # Through the members (insuredline_member): the line's household is a snapshot without an index of its own.
+        InsuredLine.objects.filter(member__household=household, product__year=today.year)
         .select_related("member", "product")
         .order_by("member_id", "product__name")
     )

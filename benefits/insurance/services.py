@@ -176,7 +176,9 @@ def _product_apply(product: InsuranceProduct, data: dict[str, Any]) -> None:
             errors.setdefault(cap, []).append(_("A day cap needs a hospital allowance per day."))
     if errors:
         raise ValidationError(errors)
-    product.full_clean(exclude=["county", "created_by", "renews", "document"])
+    # Not "series": its two constraints (insuranceproduct_no_overlap, insuranceproduct_policy) are the database's
+    # backstop; the overlap is said in words by _product_save.
+    product.full_clean(exclude=["county", "created_by", "renews", "document", "series"])
 
 
 def _document_attach(product: InsuranceProduct, document: UploadedFile | None) -> None:
@@ -407,6 +409,11 @@ def enrolment_write(product: InsuranceProduct, as_of: date) -> EnrolmentCount:
         "tz": settings.TIME_ZONE,
     }
     with connection.cursor() as cursor:
+        # Every statement below reads all the product's lines (or all the county's persons): hash joins, whatever the
+        # statistics say — right after an enrolment (autovacuum off or not yet round) the planner believes the
+        # product has no lines and probes the person and household indexes once per line. The sort by person (the
+        # lines go in in index order) fits in memory. Both reset at the end (the caller's transaction goes on).
+        cursor.execute("SET LOCAL enable_nestloop = off; SET LOCAL work_mem = '64MB'")
         cursor.execute(
             _END_SQL
             + """
@@ -448,27 +455,34 @@ def enrolment_write(product: InsuranceProduct, as_of: date) -> EnrolmentCount:
             )
             counts["removed"] += cursor.rowcount
         if as_of <= product.ends_on:
-            params.update(on=on, series=product.series, premium=product.premium, mid_year=as_of > product.starts_on)
+            # A line of another product of the series cannot overlap this one's: the products' periods are
+            # disjoint (insuranceproduct_no_overlap) and each line lies inside its own (insuredline_inside_policy).
+            params.update(
+                on=on,
+                series=product.series,
+                policy_start=product.starts_on,
+                premium=product.premium,
+                mid_year=as_of > product.starts_on,
+            )
             cursor.execute(
                 f"""
-                INSERT INTO benefits_insuredline (product_id, series, member_id, household_id, town_id, starts_on,
-                       ends_on, end_reason, premium, added_mid_year, created_at, updated_at)
-                SELECT %(product)s, %(series)s, m.id, h.id, v.parent_id, %(on)s, %(policy_end)s, '', %(premium)s,
-                       %(mid_year)s, now(), now()
+                INSERT INTO benefits_insuredline (product_id, series, policy_starts_on, policy_ends_on, member_id,
+                       household_id, town_id, starts_on, ends_on, end_reason, premium, added_mid_year, created_at,
+                       updated_at)
+                SELECT %(product)s, %(series)s, %(policy_start)s, %(policy_end)s, m.id, h.id, v.parent_id, %(on)s,
+                       %(policy_end)s, '', %(premium)s, %(mid_year)s, now(), now()
                   FROM households_member m
                   JOIN households_household h ON h.id = m.household_id
                   LEFT JOIN regions_region v ON v.id = h.village_id
                  WHERE {where}
                    AND NOT EXISTS (SELECT 1 FROM benefits_insuredline l
                                     WHERE l.member_id = m.id AND l.product_id = %(product)s)
-                   AND NOT EXISTS (SELECT 1 FROM benefits_insuredline l
-                                    WHERE l.member_id = m.id AND l.series = %(series)s
-                                      AND l.starts_on <= %(policy_end)s AND l.ends_on >= %(on)s)
                  ORDER BY m.id
                 """,
                 params,
             )
             counts["added"] = cursor.rowcount
+        cursor.execute("RESET enable_nestloop; RESET work_mem")
     return EnrolmentCount(**counts)
 
 
@@ -495,7 +509,7 @@ def enrolment_run(*, actor: User | None, product: InsuranceProduct, as_of: date 
 def enrolment_end_for_households(*, household_ids: list[int], as_of: date) -> int:
     """The archive changed these households (closed, transferred): their open lines end now (the seam's hook)."""
     products = InsuranceProduct.objects.filter(
-        lines__household_id__in=household_ids, starts_on__lte=as_of, ends_on__gte=as_of
+        lines__member__household_id__in=household_ids, starts_on__lte=as_of, ends_on__gte=as_of
     ).distinct()
     total = 0
     for product in products:  # a county has a handful of products running on a day

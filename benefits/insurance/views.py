@@ -283,7 +283,11 @@ def claim_list(request: HttpRequest) -> HttpResponse:
         flagged=bool(filters.get("flagged")),
         year=filters.get("year"),
     )
-    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    try:
+        number = min(int(request.GET.get("page") or 1), 100_000)
+    except ValueError:
+        number = 1
+    page = selectors.claim_page(rows, number=number, size=PAGE_SIZE)
     query = request.GET.copy()
     query.pop("page", None)
     return render(

@@ -127,39 +127,64 @@ def test_a_person_dead_before_the_start_is_removed(area, personas):
     assert not InsuredLine.objects.filter(product=wuhai).exists()
 
 
+def _line(prod, member, starts_on, ends_on, **extra):
+    return InsuredLine.objects.create(
+        product=prod,
+        member=member,
+        household=member.household,
+        starts_on=starts_on,
+        ends_on=ends_on,
+        premium=Decimal("100"),
+        **extra,
+    )
+
+
 def test_overlapping_cover_is_refused_by_the_database(area):
+    """No person covered twice on a day by one product line, by the database (not the service): the products of a
+    line never overlap, every line lies inside its product's period (whose dates the composite key keeps true) and a
+    person has one line per product."""
     wuhai = product(area.C, 2025, WUHAI)
+    renewal = product(area.C, 2026, WUHAI, name="x", series=wuhai.series)
     m = MemberFactory(household=HouseholdFactory(village=area.V1a))
-    InsuredLine.objects.create(
-        product=wuhai,
-        series=wuhai.series,
-        member=m,
-        household=m.household,
-        starts_on=date(2025, 1, 1),
-        ends_on=date(2025, 12, 31),
-        premium=Decimal("100"),
+    line = _line(wuhai, m, date(2025, 1, 1), date(2025, 12, 31))
+    assert (line.series, line.policy_starts_on, line.policy_ends_on) == (
+        wuhai.series,
+        date(2025, 1, 1),
+        date(2025, 12, 31),
     )
-    other = product(area.C, 2026, WUHAI, name="x")
-    with pytest.raises(IntegrityError, match="insuredline_no_overlap"), transaction.atomic():
-        InsuredLine.objects.create(
-            product=other,
+    # The renewal's line reaching back into this year's cover.
+    with pytest.raises(IntegrityError, match="insuredline_inside_policy"), transaction.atomic():
+        _line(renewal, m, date(2025, 12, 1), date(2026, 3, 1))
+    # The same, with the renewal's period misstated on the line: the composite key refuses it.
+    with transaction.atomic():
+        _line(
+            renewal,
+            m,
+            date(2025, 12, 1),
+            date(2026, 3, 1),
             series=wuhai.series,
-            member=m,
-            household=m.household,
-            starts_on=date(2025, 12, 1),
-            ends_on=date(2026, 3, 1),
-            premium=Decimal("100"),
+            policy_starts_on=date(2025, 12, 1),
+            policy_ends_on=date(2026, 12, 31),
         )
-    # Another product line may cover the same days.
-    InsuredLine.objects.create(
-        product=other,
-        series=other.series,
-        member=m,
-        household=m.household,
-        starts_on=date(2025, 12, 1),
-        ends_on=date(2026, 3, 1),
-        premium=Decimal("100"),
-    )
+        with pytest.raises(IntegrityError, match="insuredline_policy"), connection.cursor() as cursor:
+            cursor.execute("SET CONSTRAINTS insuredline_policy IMMEDIATE")
+        transaction.set_rollback(True)
+    # The renewal moved (directly, past the service) to overlap this year.
+    with pytest.raises(IntegrityError, match="insuranceproduct_no_overlap"), transaction.atomic():
+        InsuranceProduct.objects.filter(pk=renewal.pk).update(starts_on=date(2025, 12, 1))
+    # A second line of the same product for the person.
+    with pytest.raises(IntegrityError, match="insuredline_once_per_product"), transaction.atomic():
+        _line(wuhai, m, date(2025, 6, 1), date(2025, 6, 30))
+    # The renewal's own year is fine; so is another product line on the same days.
+    _line(renewal, m, date(2026, 1, 1), date(2026, 12, 31))
+    other = product(area.C, 2025, WUHAI, name="y")
+    _line(other, m, date(2025, 1, 1), date(2025, 12, 31))
+    # The product's dates follow onto its lines (ON UPDATE CASCADE); a period leaving a line outside is refused.
+    InsuranceProduct.objects.filter(pk=wuhai.pk).update(starts_on=date(2024, 12, 1))
+    line.refresh_from_db()
+    assert line.policy_starts_on == date(2024, 12, 1)
+    with pytest.raises(IntegrityError, match="insuredline_inside_policy"), transaction.atomic():
+        InsuranceProduct.objects.filter(pk=wuhai.pk).update(ends_on=date(2025, 11, 30))
 
 
 def test_a_renewal_overlapping_its_year_is_refused(area, personas):
