@@ -18,6 +18,7 @@ from django.db import models
 from django.db.models import F, Func, Q, Value
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from households.models import HouseholdScopedQuerySet
 from regions.paths import county_path
@@ -142,7 +143,7 @@ class Institution(models.Model):
     name = models.CharField(_("name"), max_length=100)
     level = models.CharField(_("level"), max_length=16, choices=Level.choices)
     grade = models.CharField(_("grade"), max_length=1, choices=Grade.choices, default=Grade.UNGRADED)
-    address = models.CharField(_("address"), max_length=200, blank=True)
+    address = models.CharField(pgettext_lazy("institution", "address"), max_length=200, blank=True)
     responsible_name = models.CharField(_("responsible person"), max_length=50, blank=True)
     responsible_phone = models.CharField(_("responsible person's phone"), max_length=24, blank=True)
     liaison_name = models.CharField(_("liaison"), max_length=50, blank=True)
@@ -558,7 +559,7 @@ class Diagnosis(models.Model):
     )
     treatment_class = models.CharField(_("treatment class"), max_length=12, choices=TreatmentClass.choices)
     status = models.CharField(_("status"), max_length=8, choices=Status.choices, default=Status.TREATING)
-    closed_on = models.DateField(_("closed on"), null=True, blank=True)
+    closed_on = models.DateField(pgettext_lazy("disease", "closed on"), null=True, blank=True)
     # Contracted chronic management: the family doctor follows up every so many days (the first follow-up is due
     # that long after the diagnosis; each follow-up sets the next).
     follow_up_days = models.PositiveSmallIntegerField(_("follow up every (days)"), default=90)

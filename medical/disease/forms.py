@@ -8,6 +8,7 @@ from typing import Any
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from contacts.models import ServicePerson
 from core.forms import PlausibleDateField, PortalFormMixin
@@ -50,7 +51,7 @@ class DiagnosisForm(_ServiceForm):
 
 
 class DiagnosisUpdateForm(_ServiceForm):
-    closed_on = PlausibleDateField(label=_("closed on"), required=False)
+    closed_on = PlausibleDateField(label=pgettext_lazy("disease", "closed on"), required=False)
 
     class Meta:
         model = Diagnosis

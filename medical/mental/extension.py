@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from accounts.sensitivity import Tier, may_see
 from households.archive import CaseTable, Change, TimelineEntry
@@ -83,7 +84,15 @@ class MentalArchive(ArchiveExtension):
             CaseTable(
                 key="mental_assessments",
                 title=_("Assessments"),
-                header=[_("Date"), _("Member"), _("Instrument"), _("Score"), _("Band"), _("Risk level"), _("Action")],
+                header=[
+                    _("Date"),
+                    _("Member"),
+                    _("Instrument"),
+                    _("Score"),
+                    _("Band"),
+                    _("Risk level"),
+                    pgettext("risk", "Action"),
+                ],
                 rows=[
                     [
                         f"{a.assessed_on:%Y-%m-%d}",

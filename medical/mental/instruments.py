@@ -68,7 +68,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 
@@ -137,7 +137,13 @@ PCL_0_4 = (
     (3, _("Quite a bit")),
     (4, _("Extremely")),
 )
-SCL_1_5 = ((1, _("None")), (2, _("Mild")), (3, _("Moderate")), (4, _("Quite a bit")), (5, _("Severe")))
+SCL_1_5 = (
+    (1, pgettext_lazy("SCL-90 answer", "None")),
+    (2, pgettext_lazy("SCL-90 answer", "Mild")),
+    (3, pgettext_lazy("SCL-90 answer", "Moderate")),
+    (4, pgettext_lazy("SCL-90 answer", "Quite a bit")),
+    (5, pgettext_lazy("SCL-90 answer", "Severe")),
+)
 PG_FREQ = (
     (1, _("Not at all")),
     (2, _("At least once")),
