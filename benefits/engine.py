@@ -42,6 +42,7 @@ from typing import Any
 
 from django.db import connection, transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from benefits.models import BenefitSettings, Level, Scheme, Standard
 from benefits.policy import settings_for
@@ -159,11 +160,12 @@ class Run:
     problems: list[Problem]
 
 
+# Marked for translation; shown with gettext() where a reader sees them (the archive's benefits card).
 PROBLEM_TEXTS = {
-    "no_birth_date": "The qualifying birth date is not recorded.",
-    "no_child_event_date": "The date of the child's death or disability is not recorded.",
-    "no_disability_grade": "The child's disability grade is not recorded.",
-    "no_standard": "No standard in force matches (is the residence, urban or rural, recorded?).",
+    "no_birth_date": gettext_noop("The qualifying birth date is not recorded."),
+    "no_child_event_date": gettext_noop("The date of the child's death or disability is not recorded."),
+    "no_disability_grade": gettext_noop("The child's disability grade is not recorded."),
+    "no_standard": gettext_noop("No standard in force matches (is the residence, urban or rural, recorded?)."),
 }
 
 
