@@ -58,6 +58,8 @@ class BenefitProfileForm(PortalFormMixin, forms.Form):
                 self.fields[name].help_text = _("Stored: %(masked)s. Leave empty to keep it.") % {
                     "masked": masked[name]
                 }
+        if not profile.account_number:  # nothing to remove
+            del self.fields["remove_account"]
         if not facts:
             for name in FACT_FIELDS:
                 del self.fields[name]
