@@ -23,8 +23,8 @@ from django.db import models
 from django.db.models import F, Func, Q, Value
 from django.db.models.functions import Concat
 from django.utils import timezone
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
 
 from households.models import Household, HouseholdScopedQuerySet, Member
 from regions.paths import county_path
@@ -525,6 +525,8 @@ class PayoutStep(models.Model):
     to_state = models.CharField(pgettext_lazy("state", "to"), max_length=14, choices=PayoutBatch.State.choices)
     result = models.CharField(_("result"), max_length=20)
     opinion = models.CharField(_("opinion"), max_length=500, blank=True)
+    # What a generated step says, as data, so each reader reads it in their language (a return: file, paid, failed).
+    params = models.JSONField(_("parameters"), default=dict, blank=True)
     # The town a town-review step was for (a batch over many towns is confirmed town by town); empty otherwise.
     area = models.ForeignKey(
         "regions.Region", verbose_name=_("area"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
@@ -539,6 +541,13 @@ class PayoutStep(models.Model):
 
     def __str__(self) -> str:
         return f"{self.from_state} → {self.to_state}"
+
+    @property
+    def opinion_text(self) -> str:
+        """The opinion in the reader's language: a return's counts are said from ``params``."""
+        if {"file", "paid", "failed"} <= set(self.params or {}):
+            return gettext("%(file)s: %(paid)d paid, %(failed)d failed") % self.params
+        return self.opinion
 
 
 # ----------------------------------------------------------------------------------------------- annual review

@@ -7,6 +7,8 @@ from typing import Any
 
 from django import forms
 from django.utils import timezone
+from django.utils.functional import lazy
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from contacts.models import ServicePerson
@@ -46,7 +48,8 @@ class InstitutionForm(_ServiceForm):
     rules_upload = forms.FileField(
         label=_("green-channel rules (file)"),
         required=False,
-        help_text=_("A scan as PDF, JPEG or PNG, at most %(mb)d MB.") % {"mb": 10},
+        # Said when shown, in the reader's language (a lazy string formatted here would be frozen at import).
+        help_text=lazy(lambda: gettext("A scan as PDF, JPEG or PNG, at most %(mb)d MB.") % {"mb": 10}, str)(),
     )
 
     class Meta:

@@ -6,8 +6,9 @@ from typing import Any
 
 from django import forms
 from django.utils import timezone
+from django.utils.functional import lazy
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
 
 from benefits.insurance.services import FILE_MAX_BYTES, PRODUCT_FIELDS
 from benefits.models import ClaimDocument, InsuranceClaim, InsuranceProduct
@@ -20,7 +21,10 @@ def _scan_field(label: Any, required: bool = False) -> forms.FileField:
     return forms.FileField(
         label=label,
         required=required,
-        help_text=_("A scan as PDF, JPEG or PNG, at most %(mb)d MB.") % {"mb": FILE_MAX_BYTES // (1024 * 1024)},
+        # Formatted when shown, in the reader's language (a lazy string formatted here would be frozen at import).
+        help_text=lazy(
+            lambda: gettext("A scan as PDF, JPEG or PNG, at most %(mb)d MB.") % {"mb": FILE_MAX_BYTES // 2**20}, str
+        )(),
     )
 
 
@@ -132,7 +136,7 @@ class DocumentForm(PortalFormMixin, forms.Form):
 
 
 class ClaimFilterForm(PortalFormMixin, forms.Form):
-    state = forms.ChoiceField(label=_("state"), required=False)
+    state = forms.ChoiceField(label=_("State"), required=False)
     kind = forms.ChoiceField(
         label=_("event"), required=False, choices=[("", _("All events")), *InsuranceClaim.Kind.choices]
     )

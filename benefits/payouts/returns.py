@@ -293,8 +293,7 @@ def payout_return_apply(
             from_state=batch.state,
             to_state=PayoutBatch.State.RETURNED,
             result="returned",
-            opinion=_("%(file)s: %(paid)d paid, %(failed)d failed")
-            % {"file": file_name[:100], "paid": len(rows) - len(failed), "failed": len(failed)},
+            params={"file": file_name[:100], "paid": len(rows) - len(failed), "failed": len(failed)},
             by=actor,
         )
         if batch.state != PayoutBatch.State.RETURNED:

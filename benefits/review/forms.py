@@ -6,8 +6,9 @@ from typing import Any
 
 from django import forms
 from django.utils import timezone
+from django.utils.functional import lazy
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
 
 from benefits.models import ReviewCase, ReviewProof, Scheme
 from benefits.review.services import PROOF_MAX_BYTES, REVIEW_SCHEMES
@@ -56,7 +57,10 @@ def _proof_field(label: Any) -> forms.FileField:
         label=label,
         required=False,
         widget=forms.ClearableFileInput(attrs={"accept": PROOF_ACCEPT}),
-        help_text=_("A scan as PDF, JPEG or PNG, at most %(mb)d MB.") % {"mb": PROOF_MAX_BYTES // (1024 * 1024)},
+        # Said when shown, in the reader's language (a lazy string formatted here would be frozen at import).
+        help_text=lazy(
+            lambda: gettext("A scan as PDF, JPEG or PNG, at most %(mb)d MB.") % {"mb": PROOF_MAX_BYTES // 2**20}, str
+        )(),
     )
 
 
