@@ -2,8 +2,12 @@
 timeline entries and its tables in the case export — each showing only what the reader's tier allows.
 
 Cadres and volunteers (VIEW_MEDICAL_STATUS without the health tier) see that the household has a family doctor and
-how many members hold a green-channel card, never a stay, a check or a finding; medical roles and county staff (the
-health tier, accounts.sensitivity) see the content.
+how many members hold a green-channel card, never a stay, a check, a finding or a disease; medical roles and county
+staff (the health tier, accounts.sensitivity) see the content: contracts, stays, checks and the diagnosed diseases
+with their treatment class and next follow-up (issue 16 part 9).
+
+The content is read once per request (``_file``: kept on the household object the archive page passes to the card,
+the timeline and the case tables, as benefits.extension does with the relief): eight queries whatever the household.
 """
 
 from __future__ import annotations
@@ -13,12 +17,14 @@ from typing import TYPE_CHECKING
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from accounts.roles import Capability
 from accounts.sensitivity import Tier, may_see
 from households.archive import CaseTable, Change, TimelineEntry
 from households.extensions import ArchiveExtension, Panel
 from medical import selectors
+from medical.models import Diagnosis
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -27,6 +33,23 @@ if TYPE_CHECKING:
 
 def _content(user: User) -> bool:
     return user.has_capability(Capability.VIEW_MEDICAL_STATUS) and may_see(user, Tier.HEALTH)
+
+
+_FILE = "_medical_file"
+
+
+def _file(household: Household, on: date) -> selectors.MedicalFile:
+    """The household's medical file with its diseases, read once for the card, the timeline and the case tables."""
+    cached: tuple[date, selectors.MedicalFile] | None = household.__dict__.get(_FILE)
+    if cached is None or cached[0] != on:
+        cached = (on, selectors.household_medical_file(household=household, on=on, diagnoses=True))
+        household.__dict__[_FILE] = cached
+    return cached[1]
+
+
+def _next_due(d: Diagnosis) -> str:
+    """The next follow-up of a diagnosis under contracted chronic management ("—" for the others)."""
+    return f"{d.next_due:%Y-%m-%d}" if d.is_chronic_managed and d.next_due else "—"
 
 
 def _entry(day: date, kind: str, title: str, username: str, changes: list[Change]) -> TimelineEntry:
@@ -53,7 +76,7 @@ class MedicalArchive(ArchiveExtension):
                 "medical/_household_panel.html",
                 {"status": selectors.household_status(household=household, on=today), "content": False},
             )
-        file = selectors.household_medical_file(household=household, on=today)
+        file = _file(household, today)
         return Panel(
             "medical/_household_panel.html",
             {
@@ -63,13 +86,15 @@ class MedicalArchive(ArchiveExtension):
                 "contracts": [c for c in file.contracts if c.is_current(on=today)],
                 "stays": [u for u in file.uses if u.is_stay][:3],
                 "last_check": file.checks[0] if file.checks else None,
+                "diagnoses": [d for d in file.diagnoses if d.is_open],
+                "closed_diagnoses": sum(1 for d in file.diagnoses if not d.is_open),
             },
         )
 
     def timeline(self, *, household: Household, user: User) -> list[TimelineEntry]:
         if not _content(user):
             return []
-        file = selectors.household_medical_file(household=household, on=timezone.localdate())
+        file = _file(household, timezone.localdate())
         entries = []
         for c in file.contracts:
             who = c.member.name if c.member else _("The whole household")
@@ -114,6 +139,55 @@ class MedicalArchive(ArchiveExtension):
                     ],
                 )
             )
+        for d in file.diagnoses:
+            entries.append(
+                _entry(
+                    d.diagnosed_on,
+                    "diagnosis",
+                    _("Disease diagnosed"),
+                    "",
+                    [
+                        Change(field=_("Member"), before="", after=d.member.name),
+                        Change(field=_("Disease"), before="", after=d.label),
+                        Change(field=_("Treatment class"), before="", after=str(d.get_treatment_class_display())),
+                    ],
+                )
+            )
+            if d.closed_on:
+                entries.append(
+                    _entry(
+                        d.closed_on,
+                        "diagnosis",
+                        _("Disease closed"),
+                        "",
+                        [
+                            Change(field=_("Member"), before="", after=d.member.name),
+                            Change(field=_("Disease"), before="", after=d.label),
+                            Change(field=_("Status"), before="", after=str(d.get_status_display())),
+                        ],
+                    )
+                )
+            for f in file.follow_ups.get(d.pk, []):
+                by = f.by_person.name if f.by_person else f.by_name
+                entries.append(
+                    _entry(
+                        f.followed_on,
+                        "disease_follow_up",
+                        _("Disease follow-up"),
+                        "",
+                        [
+                            Change(field=_("Member"), before="", after=d.member.name),
+                            Change(field=_("Disease"), before="", after=d.label),
+                            Change(field=_("Result"), before="", after=str(f.get_result_display())),
+                            Change(field=pgettext("follow-up", "By"), before="", after=by or "—"),
+                            Change(
+                                field=_("Next follow-up due"),
+                                before="",
+                                after=f"{f.next_due:%Y-%m-%d}" if f.next_due else "—",
+                            ),
+                        ],
+                    )
+                )
         return entries
 
     def case_tables(self, *, household: Household, user: User, today: date) -> list[CaseTable]:
@@ -135,7 +209,7 @@ class MedicalArchive(ArchiveExtension):
                     ],
                 )
             ]
-        file = selectors.household_medical_file(household=household, on=today)
+        file = _file(household, today)
         return [
             CaseTable(
                 key="medical_contracts",
@@ -185,5 +259,30 @@ class MedicalArchive(ArchiveExtension):
                     for c in file.checks
                 ],
                 empty=_("No check recorded."),
+            ),
+            CaseTable(
+                key="medical_diseases",
+                title=_("Diagnosed diseases"),
+                header=[
+                    _("Diagnosed on"),
+                    _("Member"),
+                    _("Disease"),
+                    _("Treatment class"),
+                    _("Status"),
+                    _("Next follow-up due"),
+                ],
+                rows=[
+                    [
+                        f"{d.diagnosed_on:%Y-%m-%d}",
+                        d.member.name,
+                        d.label,
+                        str(d.get_treatment_class_display()),
+                        str(d.get_status_display()) + (f" {d.closed_on:%Y-%m-%d}" if d.closed_on else ""),
+                        _next_due(d),
+                    ]
+                    for d in file.diagnoses
+                ],
+                empty=_("No diagnosed disease recorded."),
+                widths=[2, 2, 3, 4, 2, 2],
             ),
         ]

@@ -12,11 +12,20 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
 
 from contacts.models import Assignment, ServicePerson
 from households.models import Household, Member
-from medical.models import ChannelUse, Contract, GreenCard, HealthCheck, Institution, MedicalSettings
+from medical.models import (
+    ChannelUse,
+    Contract,
+    Diagnosis,
+    DiseaseFollowUp,
+    GreenCard,
+    HealthCheck,
+    Institution,
+    MedicalSettings,
+)
 from medical.services import settings_for
 from regions.models import Region
 from regions.scope import get_visible_or_404, user_scope_path
@@ -184,24 +193,65 @@ class MedicalFile:
     uses: list[ChannelUse] = field(default_factory=list)
     contracts: list[Contract] = field(default_factory=list)
     checks: list[HealthCheck] = field(default_factory=list)
+    diagnoses: list[Diagnosis] = field(default_factory=list)  # the open ones first
+    follow_ups: dict[int, list[DiseaseFollowUp]] = field(default_factory=dict)  # by diagnosis, the newest first
 
 
-def household_medical_file(*, household: Household, on: date) -> MedicalFile:
-    """Everything medical of one household (the content: for readers of the health tier)."""
-    return MedicalFile(
+def household_medical_file(*, household: Household, on: date, diagnoses: bool = False) -> MedicalFile:
+    """Everything medical of one household (the content: for readers of the health tier) in a constant number of
+    queries: the county's settings, the contracts, the current contact assignments, the cards, the uses, the checks
+    (six), and with ``diagnoses`` the diagnosed diseases and their follow-ups (two more). The status and the
+    doctor's agreement are worked out from those rows (the same definitions as ``household_status``,
+    ``doctor_agreement`` and ``green_card_holders_q``); the living members are the household's (prefetched by the
+    archive page)."""
+    conf = settings_for(household.county)
+    contracts = list(Contract.objects.filter(household=household).select_related("member", "doctor", "township_doctor"))
+    assignments = list(Assignment.objects.current(on=on).filter(household=household).select_related("person"))
+    cards = list(GreenCard.objects.filter(household=household).select_related("member"))
+    current = [c for c in contracts if c.status == Contract.Status.SIGNED and c.starts_on <= on and c.ends_on >= on]
+    living = [m for m in household.members.all() if m.alive]
+    holding = {
+        card.member_id
+        for card in cards
+        if card.issued_on <= on and (card.withdrawn_on is None or card.withdrawn_on > on)
+    }
+    everyone = (conf.certificate_counts and bool(household.certificate_number)) or (
+        conf.contact_card_counts and bool(assignments)
+    )
+    posts = [a for a in assignments if a.substitute_for_id is None and a.slot == ServicePerson.RoleType.FAMILY_DOCTOR]
+    file = MedicalFile(
         household=household,
-        settings=settings_for(household.county),
-        status=household_status(household=household, on=on),
-        agreement=doctor_agreement(household=household, on=on),
-        cards=list(GreenCard.objects.filter(household=household).select_related("member")),
+        settings=conf,
+        status=MedicalStatus(
+            has_doctor=bool(current),
+            cards=sum(1 for m in living if everyone or m.pk in holding),
+            members=len(living),
+        ),
+        agreement=DoctorAgreement(
+            contract_doctors=list({c.doctor_id: c.doctor for c in current}.values()),
+            post_doctors=list({a.person_id: a.person for a in posts}.values()),
+        ),
+        cards=cards,
         uses=list(
             ChannelUse.objects.filter(household=household).select_related("member", "institution", "handover_to")
         ),
-        contracts=list(
-            Contract.objects.filter(household=household).select_related("member", "doctor", "township_doctor")
-        ),
+        contracts=contracts,
         checks=list(HealthCheck.objects.filter(household=household).select_related("member", "institution")),
     )
+    if diagnoses:
+        # Two queries whether or not a disease is recorded (a prefetch would skip the second without one).
+        file.diagnoses = list(
+            Diagnosis.objects.filter(household=household)
+            .select_related("member")
+            .order_by(F("closed_on").asc(nulls_first=True), "-diagnosed_on", "-id")
+        )
+        for f in (
+            DiseaseFollowUp.objects.filter(household=household)
+            .select_related("by_person")
+            .order_by("-followed_on", "-id")
+        ):
+            file.follow_ups.setdefault(f.diagnosis_id, []).append(f)
+    return file
 
 
 # ------------------------------------------------------------------------------------------------ the work lists
