@@ -20,12 +20,26 @@ from accounts.sensitivity import Tier, may_see
 from households.archive import CaseTable, Change, TimelineEntry
 from households.extensions import ArchiveExtension, Panel
 from medical.mental import selectors, services
+from medical.models import MentalAssessment
 from regions.models import Region
 from regions.scope import user_scope_path
 
 if TYPE_CHECKING:
     from accounts.models import User
     from households.models import Household
+
+
+_ASSESSMENTS = "_mental_assessments"
+
+
+def _assessments(household: Household) -> list[MentalAssessment]:
+    """The household's assessments, newest first: one query shared by the card and the timeline (kept on the
+    household object the archive page passes to both)."""
+    cached: list[MentalAssessment] | None = household.__dict__.get(_ASSESSMENTS)
+    if cached is None:
+        cached = selectors.household_assessments(household=household)
+        household.__dict__[_ASSESSMENTS] = cached
+    return cached
 
 
 def _reads(user: User) -> bool:
@@ -45,12 +59,15 @@ class MentalArchive(ArchiveExtension):
     def panel(self, *, household: Household, user: User, today: date) -> Panel | None:
         if not _reads(user):
             return None
-        assessments = selectors.household_assessments(household=household)
+        latest = selectors.latest_by_member(_assessments(household))
         return Panel(
             "medical/mental/_household_panel.html",
             {
-                "latest": selectors.latest_by_member(assessments),
-                "state": services.household_state(household_id=household.pk),
+                "latest": latest,
+                # The same state as services.household_state, from the rows already read.
+                "state": services.state_of(
+                    {"urgent": a.urgent, "assessed_on": a.assessed_on, "risk_level": a.risk_level} for a in latest
+                ),
                 "may_record": services.may_record(user) and household.is_active,
             },
         )
@@ -74,7 +91,7 @@ class MentalArchive(ArchiveExtension):
                 ],
                 date_only=True,
             )
-            for a in selectors.household_assessments(household=household)
+            for a in _assessments(household)
         ]
 
     def case_tables(self, *, household: Household, user: User, today: date) -> list[CaseTable]:
@@ -103,7 +120,7 @@ class MentalArchive(ArchiveExtension):
                         str(a.get_risk_level_display()),
                         a.action,
                     ]
-                    for a in selectors.household_assessments(household=household)
+                    for a in _assessments(household)
                 ],
                 empty=_("No assessment recorded."),
             )

@@ -27,7 +27,7 @@ visit); the highest risk (an urgent household) raises it to weekly through the u
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
@@ -308,6 +308,13 @@ def household_state(*, household_id: int) -> UrgentState:
         .distinct("member_id")
         .values("urgent", "assessed_on", "risk_level")
     )
+    return state_of(latest)
+
+
+def state_of(latest: Iterable[Mapping[str, Any]]) -> UrgentState:
+    """The household's state from each member's latest assessment (rows with ``urgent``, ``assessed_on`` and
+    ``risk_level``): urgent when any is, since the latest urgent one, the highest level."""
+    latest = list(latest)
     urgent_days = [row["assessed_on"] for row in latest if row["urgent"]]
     levels = [row["risk_level"] for row in latest]
     return UrgentState(

@@ -370,12 +370,16 @@ def test_archive_page_query_count_is_constant(client_for, personas, area, django
     # extensions add a constant number each (measured for county staff, who see every card):
     # - contacts 2 (the county's scheme, the household's assignments);
     # - visits 7 (its card 5, the "not yet due" question among them; its timeline 2);
-    # - medical 22 (its card 11, and its timeline reads the same 11 again);
+    # - medical 8, read once for the card, the timeline and the case tables (medical.extension: the county's
+    #   settings, the contracts, the current contact assignments, the cards, the uses, the checks, the diagnosed
+    #   diseases and their follow-ups — eight with or without a disease; the status and the doctor's agreement
+    #   worked out from those rows);
+    # - mental health 1 (the assessments, read once for the card, its state and the timeline);
     # - benefits 7 (the relief, read once for the card, the timeline and the case tables; the engine's settings,
     #   standards and persons, one statement for a household's parents; the bank accounts; the last payout lines;
     #   the timeline's paid or failed lines);
     # - insurance 2 (this year's cover lines, the claims).
-    with django_assert_max_num_queries(13 + 2 + 7 + 22 + 7 + 2):
+    with django_assert_max_num_queries(13 + 2 + 7 + 8 + 1 + 7 + 2):
         client.get(reverse("households:detail", args=[big.pk]))
 
 
