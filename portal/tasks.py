@@ -1,7 +1,8 @@
 """The nightly pipeline: every app's nightly work, in the order the figures depend on each other.
 
-1. the medical work (medical, reports): the discharge loop's next steps (before the engine places them),
-   the medical coverages per village — signed but not served, health checks due and done, cards, contracts;
+1. the medical work (medical, reports): the discharge loop's next steps and the urgent mental-health follow-up's
+   next weekly periods (before the engine places them), the medical coverages per village — signed but not
+   served, health checks due and done, cards, contracts;
 2. the overdue engine over every household (visits) — flags opened, closed, escalated;
 3. the inbox messages from those flags (visits), then their delivery is queued;
 4. the coverage snapshots of every village (reports), read by the dashboard.

@@ -327,9 +327,14 @@ def medical_snapshot_refresh(*, as_of: date, village_ids: list[int] | None = Non
 def medical_nightly_run(*, as_of: date) -> dict[str, int]:
     """The nightly medical work (issue 16 "Speed"), set-based: the discharge loop's next steps (the contact's visit
     after the doctor's), then the medical coverages per village — signed but not served, checks due and done,
-    cards, contracts. Each part recomputes from the source data: a run twice leaves the same data."""
+    cards, contracts — and the urgent mental-health follow-up's next year of weekly periods for a household still
+    urgent whose written periods end within 60 days (medical.mental.services.mental_cadence_extend: without it they
+    stop a year after the urgent assessment). Each part recomputes from the source data: a run twice leaves the same
+    data."""
+    from medical.mental.services import mental_cadence_extend
     from medical.services import discharge_loop_advance
 
     advanced = discharge_loop_advance(as_of=as_of)
+    extended = mental_cadence_extend(as_of=as_of)
     villages = medical_snapshot_refresh(as_of=as_of)
-    return {"discharges_advanced": len(advanced), "villages": villages}
+    return {"discharges_advanced": len(advanced), "urgent_extended": len(extended), "villages": villages}

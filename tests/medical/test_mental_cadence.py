@@ -3,7 +3,7 @@ close when a visit is made or a later assessment lowers the level; the message n
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 
@@ -170,3 +170,51 @@ def test_grief_cadence_is_county_staffs(area, personas):
 
     with pytest.raises(PermissionDenied):
         services.grief_cadence_set(actor=personas.town_cadre, county=area.C, years=2)
+
+
+def _periods(household) -> list[tuple]:
+    return sorted(EventPeriod.objects.filter(household=household).values_list("rule__code", "key", "start", "due"))
+
+
+def test_the_nightly_pipeline_extends_the_urgent_periods_past_a_year_and_twice_is_the_same(family, personas):
+    from portal.tasks import nightly_pipeline_run
+
+    household = family.household
+    _assess(family, personas, risk="high")
+    first_last_due = max(due for _code, _key, _start, due in _periods(household))
+    assert first_last_due <= DAY + timedelta(days=366 + 7)  # a year ahead is written at the assessment
+    # Nearly a year on, still urgent: the night writes the next year of weekly periods (doctor and contact).
+    as_of = date(2026, 2, 1)
+    result = nightly_pipeline_run(as_of=as_of)
+    assert result["medical"]["urgent_extended"] == 1
+    once = _periods(household)
+    last_due = max(due for _code, _key, _start, due in once)
+    assert last_due > date(2027, 1, 31)
+    later = {code for code, _key, start, _due in once if start > first_last_due}
+    assert later == {services.URGENT_DOCTOR, services.URGENT_CONTACT}
+    flags = sorted(OverdueFlag.objects.filter(household=household).values_list("rule__code", "period_key", "closed_on"))
+    # A second run the same night changes nothing (the periods already reach a year ahead).
+    again = nightly_pipeline_run(as_of=as_of)
+    assert again["medical"]["urgent_extended"] == 0
+    assert _periods(household) == once
+    assert (
+        sorted(OverdueFlag.objects.filter(household=household).values_list("rule__code", "period_key", "closed_on"))
+        == flags
+    )
+    # The doctor comes in the first year's last week (the flag open since March closes); the week after the first
+    # year is then flagged like any other when nobody comes.
+    _visit(household, first_last_due, Visit.VisitorRole.FAMILY_DOCTOR)
+    _run(household, first_last_due)
+    assert not _open(household, services.URGENT_DOCTOR)
+    _run(household, first_last_due + timedelta(days=9))
+    (flag,) = _open(household, services.URGENT_DOCTOR)
+    assert flag.period_start == first_last_due + timedelta(days=1)
+
+
+def test_the_night_extends_nothing_once_the_level_is_lowered(family, personas):
+    from reports.services import medical_nightly_run
+
+    _assess(family, personas, risk="high")
+    _assess(family, personas, on=date(2025, 3, 20), risk="low")
+    assert medical_nightly_run(as_of=date(2026, 2, 1))["urgent_extended"] == 0
+    assert not EventPeriod.objects.filter(household=family.household).exists()
