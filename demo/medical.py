@@ -2,8 +2,10 @@
 community health service centre per street and 总寨镇's health centre, village clinics), green-channel cards for
 most members, a year of green-channel uses with a few hospital stays (one discharged yesterday, so its hand-over
 to the family doctor is open), family-doctor contracts for most households (a few refused, a few not served for
-90 days), this year's health checks for most members 60 and over, and some diagnosed diseases with their
-treatment class of the "three batches", follow-ups and costs.
+90 days), this year's health checks for most members 60 and over, some diagnosed diseases with their
+treatment class of the "three batches", follow-ups and costs, and this year's mental-health assessments by the demo
+family doctor (doctor1) with the persons' consent: most low, one high whose urgent follow-up is open on the
+doctor's worklist.
 
 Deterministic for a seed (one random.Random, rows in a fixed order), fast (bulk_create, a few dozen queries) and
 safe to run again: a county that already has designated institutions is left as it is. The people named are the
@@ -17,10 +19,12 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
+from accounts.models import User
 from contacts.models import Assignment, ServicePerson
 from demo.households import mobile
 from households.models import Household, Member
 from medical.disease.services import chronic_rule_ensure, follow_up_period
+from medical.mental.services import assessment_record
 from medical.models import (
     ChannelUse,
     Contract,
@@ -50,6 +54,7 @@ class MedicalSeeded:
     contracts: int
     checks: int
     diagnoses: int
+    assessments: int
 
 
 def _name(rng: random.Random) -> str:
@@ -339,13 +344,14 @@ def demo_medical_seed(*, seed: int, county: Region, today: date) -> MedicalSeede
                 )
             )
     EventPeriod.objects.bulk_create(periods, ignore_conflicts=True)
+    assessed = _mental_assessments(households, members, doctor_of, today)
     # The night's work for the new rows: the discharge loop's next steps and the worklist (the engine), the
     # dashboard's medical coverages.
     from reports.services import medical_nightly_run
     from visits.engine import overdue_refresh
 
     medical_nightly_run(as_of=today)
-    overdue_refresh(as_of=today, household_ids=sorted({p.household_id for p in periods}))
+    overdue_refresh(as_of=today, household_ids=sorted({p.household_id for p in periods} | set(assessed)))
     return MedicalSeeded(
         institutions=len(institutions),
         cards=len(cards),
@@ -353,6 +359,7 @@ def demo_medical_seed(*, seed: int, county: Region, today: date) -> MedicalSeede
         contracts=len(contracts),
         checks=len(checks),
         diagnoses=len(diagnoses),
+        assessments=len(assessed),
     )
 
 
@@ -444,3 +451,44 @@ def _diseases(rng, households, members, doctor, centre, hospital, today):  # typ
     DiseaseFollowUp.objects.bulk_create(follow_ups)
     TreatmentCost.objects.bulk_create(costs)
     return diagnoses
+
+
+# The demo family doctor's assessments this year: (instrument, answers, risk level, action). Most low; the last is
+# high (a moderate PHQ-9 and the assessor's judgement), so its urgent follow-up opens for the doctor and the contact.
+ASSESSMENTS = [
+    ("phq9", [1, 0, 1, 0, 0, 1, 0, 0, 0], "low", "常规关怀，下次家访时再评估"),
+    ("gad7", [1, 1, 0, 0, 1, 0, 0], "low", "常规关怀"),
+    ("phq9", [0, 1, 0, 1, 0, 0, 0, 0, 0], "low", "常规关怀，鼓励参加暖心家园活动"),
+    ("gad7", [0, 1, 1, 0, 0, 1, 0], "low", "常规关怀"),
+    ("phq9", [2, 2, 2, 1, 2, 2, 1, 2, 0], "high", "每周随访，联系心理咨询师上门"),
+]
+ASSESSED_DAYS_AGO = [150, 110, 70, 40, 3]  # the high one three days ago: its first follow-up is overdue
+
+
+def _mental_assessments(
+    households: list[Household], members: dict[int, list[Member]], doctor_of: dict[int, ServicePerson], today: date
+) -> list[int]:
+    """doctor1's assessments this year, through the service (scored by the portal, consent given, the urgent
+    follow-up and its messages): one person each in the first of doctor1's households, in number order. Returns the
+    households assessed (none when there is no doctor1 or none of its households has a living member)."""
+    doctor = User.objects.filter(username="doctor1", is_active=True).first()
+    if doctor is None:
+        return []
+    mine = [h for h in households if members.get(h.pk) and getattr(doctor_of.get(h.pk), "user_id", None) == doctor.pk]
+    year_start = date(today.year, 1, 1)
+    assessed = []
+    for h, (instrument, answers, risk, action), days in zip(mine, ASSESSMENTS, ASSESSED_DAYS_AGO, strict=False):
+        assessment_record(
+            actor=doctor,
+            household=h,
+            member=members[h.pk][0],
+            instrument=instrument,
+            answers=answers,
+            assessed_on=max(year_start, today - timedelta(days=days)),
+            consent=True,
+            risk_level=risk,
+            action=action,
+            today=today,
+        )
+        assessed.append(h.pk)
+    return assessed

@@ -1,6 +1,7 @@
 """seed_demo's medical work (issue 16): the demo county's designated institutions, cards, uses with a stay whose
-hand-over is open, contracts (some refused, some not served), this year's checks, diseases of the three batches;
-the same for the same seed, and a second run changes nothing."""
+hand-over is open, contracts (some refused, some not served), this year's checks, diseases of the three batches,
+doctor1's mental-health assessments (one high, its urgent follow-up on the doctor's worklist); the same for the same
+seed, and a second run changes nothing."""
 
 from __future__ import annotations
 
@@ -10,9 +11,11 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 
+from accounts.models import User
 from demo.contacts import seed_contacts
 from demo.medical import demo_medical_seed
 from demo.services import demo_households_seed
+from medical.mental.services import URGENT_CONTACT, URGENT_DOCTOR
 from medical.models import (
     ChannelUse,
     Contract,
@@ -21,6 +24,7 @@ from medical.models import (
     GreenCard,
     HealthCheck,
     Institution,
+    MentalAssessment,
     TreatmentCost,
 )
 from medical.services import HANDOVER
@@ -28,12 +32,23 @@ from regions.models import Region
 from reports.models import MedicalSnapshot
 from tests.factories import UserFactory
 from visits.models import EventPeriod, OverdueFlag
+from visits.selectors import my_households, work_items
 
 pytestmark = pytest.mark.django_db
 
 REGIONS = Path(__file__).resolve().parents[2] / "demo" / "regions_sample.csv"
 TODAY = date(2026, 3, 1)
-MODELS = (GreenCard, HealthCheck, Contract, ChannelUse, DiseaseFollowUp, TreatmentCost, Diagnosis, Institution)
+MODELS = (
+    MentalAssessment,
+    GreenCard,
+    HealthCheck,
+    Contract,
+    ChannelUse,
+    DiseaseFollowUp,
+    TreatmentCost,
+    Diagnosis,
+    Institution,
+)
 
 
 @pytest.fixture
@@ -43,6 +58,7 @@ def county() -> Region:
     demo_households_seed(seed=5, county=county, count=80)
     village = county.children.order_by("code").first().children.order_by("code").first()
     UserFactory(username="village1", role="village_cadre", region=village)
+    UserFactory(username="doctor1", role="family_doctor", region=village.parent)
     seed_contacts(seed=5, county=county, today=TODAY)
     return county
 
@@ -63,6 +79,11 @@ def snapshot() -> tuple:
             )
         ),
         list(ChannelUse.objects.order_by("household__number", "used_on").values_list("household__number", "kind")),
+        list(
+            MentalAssessment.objects.order_by("household__number", "assessed_on").values_list(
+                "household__number", "member__id_number", "assessed_on", "instrument", "total", "band", "risk_level"
+            )
+        ),
     )
 
 
@@ -94,6 +115,27 @@ def test_the_demo_countys_medical_year(county):
     assert TreatmentCost.objects.exists()
     assert EventPeriod.objects.filter(rule__code="chronic_follow_up").exists()
     assert OverdueFlag.objects.open().filter(rule__code="chronic_follow_up").exists()  # a few are overdue
+    # doctor1's mental-health assessments this year, with consent: most low, one high whose urgent follow-up is open
+    # on the doctor's worklist.
+    doctor = User.objects.get(username="doctor1")
+    assessments = list(MentalAssessment.objects.order_by("assessed_on"))
+    assert seeded.assessments == len(assessments) == 5
+    assert all(a.assessor == doctor and a.consent and a.assessed_on.year == TODAY.year for a in assessments)
+    assert all(a.household.village.path.startswith(doctor.region.path) for a in assessments)
+    assert [a.risk_level for a in assessments].count("low") == 4
+    (high,) = [a for a in assessments if a.risk_level == "high"]
+    assert high.urgent
+    assert set(EventPeriod.objects.filter(household=high.household).values_list("rule__code", flat=True)) >= {
+        URGENT_DOCTOR,
+        URGENT_CONTACT,
+    }
+    flag = OverdueFlag.objects.open().get(household=high.household, rule__code=URGENT_DOCTOR)
+    assert flag.period_start == high.assessed_on
+    worklist = my_households(user=doctor, on=TODAY)
+    assert high.household_id in {h.pk for h in worklist}
+    (item,) = work_items(households=[h for h in worklist if h.pk == high.household_id], on=TODAY, user=doctor)
+    assert URGENT_DOCTOR in {f.rule.code for f in item.overdue}
+    assert not OverdueFlag.objects.open().filter(rule__code=URGENT_DOCTOR).exclude(household=high.household).exists()
 
 
 def county_members(county: Region) -> int:
