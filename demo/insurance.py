@@ -153,10 +153,16 @@ def _enrol(products: dict[tuple[str, int], InsuranceProduct], actors: Actors, to
     backdate(EnrolmentRun, "at", [(pk, at(day, pk)) for pk, day in runs])
 
 
-def _pick(rng: random.Random, lines: list[InsuredLine], used: set[int], village1_id: int | None, ours: bool):
+def _pick(
+    rng: random.Random, lines: list[InsuredLine], used: set[int], village1_id: int | None, ours: bool
+) -> InsuredLine | None:
+    """An insured person not claimed for yet (in village1 when asked and there is one); None when a small demo
+    county has run out of them."""
     pool = [
         line for line in lines if line.member_id not in used and (not ours or line.household.village_id == village1_id)
     ] or [line for line in lines if line.member_id not in used]
+    if not pool:
+        return None
     line = rng.choice(pool)
     used.add(line.member_id)
     return line
@@ -274,6 +280,8 @@ def insurance_seed(*, seed: int, county: Region, actors: Actors, today: date) ->
             if not lines:
                 continue
             line = _pick(rng, lines, used, village1, plan.village1)
+            if line is None:
+                continue
             _claim(plan, line, product, actors, rng, until)
             made += 1
     return made

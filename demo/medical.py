@@ -345,13 +345,16 @@ def demo_medical_seed(*, seed: int, county: Region, today: date) -> MedicalSeede
             )
     EventPeriod.objects.bulk_create(periods, ignore_conflicts=True)
     assessed = _mental_assessments(households, members, doctor_of, today)
-    # The night's work for the new rows: the discharge loop's next steps and the worklist (the engine), the
+    # The night's work for the new rows: the discharge loop's next steps and the worklist (the engine), the inbox's
+    # messages for the flags that opens (as the night does: a second run then has nothing left to say), the
     # dashboard's medical coverages.
     from reports.services import medical_nightly_run
     from visits.engine import overdue_refresh
+    from visits.services import notifications_refresh
 
     medical_nightly_run(as_of=today)
     overdue_refresh(as_of=today, household_ids=sorted({p.household_id for p in periods} | set(assessed)))
+    notifications_refresh(as_of=today)
     return MedicalSeeded(
         institutions=len(institutions),
         cards=len(cards),
