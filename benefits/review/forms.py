@@ -21,6 +21,18 @@ PROOF_ACCEPT = ".pdf,.jpg,.jpeg,.png,application/pdf,image/jpeg,image/png"
 
 class CycleOpenForm(PortalFormMixin, forms.Form):
     year = forms.IntegerField(label=_("Year"), min_value=2000, max_value=2100)
+    # A review opened late (after the settings' dates) gets its own dates; empty: the county's settings.
+    village_by = PlausibleDateField(label=_("Village review by"), allow_future=True, required=False)
+    town_by = PlausibleDateField(label=_("Town review by"), allow_future=True, required=False)
+    county_by = PlausibleDateField(label=_("County approval by"), allow_future=True, required=False)
+
+    def deadlines(self) -> dict[str, Any]:
+        """The dates given, by name (the service fills the others from the settings)."""
+        return {
+            name: self.cleaned_data[name]
+            for name in ("village_by", "town_by", "county_by")
+            if self.cleaned_data.get(name)
+        }
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

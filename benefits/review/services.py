@@ -100,8 +100,11 @@ def current_recipients(cycle: ReviewCycle) -> list[tuple[int, str]]:
 
 
 @transaction.atomic
-def cycle_open(*, actor: User, county: Region, year: int) -> tuple[ReviewCycle, int]:
-    """Open a county's cycle of a year: the deadlines from the county's settings (benefits.policy.settings_for),
+def cycle_open(
+    *, actor: User, county: Region, year: int, deadlines: dict[str, date] | None = None
+) -> tuple[ReviewCycle, int]:
+    """Open a county's cycle of a year: the deadlines from the county's settings (benefits.policy.settings_for)
+    unless given (a review opened after the settings' dates gets its own: village, town, county, in that order),
     then a re-check case at the village stage for every current recipient (one bulk insert). Returns the cycle
     and how many cases it starts with."""
     authorize(actor, Capability.MANAGE_STANDARDS, within=county.path)
@@ -119,14 +122,19 @@ def cycle_open(*, actor: User, county: Region, year: int) -> tuple[ReviewCycle, 
             _("The annual review %(year)d of this county is already open.") % {"year": year}, code="exists"
         )
     d = review_deadlines(county.code, year)
+    dates = {"village_by": d.village_by, "town_by": d.town_by, "county_by": d.county_by} | (deadlines or {})
+    if not dates["village_by"] <= dates["town_by"] <= dates["county_by"]:
+        raise ValidationError(
+            _("The deadlines follow the review's order: applications, village, town, then county."), code="order"
+        )
     with history_context(actor=actor, service="review_cycle_open", region_path=county.path):
         cycle = ReviewCycle.objects.create(
             county=county,
             year=year,
-            applications_by=d.applications_by,
-            village_by=d.village_by,
-            town_by=d.town_by,
-            county_by=d.county_by,
+            applications_by=min(d.applications_by, dates["village_by"]),
+            village_by=dates["village_by"],
+            town_by=dates["town_by"],
+            county_by=dates["county_by"],
             notice_days=d.notice_days,
         )
         cases = [

@@ -68,7 +68,9 @@ def cycle_open(request: HttpRequest) -> HttpResponse:
     county = Region.objects.county_of(request.user.region.path) if request.user.region else None
     if form.is_valid() and county is not None:
         try:
-            cycle, count = services.cycle_open(actor=request.user, county=county, year=form.cleaned_data["year"])
+            cycle, count = services.cycle_open(
+                actor=request.user, county=county, year=form.cleaned_data["year"], deadlines=form.deadlines()
+            )
         except ValidationError as exc:
             form_errors_apply(form, exc)
         else:

@@ -255,3 +255,14 @@ def test_bulk_confirm_constant_queries(area, personas):
 def test_cycle_model_is_unique_per_year(area):
     cycle(area.C, THIS_YEAR)
     assert ReviewCycle.objects.filter(county=area.C).count() == 1
+
+
+def test_a_review_opened_late_gets_its_own_deadlines(area, personas):
+    year = timezone.localdate().year
+    dates = {"village_by": date(year + 1, 1, 31), "town_by": date(year + 1, 2, 15), "county_by": date(year + 1, 2, 28)}
+    with pytest.raises(ValidationError):
+        services.cycle_open(actor=personas.county_staff, county=area.C, year=year,
+                            deadlines=dates | {"town_by": date(year + 1, 1, 1)})  # fmt: skip
+    opened, _count = services.cycle_open(actor=personas.county_staff, county=area.C, year=year, deadlines=dates)
+    assert (opened.village_by, opened.town_by, opened.county_by) == tuple(dates.values())
+    assert opened.applications_by <= opened.village_by
