@@ -16,6 +16,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import connection, models, transaction
 from django.db.models import Q
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -932,6 +933,8 @@ def claim_followups_notify(*, claim: InsuranceClaim) -> int:
             "number": household.number,
             "place": household.village.name if household.village is not None else "",
             "documents": "、".join(str(d.get_kind_display()) for d in missing),
+            # where the reader acts: the inbox links it (the claim's page, where the documents are received)
+            "link": reverse("benefits:insurance:claim", args=[claim.pk]),
         }
         message = message_text(Notification.Kind.INSURANCE_DOCUMENTS, params)[:300]
     notes = [

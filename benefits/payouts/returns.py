@@ -19,6 +19,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.http import HttpRequest
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -248,6 +249,8 @@ def payout_followups_notify(*, line_ids: list[int]) -> int:
                 "place": line.village_name,
                 "amount": str(line.amount),
                 "reason": line.failure_reason,
+                # where the reader acts: the inbox links it (the person's bank-account form)
+                "link": reverse("benefits:profiles:edit", args=[line.member_id]),
             }
             message = message_text(Notification.Kind.BANK_ACCOUNT, params)[:300]
             notes.extend(

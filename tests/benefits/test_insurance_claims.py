@@ -81,6 +81,7 @@ def test_the_claim_cycle_to_paid(client_for, personas, place):
     note = Notification.objects.get(kind="insurance_docs")
     assert note.user == personas.village_cadre
     assert "孙大海" in note.message
+    assert note.params["link"] == reverse("benefits:insurance:claim", args=[claim.pk])  # the inbox links the claim
     # A file that is not a scan is refused; nothing is written.
     first = claim.documents.first()
     assert _upload(cadre, first, EXE, "scan.pdf").status_code == 400

@@ -159,6 +159,10 @@ def test_the_full_cycle_with_a_failed_line_its_follow_up_and_the_correction(clie
     village = client_for(personas.village_cadre)
     page = village.get(reverse("benefits:payouts:followups"))
     assert couples[0].wife.name in page.content.decode()
+    # the inbox links the message to where the account is fixed
+    account_form = reverse("benefits:profiles:edit", args=[couples[0].wife.pk])
+    assert note.params["link"] == account_form
+    assert f'href="{account_form}"' in village.get(reverse("visits:inbox")).content.decode()
     # a second return of a paid line is refused whole
     again = staff.post(
         reverse("benefits:payouts:return", args=[batch.pk]), {"file": _return_file(_roster(staff, batch), marks)}
