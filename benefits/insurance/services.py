@@ -877,7 +877,19 @@ def claim_document_receive(
     document.received_on = received_on
     with history_context(actor=actor, service="insurance_document_receive"):
         document.save()
+        if not missing_documents(claim):
+            _documents_messages_done(claim)
     return document
+
+
+def _documents_messages_done(claim: InsuranceClaim) -> int:
+    """Every document is in: the village contact's messages asking for them are done (read), so the inbox stays
+    true."""
+    from visits.models import Notification
+
+    return Notification.objects.filter(
+        kind=Notification.Kind.INSURANCE_DOCUMENTS, params__claim=claim.pk, read_at__isnull=True
+    ).update(read_at=timezone.now())
 
 
 def claim_document_open(*, actor: User, document: ClaimDocument, request: HttpRequest | None = None):

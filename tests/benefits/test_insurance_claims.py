@@ -95,6 +95,8 @@ def test_the_claim_cycle_to_paid(client_for, personas, place):
     assert "Documents still missing" in refused.content.decode()
     for document in claim.documents.all():
         assert _upload(cadre, document).status_code == 302
+    # every document in: the message that asked for them is done, the inbox stays true
+    assert Notification.objects.get(kind="insurance_docs").read_at is not None
     assert staff.post(reverse("benefits:insurance:claim_action", args=[claim.pk, "submit"])).status_code == 302
     staff.post(
         reverse("benefits:insurance:claim_action", args=[claim.pk, "ask"]),
@@ -103,7 +105,9 @@ def test_the_claim_cycle_to_paid(client_for, personas, place):
     claim.refresh_from_db()
     assert claim.state == "more_documents"
     assert Notification.objects.filter(kind="insurance_docs").count() == 2
+    assert Notification.objects.filter(kind="insurance_docs", read_at__isnull=True).count() == 1
     _upload(cadre, claim.documents.get(kind="cost_list"))
+    assert not Notification.objects.filter(kind="insurance_docs", read_at__isnull=True).exists()
     staff.post(reverse("benefits:insurance:claim_action", args=[claim.pk, "submit"]))
     # More than the product gives needs a reason.
     today = timezone.localdate().isoformat()
