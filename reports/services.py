@@ -286,7 +286,10 @@ def medical_snapshot_refresh(*, as_of: date, village_ids: list[int] | None = Non
     result however often it runs."""
     from medical.models import MedicalSettings
 
-    defaults = {f: MedicalSettings._meta.get_field(f).default for f in ("certificate_counts", "contact_card_counts")}
+    def default(name: str) -> Any:
+        return MedicalSettings._meta.get_field(name).default  # type: ignore[union-attr]  # a concrete field
+
+    defaults = {f: default(f) for f in ("certificate_counts", "contact_card_counts")}
     params: dict[str, Any] = {
         "as_of": as_of,
         "year": as_of.year,
@@ -294,12 +297,12 @@ def medical_snapshot_refresh(*, as_of: date, village_ids: list[int] | None = Non
         "year_end": date(as_of.year, 12, 31),
         "d_cert": defaults["certificate_counts"],
         "d_ccard": defaults["contact_card_counts"],
-        "d_unserved": MedicalSettings._meta.get_field("unserved_days").default,
-        "d_age": MedicalSettings._meta.get_field("check_age").default,
+        "d_unserved": default("unserved_days"),
+        "d_age": default("check_age"),
         "villages": list(village_ids or []),
     }
     scoped = village_ids is not None
-    if scoped:
+    if village_ids is not None:
         params["households"] = list(Household.objects.filter(village_id__in=village_ids).values_list("pk", flat=True))
     by_household = "AND {}.household_id = ANY (%(households)s)" if scoped else ""
     by_member = (

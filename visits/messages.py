@@ -53,9 +53,12 @@ def _bank_account(p: dict[str, Any]) -> str:
 
 def _insurance_documents(p: dict[str, Any]) -> str:
     # benefits.insurance: a claim's documents still missing; the village contact collects them from the family.
-    return _(
-        "Collect the insurance claim documents of %(name)s (household %(number)s, %(place)s): %(documents)s."
-    ) % {"name": p["name"], "number": p["number"], "place": p["place"], "documents": p["documents"]}
+    return _("Collect the insurance claim documents of %(name)s (household %(number)s, %(place)s): %(documents)s.") % {
+        "name": p["name"],
+        "number": p["number"],
+        "place": p["place"],
+        "documents": p["documents"],
+    }
 
 
 def _urgent_visit(p: dict[str, Any]) -> str:

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
@@ -256,7 +257,7 @@ class ClaimPage:
     def cap(self) -> int:
         return CLAIMS_COUNT_CAP
 
-    def __iter__(self):  # type: ignore[no-untyped-def]
+    def __iter__(self) -> Iterator[InsuranceClaim]:
         return iter(self.claims)
 
 

@@ -286,7 +286,8 @@ def test_an_answer_outside_the_choices_is_refused_by_the_page(family, personas, 
     url = reverse("medical:mental:assessment_add", args=[family.household.pk, "phq9"])
     response = client.post(url, _post([1] * 8 + [7], member=str(family.wife.pk)))
     assert response.status_code == 400
-    assert 'id="id_item_9"' in response.content.decode() and "has-error" in response.content.decode()
+    assert 'id="id_item_9"' in response.content.decode()
+    assert "has-error" in response.content.decode()
     assert not MentalAssessment.objects.exists()
 
 
