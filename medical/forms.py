@@ -7,15 +7,14 @@ from typing import Any
 
 from django import forms
 from django.utils import timezone
-from django.utils.functional import lazy
-from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from contacts.models import ServicePerson
 from core.forms import PlausibleDateField, PortalFormMixin
+from core.scans import scan_help_text
 from households.models import Household, Member
 from medical.models import ChannelUse, Contract, GreenCard, HealthCheck, Institution, MedicalSettings
-from medical.services import CONTRACT_FIELDS, INSTITUTION_FIELDS, SETTING_FIELDS
+from medical.services import CONTRACT_FIELDS, FILE_MAX_BYTES, INSTITUTION_FIELDS, SETTING_FIELDS
 from regions.models import Region
 
 
@@ -48,8 +47,7 @@ class InstitutionForm(_ServiceForm):
     rules_upload = forms.FileField(
         label=_("green-channel rules (file)"),
         required=False,
-        # Said when shown, in the reader's language (a lazy string formatted here would be frozen at import).
-        help_text=lazy(lambda: gettext("A scan as PDF, JPEG or PNG, at most %(mb)d MB.") % {"mb": 10}, str)(),
+        help_text=scan_help_text(FILE_MAX_BYTES),
     )
 
     class Meta:

@@ -31,6 +31,7 @@ from audit.history import history_context
 from audit.models import AccessEvent
 from audit.services import access_event_record
 from contacts.models import ServicePerson
+from core.scans import scan_content_type, scan_type_check
 from households.models import Household, Member
 from households.validation import phone_normalize
 from medical.models import ChannelUse, Contract, GreenCard, HealthCheck, Institution, MedicalSettings
@@ -83,35 +84,15 @@ def medical_settings_update(*, actor: User, county: Region, **fields: Any) -> Me
 
 # The green-channel rules: PDF, JPEG or PNG, recognised by their first bytes (never by the name).
 FILE_MAX_BYTES: int = getattr(settings, "MEDICAL_FILE_MAX_BYTES", 10 * 1024 * 1024)
-FILE_TYPES: dict[str, tuple[bytes, str]] = {
-    "pdf": (b"%PDF-", "application/pdf"),
-    "png": (b"\x89PNG\r\n\x1a\n", "image/png"),
-    "jpg": (b"\xff\xd8\xff", "image/jpeg"),
-}
 
 
 def file_type_check(upload: UploadedFile) -> str:
-    """The file's real type (pdf, jpg, png) by its first bytes, or a ValidationError."""
-    if upload.size is not None and upload.size > FILE_MAX_BYTES:
-        raise ValidationError(
-            _("The file %(name)s is larger than %(limit)d MB.")
-            % {"name": upload.name, "limit": FILE_MAX_BYTES // (1024 * 1024)},
-            code="too_large",
-        )
-    upload.seek(0)
-    head = upload.read(16)
-    upload.seek(0)
-    for extension, (magic, _content_type) in FILE_TYPES.items():
-        if head.startswith(magic):
-            return extension
-    raise ValidationError(
-        _("The file %(name)s is not a PDF, JPEG or PNG scan.") % {"name": upload.name}, code="file_type"
-    )
+    """The file's real type (pdf, jpg, png) by its first bytes, or a ValidationError; never by its name."""
+    return scan_type_check(upload, max_bytes=FILE_MAX_BYTES)
 
 
 def file_content_type(name: str) -> str:
-    extension = name.rsplit(".", 1)[-1].lower()
-    return FILE_TYPES.get(extension, (b"", "application/octet-stream"))[1]
+    return scan_content_type(name)
 
 
 # ------------------------------------------------------------------------------------------------ institutions

@@ -6,13 +6,13 @@ from typing import Any
 
 from django import forms
 from django.utils import timezone
-from django.utils.functional import lazy
-from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from benefits.insurance.services import FILE_MAX_BYTES, PRODUCT_FIELDS
 from benefits.models import ClaimDocument, InsuranceClaim, InsuranceProduct
 from core.forms import PlausibleDateField, PortalFormMixin
+from core.scans import scan_help_text
 from households.models import Member
 from regions.models import Region
 
@@ -21,10 +21,7 @@ def _scan_field(label: Any, required: bool = False) -> forms.FileField:
     return forms.FileField(
         label=label,
         required=required,
-        # Formatted when shown, in the reader's language (a lazy string formatted here would be frozen at import).
-        help_text=lazy(
-            lambda: gettext("A scan as PDF, JPEG or PNG, at most %(mb)d MB.") % {"mb": FILE_MAX_BYTES // 2**20}, str
-        )(),
+        help_text=scan_help_text(FILE_MAX_BYTES),
     )
 
 

@@ -36,6 +36,7 @@ from benefits.models import (
     InsuredLine,
 )
 from core.db import advisory_xact_lock
+from core.scans import scan_content_type, scan_type_check
 from households import validation
 from households.models import Member
 from regions.models import Region
@@ -48,11 +49,6 @@ Doc = ClaimDocument.Kind
 
 # Scans and policy documents: PDF, JPEG or PNG, recognised by their first bytes (never by the name).
 FILE_MAX_BYTES: int = getattr(settings, "INSURANCE_FILE_MAX_BYTES", 10 * 1024 * 1024)
-FILE_TYPES: dict[str, tuple[bytes, str]] = {
-    "pdf": (b"%PDF-", "application/pdf"),
-    "png": (b"\x89PNG\r\n\x1a\n", "image/png"),
-    "jpg": (b"\xff\xd8\xff", "image/jpeg"),
-}
 # A claim is reported within 48 hours of the event: by the end of the second day after the event's day (the
 # portal knows the event's day, not its hour).
 REPORT_WITHIN_DAYS = 2
@@ -111,26 +107,11 @@ PRODUCT_FIELDS = (
 
 def file_type_check(upload: UploadedFile) -> str:
     """The file's real type (pdf, jpg, png) by its first bytes, or a ValidationError; never by its name."""
-    if upload.size is not None and upload.size > FILE_MAX_BYTES:
-        raise ValidationError(
-            _("The file %(name)s is larger than %(limit)d MB.")
-            % {"name": upload.name, "limit": FILE_MAX_BYTES // (1024 * 1024)},
-            code="too_large",
-        )
-    upload.seek(0)
-    head = upload.read(16)
-    upload.seek(0)
-    for extension, (magic, _content_type) in FILE_TYPES.items():
-        if head.startswith(magic):
-            return extension
-    raise ValidationError(
-        _("The file %(name)s is not a PDF, JPEG or PNG scan.") % {"name": upload.name}, code="file_type"
-    )
+    return scan_type_check(upload, max_bytes=FILE_MAX_BYTES)
 
 
 def file_content_type(name: str) -> str:
-    extension = name.rsplit(".", 1)[-1].lower()
-    return FILE_TYPES.get(extension, (b"", "application/octet-stream"))[1]
+    return scan_content_type(name)
 
 
 # ---------------------------------------------------------------------------------------------------- products

@@ -6,13 +6,13 @@ from typing import Any
 
 from django import forms
 from django.utils import timezone
-from django.utils.functional import lazy
-from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from benefits.models import ReviewCase, ReviewProof, Scheme
 from benefits.review.services import PROOF_MAX_BYTES, REVIEW_SCHEMES
 from core.forms import PlausibleDateField, PortalFormMixin
+from core.scans import scan_help_text
 from households.models import Member
 
 SCHEME_CHOICES = [(value, label) for value, label in Scheme.choices if value in REVIEW_SCHEMES]
@@ -69,10 +69,7 @@ def _proof_field(label: Any) -> forms.FileField:
         label=label,
         required=False,
         widget=forms.ClearableFileInput(attrs={"accept": PROOF_ACCEPT}),
-        # Said when shown, in the reader's language (a lazy string formatted here would be frozen at import).
-        help_text=lazy(
-            lambda: gettext("A scan as PDF, JPEG or PNG, at most %(mb)d MB.") % {"mb": PROOF_MAX_BYTES // 2**20}, str
-        )(),
+        help_text=scan_help_text(PROOF_MAX_BYTES),
     )
 
 

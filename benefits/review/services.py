@@ -28,6 +28,7 @@ from audit.services import access_event_record
 from benefits.engine import entitlements
 from benefits.models import ReviewCase, ReviewCycle, ReviewProof, ReviewStep, Scheme
 from benefits.policy import review_deadlines
+from core.scans import scan_content_type, scan_type_check
 from households.models import Household, Member
 from regions.models import Region
 
@@ -44,11 +45,6 @@ PARENT_ROLES = (Member.Role.HUSBAND, Member.Role.WIFE)
 
 # Proofs: scans as PDF, JPEG or PNG, recognised by their first bytes (never by the name), at most this size.
 PROOF_MAX_BYTES: int = getattr(settings, "REVIEW_PROOF_MAX_BYTES", 10 * 1024 * 1024)
-PROOF_TYPES: dict[str, tuple[bytes, str]] = {
-    "pdf": (b"%PDF-", "application/pdf"),
-    "png": (b"\x89PNG\r\n\x1a\n", "image/png"),
-    "jpg": (b"\xff\xd8\xff", "image/jpeg"),
-}
 
 
 def user_stage(user: User) -> str | None:
@@ -243,21 +239,7 @@ def leaver_record(
 
 def proof_type_check(upload: UploadedFile) -> str:
     """The file's real type (pdf, jpg, png) by its first bytes, or a ValidationError; never by its name."""
-    if upload.size is not None and upload.size > PROOF_MAX_BYTES:
-        raise ValidationError(
-            _("The file %(name)s is larger than %(limit)d MB.")
-            % {"name": upload.name, "limit": PROOF_MAX_BYTES // (1024 * 1024)},
-            code="too_large",
-        )
-    upload.seek(0)
-    head = upload.read(16)
-    upload.seek(0)
-    for extension, (magic, _content_type) in PROOF_TYPES.items():
-        if head.startswith(magic):
-            return extension
-    raise ValidationError(
-        _("The file %(name)s is not a PDF, JPEG or PNG scan.") % {"name": upload.name}, code="file_type"
-    )
+    return scan_type_check(upload, max_bytes=PROOF_MAX_BYTES)
 
 
 def _proof_save(*, actor: User, case: ReviewCase, kind: str, upload: UploadedFile, extension: str) -> ReviewProof:
@@ -281,8 +263,7 @@ def proof_add(*, actor: User, case: ReviewCase, kind: str, upload: UploadedFile)
 
 
 def proof_content_type(proof: ReviewProof) -> str:
-    extension = (proof.file.name or "").rsplit(".", 1)[-1].lower()
-    return PROOF_TYPES.get(extension, (b"", "application/octet-stream"))[1]
+    return scan_content_type(proof.file.name)
 
 
 def proof_open(*, actor: User, proof: ReviewProof, request: HttpRequest | None = None):
