@@ -141,6 +141,8 @@ def batch_detail(request: HttpRequest, pk: int) -> HttpResponse:
         reconciliation = selectors.reconciliation(batch)
         # the page lists the persons the reconciliation finds ineligible (names, household numbers): logged
         services.payout_reconciliation_view_record(actor=request.user, batch=batch, request=request)
+        # the approval is not offered while a line is no longer eligible (the service refuses it too)
+        actions["county_confirm"] = actions["county_confirm"] and not reconciliation.ineligible
     return render(
         request,
         "benefits/payouts/detail.html",
