@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 
 class Role(models.TextChoices):
+    CITY_STAFF = "city_staff", _("City association staff")
     COUNTY_STAFF = "county_staff", _("County association staff")
     TOWN_CADRE = "town_cadre", _("Town/street cadre")
     VILLAGE_CADRE = "village_cadre", _("Village/community cadre")
@@ -68,8 +69,27 @@ class Capability(StrEnum):
     MANAGE_INSTITUTIONS = "manage_institutions"
     RECORD_MEDICAL = "record_medical"
     VIEW_MEDICAL_STATUS = "view_medical_status"
+    # activities (issue 17, docs/ACTIVITIES.md): the 暖心家园 centres (county staff); record an activity and its
+    # attendance in one's area; read the activities; manage volunteers, teams and pairings; log a volunteer's own
+    # service (a volunteer who is a portal user, from the phone).
+    MANAGE_CENTRES = "manage_centres"
+    RECORD_ACTIVITIES = "record_activities"
+    VIEW_ACTIVITIES = "view_activities"
+    MANAGE_VOLUNTEERS = "manage_volunteers"
+    LOG_VOLUNTEER_SERVICE = "log_volunteer_service"
+    # policies: the policy library, read by every role (on a visit too); documents managed by county and city staff.
+    VIEW_POLICIES = "view_policies"
+    MANAGE_POLICIES = "manage_policies"
+    # statistical reports (docs/REPORTS.md): read the forms and completeness of one's area (city and province
+    # included — figures only); fill, confirm and submit one's own unit's form; accept, return or reopen the forms
+    # of the level below; set the deadlines of one's area.
+    VIEW_STAT_REPORTS = "view_stat_reports"
+    FILL_STAT_REPORTS = "fill_stat_reports"
+    ACCEPT_STAT_REPORTS = "accept_stat_reports"
+    MANAGE_REPORT_DEADLINES = "manage_report_deadlines"
 
 
+_S = Role.CITY_STAFF
 _C = Role.COUNTY_STAFF
 _T = Role.TOWN_CADRE
 _V = Role.VILLAGE_CADRE
@@ -82,7 +102,7 @@ _A = Role.ADMIN
 # system and reads no family's file; the family doctor calls and visits the families (reads the archive, may
 # reveal a phone); association members and volunteers see the archive masked; leaders read figures only.
 CAPABILITY_ROLES: dict[Capability, frozenset[Role]] = {
-    Capability.MANAGE_USERS: frozenset({_C, _A}),
+    Capability.MANAGE_USERS: frozenset({_S, _C, _A}),
     Capability.READ_AUDIT: frozenset({_C, _A}),
     Capability.VIEW_REGIONS: frozenset({_C, _A, _T, _V, _D, _L}),
     Capability.VIEW_HOUSEHOLDS: frozenset({_C, _T, _V, _D, _M}),
@@ -100,7 +120,7 @@ CAPABILITY_ROLES: dict[Capability, frozenset[Role]] = {
     Capability.EDIT_RULES: frozenset({_C}),
     # Not leaders: they read figures (docs/SECURITY.md §Roles); their home page counts the open flags.
     Capability.SUPERVISE_FLAGS: frozenset({_C, _T}),
-    Capability.VIEW_COVERAGE: frozenset({_C, _T, _V, _L}),
+    Capability.VIEW_COVERAGE: frozenset({_S, _C, _T, _V, _L}),
     Capability.VIEW_ENTITLEMENTS: frozenset({_C, _T, _V}),
     Capability.MANAGE_STANDARDS: frozenset({_C}),
     Capability.MANAGE_PAYOUTS: frozenset({_C}),
@@ -117,6 +137,20 @@ CAPABILITY_ROLES: dict[Capability, frozenset[Role]] = {
     Capability.MANAGE_INSTITUTIONS: frozenset({_C}),
     Capability.RECORD_MEDICAL: frozenset({_C, _D}),
     Capability.VIEW_MEDICAL_STATUS: frozenset({_C, _T, _V, _D, _M}),
+    # activities
+    Capability.MANAGE_CENTRES: frozenset({_C}),
+    Capability.RECORD_ACTIVITIES: frozenset({_C, _T, _V}),
+    Capability.VIEW_ACTIVITIES: frozenset({_C, _T, _V, _D, _M}),
+    Capability.MANAGE_VOLUNTEERS: frozenset({_C, _T}),
+    Capability.LOG_VOLUNTEER_SERVICE: frozenset({_C, _T, _V, _M}),
+    # policies: every role reads the library
+    Capability.VIEW_POLICIES: frozenset(Role),
+    Capability.MANAGE_POLICIES: frozenset({_S, _C}),
+    # statistical reports: each level fills its own form and accepts the level below's; leaders read
+    Capability.VIEW_STAT_REPORTS: frozenset({_S, _C, _T, _V, _L}),
+    Capability.FILL_STAT_REPORTS: frozenset({_S, _C, _T, _V}),
+    Capability.ACCEPT_STAT_REPORTS: frozenset({_S, _C, _T}),
+    Capability.MANAGE_REPORT_DEADLINES: frozenset({_S, _C}),
 }
 
 # The same table by role, for User.has_capability().
@@ -124,11 +158,13 @@ ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
     role: frozenset(capability for capability, roles in CAPABILITY_ROLES.items() if role in roles) for role in Role
 }
 
-# The region levels at which each role may work (a village cadre works at a village, and so on).
+# The region levels at which each role may work (a village cadre works at a village, and so on). Above the county
+# (city, province) only the city association's staff, its leaders and a system administrator work: figures only.
 ROLE_LEVELS: dict[str, frozenset[str]] = {
+    Role.CITY_STAFF: frozenset({"city", "province"}),
     Role.COUNTY_STAFF: frozenset({"county"}),
-    Role.ADMIN: frozenset({"county"}),
-    Role.LEADER: frozenset({"county", "town"}),
+    Role.ADMIN: frozenset({"county", "city", "province"}),
+    Role.LEADER: frozenset({"county", "town", "city", "province"}),
     Role.TOWN_CADRE: frozenset({"town"}),
     Role.VILLAGE_CADRE: frozenset({"village"}),
     Role.FAMILY_DOCTOR: frozenset({"town", "village"}),
@@ -138,5 +174,6 @@ ROLE_LEVELS: dict[str, frozenset[str]] = {
 # Roles a user manager may hand out; only a system administrator creates another administrator.
 ASSIGNABLE_ROLES: dict[str, frozenset[str]] = {
     Role.ADMIN: frozenset(Role.values),
-    Role.COUNTY_STAFF: frozenset(set(Role.values) - {Role.ADMIN}),
+    Role.COUNTY_STAFF: frozenset(set(Role.values) - {Role.ADMIN, Role.CITY_STAFF}),
+    Role.CITY_STAFF: frozenset({Role.CITY_STAFF, Role.LEADER}),
 }

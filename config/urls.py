@@ -13,6 +13,8 @@ urlpatterns = [
     path("contacts/", include("contacts.urls")),
     path("benefits/", include("benefits.urls")),
     path("medical/", include("medical.urls")),
+    path("activities/", include("activities.urls")),
+    path("policies/", include("policies.urls")),
     path("regions/", include("accounts.region_urls")),
     path("audit/", include("audit.urls")),
     path("i18n/setlang/", set_language, name="set_language"),

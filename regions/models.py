@@ -34,16 +34,29 @@ class Region(models.Model):
     """One node of the administrative tree.
 
     `path` is the materialised path of codes ("630103/630103001/"), so a subtree is one indexed
-    prefix match; it is written by regions.services and never edited by hand.
+    prefix match; it is written by regions.services and never edited by hand. Paths start at the county: a path
+    is the area scope of family data. A city or a province is linked to its counties by ``parent`` only and its
+    path is its own code, so a user there reaches no family's file through any path-scoped query; its figures
+    reach the counties through regions.selectors.counties_under.
     """
 
     class Level(models.TextChoices):
+        PROVINCE = "province", _("Province")
+        CITY = "city", _("City")
         COUNTY = "county", _("County/district")
         TOWN = "town", _("Town/street")
         VILLAGE = "village", _("Village/community")
 
     # The level a child must have, by the parent's level.
-    CHILD_LEVEL: dict[str, str] = {Level.COUNTY: Level.TOWN, Level.TOWN: Level.VILLAGE}
+    CHILD_LEVEL: dict[str, str] = {
+        Level.PROVINCE: Level.CITY,
+        Level.CITY: Level.COUNTY,
+        Level.COUNTY: Level.TOWN,
+        Level.TOWN: Level.VILLAGE,
+    }
+    # Above the county: figures only. A city or province node is the root of its own path, so no path-scoped row
+    # (a family's file and everything hanging from it) ever lies inside it (docs/ARCHITECTURE.md §Regions).
+    ABOVE_COUNTY: frozenset[str] = frozenset({Level.PROVINCE, Level.CITY})
 
     code = models.CharField(_("code"), max_length=12, unique=True)
     name = models.CharField(_("name"), max_length=100)
@@ -69,9 +82,9 @@ class Region(models.Model):
         ]
         constraints = [
             models.CheckConstraint(
-                condition=(models.Q(level="county", parent__isnull=True))
-                | (models.Q(parent__isnull=False) & ~models.Q(level="county")),
-                name="region_only_county_is_root",
+                condition=(models.Q(level__in=["province", "city", "county"], parent__isnull=True))
+                | (models.Q(parent__isnull=False) & ~models.Q(level="province")),
+                name="region_root_level",
             ),
             models.CheckConstraint(condition=models.Q(code__regex=r"^[0-9]{6,12}$"), name="region_code_digits"),
         ]
@@ -81,3 +94,7 @@ class Region(models.Model):
 
     def is_within(self, other: Region) -> bool:
         return is_within(self.path, other.path)
+
+    @property
+    def is_above_county(self) -> bool:
+        return self.level in self.ABOVE_COUNTY

@@ -39,6 +39,9 @@ def user_scope_path(user: AreaUser | None) -> str | None:
     region = getattr(user, "region", None)
     if region is None or not region.path:
         return None
+    if getattr(region, "level", "") in ("city", "province"):
+        # Above the county a user reads figures only (docs/SECURITY.md §Roles): no path-scoped row at all.
+        return None
     return str(region.path)
 
 

@@ -13,7 +13,17 @@ from django.utils.translation import gettext as _
 from regions.models import Region
 
 REQUIRED_COLUMNS = ("code", "name", "level", "parent_code")
-CODE_LENGTH: dict[str, int] = {Region.Level.COUNTY: 6, Region.Level.TOWN: 9, Region.Level.VILLAGE: 12}
+CODE_LENGTH: dict[str, int] = {
+    Region.Level.PROVINCE: 6,
+    Region.Level.CITY: 6,
+    Region.Level.COUNTY: 6,
+    Region.Level.TOWN: 9,
+    Region.Level.VILLAGE: 12,
+}
+# The digits of a code its children's codes start with: a province's 2 (630000 → 63), a city's 4 (630100 → 6301);
+# a county's and a town's whole code.
+SIGNIFICANT_DIGITS: dict[str, int] = {Region.Level.PROVINCE: 2, Region.Level.CITY: 4}
+LEVEL_ORDER: dict[str, int] = {level: i for i, level in enumerate(Region.Level.values)}
 PARENT_LEVEL: dict[str, str] = {child: parent for parent, child in Region.CHILD_LEVEL.items()}
 
 
@@ -79,7 +89,7 @@ def _parse(text: str) -> tuple[list[_Row], list[str]]:
                 row.parent_code = _nbs_code(row.parent_code, CODE_LENGTH[parent_level])
         if row.level not in Region.Level.values:
             errors.append(
-                _("Line %(line)d: level %(level)r must be county, town or village.")
+                _("Line %(line)d: level %(level)r must be province, city, county, town or village.")
                 % {"line": line, "level": row.level}
             )
         elif not row.code.isdigit() or len(row.code) != CODE_LENGTH[row.level]:
@@ -107,10 +117,12 @@ def _check_tree(rows: list[_Row], existing: dict[str, Region]) -> list[str]:
     levels = {code: region.level for code, region in existing.items()}
     levels.update({row.code: row.level for row in rows})
     for row in rows:
-        if row.level == Region.Level.COUNTY:
+        if row.level == Region.Level.PROVINCE:
             if row.parent_code:
-                errors.append(_("Line %(line)d: a county has no parent code.") % {"line": row.line})
+                errors.append(_("Line %(line)d: a province has no parent code.") % {"line": row.line})
             continue
+        if row.level in (Region.Level.CITY, Region.Level.COUNTY) and not row.parent_code:
+            continue  # a city without its province, a county without its city: the top of the tree loaded
         if not row.parent_code:
             errors.append(_("Line %(line)d: a %(level)s needs a parent code.") % {"line": row.line, "level": row.level})
         elif row.parent_code not in levels:
@@ -122,7 +134,7 @@ def _check_tree(rows: list[_Row], existing: dict[str, Region]) -> list[str]:
                 _("Line %(line)d: a %(level)s cannot sit under a %(parent_level)s.")
                 % {"line": row.line, "level": row.level, "parent_level": levels[row.parent_code]}
             )
-        elif not row.code.startswith(row.parent_code):
+        elif not row.code.startswith(row.parent_code[: SIGNIFICANT_DIGITS.get(levels[row.parent_code])]):
             errors.append(
                 _("Line %(line)d: code %(code)s does not start with the code of its parent %(parent)s.")
                 % {"line": row.line, "code": row.code, "parent": row.parent_code}
@@ -144,10 +156,10 @@ def regions_load_csv(*, text: str) -> RegionLoadResult:
 
     result = RegionLoadResult()
     by_code = dict(existing)
-    order: dict[str, int] = {Region.Level.COUNTY: 0, Region.Level.TOWN: 1, Region.Level.VILLAGE: 2}
-    for row in sorted(rows, key=lambda r: order[r.level]):
+    for row in sorted(rows, key=lambda r: LEVEL_ORDER[r.level]):
         parent = by_code.get(row.parent_code) if row.parent_code else None
-        path = f"{parent.path if parent else ''}{row.code}/"
+        # Paths start at the county (Region's docstring): above it each node is the root of its own path.
+        path = f"{parent.path if parent and not parent.is_above_county else ''}{row.code}/"
         region = by_code.get(row.code)
         if region is None:
             region = Region.objects.create(code=row.code, name=row.name, level=row.level, parent=parent, path=path)
@@ -158,13 +170,16 @@ def regions_load_csv(*, text: str) -> RegionLoadResult:
             parent.pk if parent else None,
             path,
         ):
-            if region.level != row.level or region.parent_id != (parent.pk if parent else None):
+            # A county loaded before its city may be put under it (its path does not change); nothing else moves.
+            joins_city = region.level == Region.Level.COUNTY and region.parent_id is None and parent is not None
+            if region.level != row.level or (region.parent_id != (parent.pk if parent else None) and not joins_city):
                 raise ValidationError(
                     _("Line %(line)d: region %(code)s cannot change its level or parent.")
                     % {"line": row.line, "code": row.code}
                 )
             region.name = row.name
-            region.save(update_fields=["name"])
+            region.parent = parent
+            region.save(update_fields=["name", "parent"])
             result.updated += 1
         else:
             result.unchanged += 1

@@ -20,11 +20,22 @@ class RegionFactory(factory.django.DjangoModelFactory):
     level = Region.Level.COUNTY
     parent = None
     code = factory.Sequence(lambda n: f"{640000 + n}")
-    path = factory.LazyAttribute(lambda o: f"{o.parent.path if o.parent else ''}{o.code}/")
+    # Paths start at the county: a city or province parent adds nothing (regions.models.Region).
+    path = factory.LazyAttribute(
+        lambda o: f"{o.parent.path if o.parent and not o.parent.is_above_county else ''}{o.code}/"
+    )
 
     @classmethod
-    def county(cls, code: str, name: str = "") -> Region:
-        return cls(code=code, name=name or f"县{code}", level=Region.Level.COUNTY)
+    def province(cls, code: str, name: str = "") -> Region:
+        return cls(code=code, name=name or f"省{code}", level=Region.Level.PROVINCE)
+
+    @classmethod
+    def city(cls, code: str, name: str = "", province: Region | None = None) -> Region:
+        return cls(code=code, name=name or f"市{code}", level=Region.Level.CITY, parent=province)
+
+    @classmethod
+    def county(cls, code: str, name: str = "", city: Region | None = None) -> Region:
+        return cls(code=code, name=name or f"县{code}", level=Region.Level.COUNTY, parent=city)
 
     @classmethod
     def town(cls, parent: Region, suffix: str, name: str = "") -> Region:

@@ -47,6 +47,8 @@ INSTALLED_APPS = [
     "visits",
     "benefits",
     "medical",
+    "policies",
+    "activities",
     "reports",
     "portal",
     "demo",

@@ -61,7 +61,7 @@ def test_a_renamed_region_is_updated(tmp_path, capsys):
             "630103,城中区,county,\n630103001,甲街道,town,630103\n630103001,乙街道,town,630103\n",
             "Line 4: code 630103001 is a duplicate of line 3",
         ),
-        ("630103,城中区,province,\n", "Line 2: level 'province' must be county, town or village"),
+        ("630103,城中区,district,\n", "Line 2: level 'district' must be province, city, county, town or village"),
         ("630103,城中区,county,\n63010300,短码,town,630103\n", "Line 3: a town code has 9 digits"),
         ("630103,城中区,county,\n630103001,,town,630103\n", "Line 3: the name is empty"),
         ("630103,城中区,county,\n630103001,镇,town,\n", "Line 3: a town needs a parent code"),
