@@ -6,8 +6,17 @@ by the dashboard: the trend of twelve months costs a few hundred rows instead of
 
 from __future__ import annotations
 
+from decimal import Decimal
+from typing import Any
+
+import pghistory
+import pgtrigger
+from django.conf import settings
 from django.db import models
+from django.db.models import F, Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class CoverageSnapshot(models.Model):
@@ -123,3 +132,251 @@ class MedicalSnapshot(models.Model):
 
     def __str__(self) -> str:
         return f"{self.village_id} · {self.signed}/{self.willing}"
+
+
+# ------------------------------------------------------------------------------------------ statistical reports
+# The statistical forms' lifecycle (issue 17 parts 4–5, docs/REPORTS.md §Lifecycle): one Report per template, unit
+# and period ("not started" is the absence of a row), its cells (counted, typed, reason), a logged event per state
+# change, the deadlines a county or a city sets and the reminders sent before them. The layouts are code
+# (reports.statforms.spec); the services are reports.statforms.services.
+
+
+class ReportQuerySet(models.QuerySet["Report"]):
+    def readable_by(self, user: Any) -> ReportQuerySet:
+        """The reports whose unit lies where ``user`` reads figures (regions.selectors.figure_paths: a city user
+        reads its counties' reports too); nothing for a user without an area."""
+        from regions.selectors import figure_paths_q
+
+        region = getattr(user, "region", None)
+        if region is None or not getattr(user, "is_active", False) or not getattr(user, "is_authenticated", False):
+            return self.none()
+        return self.filter(figure_paths_q(region=region, lookup="unit__path"))
+
+
+def _template_choices() -> list[tuple[str, Any]]:
+    from reports.statforms.spec import TEMPLATES
+
+    return [(code, template.name) for code, template in TEMPLATES.items()]
+
+
+@pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent())
+class Report(models.Model):
+    """One unit's form for one period. Its values are frozen at submission (ReportValue rows); a submitted report
+    is edited by nobody — the level above returns or reopens it (a logged act with a reason)."""
+
+    class State(models.TextChoices):
+        DRAFT = "draft", pgettext_lazy("report state", "Draft")
+        SUBMITTED = "submitted", pgettext_lazy("report state", "Submitted")
+        ACCEPTED = "accepted", pgettext_lazy("report state", "Accepted")
+        RETURNED = "returned", pgettext_lazy("report state", "Returned")
+        LOCKED = "locked", pgettext_lazy("report state", "Locked")
+
+    # The states in which the unit has reported for the period (completeness's "actual").
+    REPORTED_STATES = ("submitted", "accepted", "locked")
+
+    template = models.CharField(_("form"), max_length=40, choices=_template_choices)
+    unit = models.ForeignKey(
+        "regions.Region", verbose_name=_("unit"), on_delete=models.PROTECT, related_name="stat_reports"
+    )
+    period_kind = models.CharField(_("period kind"), max_length=10)
+    period_key = models.CharField(_("period"), max_length=10)
+    period_start = models.DateField()
+    period_end = models.DateField()
+    state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.DRAFT)
+    nil = models.BooleanField(_("nil report"), default=False)  # nothing to report: distinct from no report
+    deadline = models.DateField(_("deadline"), null=True, blank=True)  # in force when last submitted
+    submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    return_reason = models.CharField(_("reason for returning"), max_length=500, blank=True)
+    note = models.CharField(_("note"), max_length=500, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ReportQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("statistical report")
+        verbose_name_plural = _("statistical reports")
+        ordering = ["-period_start", "template", "unit__path"]
+        constraints = [
+            models.UniqueConstraint(fields=["template", "unit", "period_key"], name="statreport_one_per_period"),
+            models.CheckConstraint(
+                condition=Q(state__in=["draft", "submitted", "accepted", "returned", "locked"]),
+                name="statreport_state_valid",
+            ),
+            models.CheckConstraint(condition=Q(period_end__gte=F("period_start")), name="statreport_period_order"),
+            models.CheckConstraint(
+                condition=~Q(state="returned") | ~Q(return_reason=""), name="statreport_return_reason"
+            ),
+            models.CheckConstraint(
+                condition=~Q(state__in=["submitted", "accepted", "locked"]) | Q(submitted_at__isnull=False),
+                name="statreport_submitted_at",
+            ),
+            models.CheckConstraint(
+                condition=~Q(state__in=["accepted", "locked"]) | Q(decided_at__isnull=False),
+                name="statreport_decided_at",
+            ),
+        ]
+        indexes = [models.Index(fields=["template", "period_key", "state"], name="statreport_completeness")]
+
+    def __str__(self) -> str:
+        return f"{self.template} · {self.unit_id} · {self.period_key}"
+
+    @property
+    def is_reported(self) -> bool:
+        return self.state in self.REPORTED_STATES
+
+    @property
+    def on_time(self) -> bool | None:
+        """Submitted on or before its deadline (the latest submission counts); None when not reported."""
+        if not self.is_reported or self.submitted_at is None:
+            return None
+        if self.deadline is None:
+            return True
+        return timezone.localtime(self.submitted_at).date() <= self.deadline
+
+
+@pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent())
+class ReportValue(models.Model):
+    """One cell of a report: ``row`` is a child unit (``row_unit``), the unit's own level or the total; ``counted``
+    is what the records gave (frozen at submission), ``typed`` what staff entered (None: as counted), with a
+    reason when it is below the count."""
+
+    class Row(models.TextChoices):
+        CHILD = "child", _("Child unit")
+        OWN = "own", pgettext_lazy("report row", "Own level")
+        TOTAL = "total", pgettext_lazy("report row", "Total")
+
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="values")
+    row = models.CharField(max_length=5, choices=Row.choices)
+    row_unit = models.ForeignKey("regions.Region", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    column = models.CharField(max_length=40)
+    counted = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
+    typed = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
+    reason = models.CharField(_("reason"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("report value")
+        verbose_name_plural = _("report values")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["report", "row", "row_unit", "column"], name="statvalue_one_per_cell", nulls_distinct=False
+            ),
+            models.CheckConstraint(
+                condition=(Q(row="child") & Q(row_unit__isnull=False)) | (~Q(row="child") & Q(row_unit__isnull=True)),
+                name="statvalue_row_unit",
+            ),
+            models.CheckConstraint(
+                condition=(Q(counted__isnull=True) | Q(counted__gte=0)) & (Q(typed__isnull=True) | Q(typed__gte=0)),
+                name="statvalue_not_negative",
+            ),
+            # A figure typed below the count the records give needs a reason.
+            models.CheckConstraint(
+                condition=Q(typed__isnull=True) | Q(counted__isnull=True) | Q(typed__gte=F("counted")) | ~Q(reason=""),
+                name="statvalue_below_count_reason",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.report_id} · {self.row}:{self.row_unit_id} · {self.column}"
+
+    @property
+    def value(self) -> Decimal | None:
+        return self.typed if self.typed is not None else self.counted
+
+
+class ReportTransition(models.Model):
+    """One state change of a report, logged: who, when, from, to, why."""
+
+    class Action(models.TextChoices):
+        OPEN = "open", pgettext_lazy("report action", "Opened")
+        NIL = "nil", pgettext_lazy("report action", "Marked nil")
+        SUBMIT = "submit", pgettext_lazy("report action", "Submitted")
+        ACCEPT = "accept", pgettext_lazy("report action", "Accepted")
+        RETURN = "return", pgettext_lazy("report action", "Returned")
+        LOCK = "lock", pgettext_lazy("report action", "Locked")
+        REOPEN = "reopen", pgettext_lazy("report action", "Reopened")
+
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="transitions")
+    action = models.CharField(_("action"), max_length=10, choices=Action.choices)
+    from_state = models.CharField(pgettext_lazy("state", "from"), max_length=10, blank=True)
+    to_state = models.CharField(pgettext_lazy("state", "to"), max_length=10)
+    reason = models.CharField(_("reason"), max_length=500, blank=True)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    at = models.DateTimeField(_("at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("report state change")
+        verbose_name_plural = _("report state changes")
+        ordering = ["at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(action__in=["return", "reopen"]) | ~Q(reason=""), name="stattransition_reason"
+            ),
+        ]
+        # The log is append-only: what was decided, was decided (audit.triggers never lets it be ignored).
+        triggers = [pgtrigger.Protect(name="append_only", operation=pgtrigger.Update | pgtrigger.Delete)]
+
+    def __str__(self) -> str:
+        return f"{self.report_id}: {self.from_state} → {self.to_state}"
+
+
+@pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent())
+class ReportDeadline(models.Model):
+    """A county's or a city's deadline for a template and a level of its area: the day of the month after the
+    period (a day past the month's end means its last day), and how many days before it reminders go out. Without
+    a row the template's default (spec.FormTemplate.deadlines) applies, reminders 3 days before."""
+
+    region = models.ForeignKey("regions.Region", verbose_name=_("set by"), on_delete=models.CASCADE, related_name="+")
+    template = models.CharField(_("form"), max_length=40, choices=_template_choices)
+    level = models.CharField(_("level"), max_length=10)
+    day = models.PositiveSmallIntegerField(_("day of the next month"))
+    reminder_days = models.PositiveSmallIntegerField(_("reminder days before"), default=3)
+
+    class Meta:
+        verbose_name = _("report deadline")
+        verbose_name_plural = _("report deadlines")
+        constraints = [
+            models.UniqueConstraint(fields=["region", "template", "level"], name="statdeadline_unique"),
+            models.CheckConstraint(condition=Q(day__gte=1, day__lte=31), name="statdeadline_day_range"),
+            models.CheckConstraint(condition=Q(reminder_days__lte=15), name="statdeadline_reminder_range"),
+            models.CheckConstraint(
+                condition=Q(level__in=["village", "town", "county", "city"]), name="statdeadline_level_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.region_id} · {self.template} · {self.level}: {self.day}"
+
+
+class ReportReminder(models.Model):
+    """A reminder that a unit's form is due, to one filler. The inbox of visits holds a household's messages (a
+    household is required there); a form's reminder is not about a household, so it lives here, is shown on the
+    reports' pages and goes out by email/SMS (visits.channels). Unique per user, form, unit and period: a job run
+    twice reminds once."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="report_reminders")
+    template = models.CharField(max_length=40)
+    unit = models.ForeignKey("regions.Region", on_delete=models.CASCADE, related_name="+")
+    period_key = models.CharField(max_length=10)
+    deadline = models.DateField()
+    created_at = models.DateTimeField(auto_now_add=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("report reminder")
+        verbose_name_plural = _("report reminders")
+        ordering = ["deadline", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "template", "unit", "period_key"], name="statreminder_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} · {self.template} · {self.unit_id} · {self.period_key}"
