@@ -104,6 +104,15 @@ class Standard(models.Model):
     effective_from = models.DateField(_("effective from"))
     effective_to = models.DateField(_("effective to"), null=True, blank=True)
     document = models.CharField(_("document"), max_length=200, help_text=_("The title and number of the policy."))
+    # The document in the policy library (docs/POLICIES.md); the text above stays what explanations print.
+    policy_document = models.ForeignKey(
+        "policies.PolicyDocument",
+        verbose_name=_("policy document"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="standards",
+    )
     note = models.CharField(_("note"), max_length=300, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
