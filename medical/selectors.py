@@ -89,6 +89,19 @@ class Stay:
     discharged_on: date | None
     institution_name: str
     institution_grade: str  # Institution.Grade value: "0" not graded, "1", "2", "3"
+    member_id: int = 0
+    member_name: str = ""
+
+
+_STAY_FIELDS = (
+    "pk",
+    "admitted_on",
+    "discharged_on",
+    "institution__name",
+    "institution__grade",
+    "member_id",
+    "member__name",
+)
 
 
 def stays_for_member(member_id: int) -> list[Stay]:
@@ -96,9 +109,30 @@ def stays_for_member(member_id: int) -> list[Stay]:
     rows = (
         ChannelUse.objects.filter(member_id=member_id, kind=ChannelUse.Kind.INPATIENT)
         .order_by("-admitted_on", "-id")
-        .values_list("pk", "admitted_on", "discharged_on", "institution__name", "institution__grade")
+        .values_list(*_STAY_FIELDS)
     )
     return [Stay(*row) for row in rows]
+
+
+def stays_for_household(household_id: int, *, since: date) -> list[Stay]:
+    """The household's stays admitted since ``since``, latest first (not scoped: the caller has the household
+    through its gatekeeper)."""
+    rows = (
+        ChannelUse.objects.filter(household_id=household_id, kind=ChannelUse.Kind.INPATIENT, admitted_on__gte=since)
+        .order_by("-admitted_on", "-id")
+        .values_list(*_STAY_FIELDS)
+    )
+    return [Stay(*row) for row in rows]
+
+
+def stay_in_household(household_id: int, use_id: int) -> Stay | None:
+    """One stay of the household (a claim prefilled from it), or None."""
+    row = (
+        ChannelUse.objects.filter(household_id=household_id, kind=ChannelUse.Kind.INPATIENT, pk=use_id)
+        .values_list(*_STAY_FIELDS)
+        .first()
+    )
+    return Stay(*row) if row else None
 
 
 # ------------------------------------------------------------------------------------------ a household's status

@@ -14,8 +14,10 @@ from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
 from django.db.models.functions import TruncMonth
 
 from benefits.insurance.services import UNCLAIMED_STAY_DAYS, eligibility_sql
-from benefits.models import ClaimDocument, InsuranceClaim, InsuranceProduct, InsuredLine
+from benefits.models import ClaimDocument, HospitalGrade, InsuranceClaim, InsuranceProduct, InsuredLine
 from households.models import Household
+from medical.models import ChannelUse
+from medical.selectors import Stay, stay_in_household, stays_for_household
 from regions.models import Region
 from regions.scope import get_visible_or_404, user_scope_path
 from visits.models import Visit
@@ -155,7 +157,14 @@ class UnclaimedStay:
 def unclaimed_hospital_visits(*, user: User, today: date, limit: int = 200) -> list[UnclaimedStay]:
     """Hospital visits (住院探望) at least UNCLAIMED_STAY_DAYS old (within the last year) of households with someone
     insured that day, and no claim of a hospital stay of the household admitted in the 60 days before the visit or
-    on the days after it. (The green channel's recorded stays, issue 16, are not in the portal yet.)"""
+    on the days after it, nor a stay recorded through the green channel in that window (those are listed by
+    unclaimed_green_channel_stays, per person)."""
+    stays = ChannelUse.objects.filter(
+        household_id=OuterRef("household_id"),
+        kind=ChannelUse.Kind.INPATIENT,
+        admitted_on__gte=OuterRef("date") - timedelta(days=60),
+        admitted_on__lte=OuterRef("date") + timedelta(days=UNCLAIMED_STAY_DAYS),
+    )
     claims = InsuranceClaim.objects.filter(
         household_id=OuterRef("household_id"),
         kind=InsuranceClaim.Kind.HOSPITAL,
@@ -177,6 +186,7 @@ def unclaimed_hospital_visits(*, user: User, today: date, limit: int = 200) -> l
         )
         .filter(Exists(insured))
         .exclude(Exists(claims))
+        .exclude(Exists(stays))
         .select_related("household", "household__village")
         .order_by("date", "id")[:limit]
     )
@@ -191,6 +201,121 @@ def unclaimed_hospital_visits(*, user: User, today: date, limit: int = 200) -> l
         )
         for v in visits
     ]
+
+
+# A claim "of" a green-channel stay: a hospital claim of the same person admitted within these days of the stay.
+STAY_CLAIM_SLACK_DAYS = 2
+
+
+def _claim_of_stay(*, member_ref: str, admitted_ref: str) -> Exists:
+    return Exists(
+        InsuranceClaim.objects.filter(
+            member_id=OuterRef(member_ref),
+            kind=InsuranceClaim.Kind.HOSPITAL,
+            admitted_on__gte=OuterRef(admitted_ref) - timedelta(days=STAY_CLAIM_SLACK_DAYS),
+            admitted_on__lte=OuterRef(admitted_ref) + timedelta(days=STAY_CLAIM_SLACK_DAYS),
+        )
+    )
+
+
+def _insured_for_stays(*, member_ref: str, on_ref: str) -> Exists:
+    return Exists(
+        InsuredLine.objects.filter(
+            member_id=OuterRef(member_ref),
+            starts_on__lte=OuterRef(on_ref),
+            ends_on__gte=OuterRef(on_ref),
+            product__daily_allowance__isnull=False,
+        )
+    )
+
+
+@dataclass
+class UnclaimedGreenStay:
+    use_id: int
+    household_id: int
+    number: str
+    village: str
+    member_name: str
+    admitted_on: date
+    discharged_on: date | None
+    institution: str
+    days: int
+
+
+def unclaimed_green_channel_stays(*, user: User, today: date, limit: int = 200) -> list[UnclaimedGreenStay]:
+    """Hospital stays recorded through the green channel (medical: an inpatient use) admitted UNCLAIMED_STAY_DAYS
+    ago or more (within the last year), of a person insured on the day of admission by a product with a hospital
+    allowance, and no hospital claim of that person admitted within STAY_CLAIM_SLACK_DAYS of the stay."""
+    uses = (
+        ChannelUse.objects.visible_to(user)
+        .filter(
+            kind=ChannelUse.Kind.INPATIENT,
+            admitted_on__lte=today - timedelta(days=UNCLAIMED_STAY_DAYS),
+            admitted_on__gte=today - timedelta(days=365),
+        )
+        .filter(_insured_for_stays(member_ref="member_id", on_ref="admitted_on"))
+        .exclude(_claim_of_stay(member_ref="member_id", admitted_ref="admitted_on"))
+        .select_related("household", "household__village", "member", "institution")
+        .order_by("admitted_on", "id")[:limit]
+    )
+    return [
+        UnclaimedGreenStay(
+            u.pk,
+            u.household_id,
+            u.household.number,
+            u.household.village.name if u.household.village is not None else "",
+            u.member.name,
+            u.admitted_on,  # type: ignore[arg-type]  # an inpatient use always has it (channeluse_stay_only_inpatient)
+            u.discharged_on,
+            u.institution.name,
+            (today - u.admitted_on).days,  # type: ignore[operator]
+        )
+        for u in uses
+    ]
+
+
+def household_stays_without_claim(household: Household, *, today: date) -> list[Stay]:
+    """The household's green-channel stays of the last year with no claim yet: the claim form offers to start from
+    one (two queries)."""
+    stays = stays_for_household(household.pk, since=today - timedelta(days=365))
+    if not stays:
+        return []
+    claimed = set(
+        InsuranceClaim.objects.filter(household=household, kind=InsuranceClaim.Kind.HOSPITAL).values_list(
+            "member_id", "admitted_on"
+        )
+    )
+    slack = [timedelta(days=d) for d in range(-STAY_CLAIM_SLACK_DAYS, STAY_CLAIM_SLACK_DAYS + 1)]
+    return [s for s in stays if not any((s.member_id, s.admitted_on + d) in claimed for d in slack)]
+
+
+def claim_initial_from_stay(household: Household, use_id: int) -> dict[str, Any] | None:
+    """The claim form's initial values from a green-channel stay of the household: the person, a hospital claim, the
+    dates, the hospital and its grade, and the product insuring the person on the day of admission."""
+    stay = stay_in_household(household.pk, use_id)
+    if stay is None:
+        return None
+    product_id = (
+        InsuredLine.objects.filter(
+            member_id=stay.member_id,
+            starts_on__lte=stay.admitted_on,
+            ends_on__gte=stay.admitted_on,
+            product__daily_allowance__isnull=False,
+        )
+        .values_list("product_id", flat=True)
+        .first()
+    )
+    grade = stay.institution_grade if stay.institution_grade in HospitalGrade.values else HospitalGrade.UNGRADED
+    return {
+        "member": stay.member_id,
+        "product": product_id,
+        "kind": InsuranceClaim.Kind.HOSPITAL,
+        "event_date": stay.admitted_on,
+        "admitted_on": stay.admitted_on,
+        "discharged_on": stay.discharged_on,
+        "hospital_name": stay.institution_name,
+        "hospital_grade": grade,
+    }
 
 
 CLAIMS_COUNT_CAP = 1000

@@ -74,7 +74,12 @@ def home(request: HttpRequest) -> HttpResponse:
         {
             "products": selectors.product_list_for_user(request.user),
             "may_manage": may_manage,
-            "unclaimed": len(selectors.unclaimed_hospital_visits(user=request.user, today=today)) if may_manage else 0,
+            "unclaimed": (
+                len(selectors.unclaimed_hospital_visits(user=request.user, today=today))
+                + len(selectors.unclaimed_green_channel_stays(user=request.user, today=today))
+                if may_manage
+                else 0
+            ),
             "today": today,
         },
     )
@@ -301,7 +306,11 @@ def claim_report(request: HttpRequest, pk: int) -> HttpResponse:
     """Report a claim for a person of the household (pk: the household)."""
     household = household_get_for_user(user=request.user, pk=pk)
     require_capability(request.user, Capability.REPORT_CLAIMS)
-    form = ClaimForm(request.POST or None, household=household)
+    initial = None
+    if request.method == "GET" and request.GET.get("stay", "").isdigit():
+        # Started from a hospital stay recorded through the green channel (medical): the form is prefilled.
+        initial = selectors.claim_initial_from_stay(household, int(request.GET["stay"]))
+    form = ClaimForm(request.POST or None, household=household, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
             claim = services.claim_report(
@@ -327,7 +336,14 @@ def claim_report(request: HttpRequest, pk: int) -> HttpResponse:
             request=request,
             detail={"page": "insurance_claim_report"},
         )
-    return render(request, "benefits/insurance/claim_form.html", {"form": form, "household": household, "claim": None})
+    context = {
+        "form": form,
+        "household": household,
+        "claim": None,
+        "stays": [] if initial else selectors.household_stays_without_claim(household, today=timezone.localdate()),
+        "from_stay": bool(initial),
+    }
+    return render(request, "benefits/insurance/claim_form.html", context)
 
 
 def _claim_for(request: HttpRequest, pk: int) -> InsuranceClaim:
@@ -494,6 +510,7 @@ def alerts(request: HttpRequest) -> HttpResponse:
         "benefits/insurance/alerts.html",
         {
             "unclaimed": selectors.unclaimed_hospital_visits(user=request.user, today=today),
+            "unclaimed_stays": selectors.unclaimed_green_channel_stays(user=request.user, today=today),
             "days": services.UNCLAIMED_STAY_DAYS,
             "missing": missing,
             "today": today,
