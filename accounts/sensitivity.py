@@ -42,6 +42,7 @@ FIELD_TIERS: dict[str, Tier] = {
     "households.Member.id_number": Tier.PERSONAL,
     "households.Member.phone": Tier.PERSONAL,
     "accounts.User.phone": Tier.PERSONAL,
+    "activities.Volunteer.phone": Tier.PERSONAL,
     # Not here: a service person's (四对一 contact's) phone is a work number printed on the contact card that the
     # family keeps, so that it can call; every page that shows the contacts shows it in full (docs/SECURITY.md).
     "households.Member.health_notes": Tier.HEALTH,
@@ -144,6 +145,7 @@ MASKS: dict[str, Callable[[str], str]] = {
     "households.Member.id_number": mask_id_number,
     "households.Member.phone": mask_phone,
     "accounts.User.phone": mask_phone,
+    "activities.Volunteer.phone": mask_phone,
     "benefits.BenefitProfile.payee_id_number": mask_id_number,
     "benefits.PayoutLine.payee_id_number": mask_id_number,
     "benefits.PayoutLine.beneficiary_id_number": mask_id_number,

@@ -31,6 +31,7 @@ def test_the_archive_extensions_are_contacts_then_visits():
         ("mental_health", "medical.mental.extension"),
         ("benefits", "benefits.extension"),
         ("insurance", "benefits.insurance.extension"),
+        ("activities", "activities.extension"),
     ]
 
 
