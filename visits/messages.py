@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 
 def _overdue(p: dict[str, Any]) -> str:
@@ -57,7 +58,12 @@ def _insurance_documents(p: dict[str, Any]) -> str:
         "name": p["name"],
         "number": p["number"],
         "place": p["place"],
-        "documents": p["documents"],
+        # Newer messages keep the documents' msgids and read in the reader's language; older ones their text.
+        "documents": (
+            pgettext("list separator", ", ").join(_(m) for m in p["document_msgids"])
+            if p.get("document_msgids")
+            else p["documents"]
+        ),
     }
 
 

@@ -6,6 +6,7 @@ Every service checks the capability and the area itself (``authorize``) and writ
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -902,6 +903,12 @@ def claim_access_record(*, actor: User, claim: InsuranceClaim, request: HttpRequ
     )
 
 
+def _msgids(labels: Iterable[Callable[[], Any]]) -> list[str]:
+    """The untranslated source texts of choice labels (translation deactivated: gettext gives the msgid)."""
+    with translation.override(None):
+        return [str(label()) for label in labels]
+
+
 def claim_followups_notify(*, claim: InsuranceClaim) -> int:
     """The claim's missing documents as a message to the household's village contact — its 四对一 village-cadre
     holder, else the village's active cadres (as a failed payout line is: benefits.payouts.returns)."""
@@ -926,6 +933,8 @@ def claim_followups_notify(*, claim: InsuranceClaim) -> int:
             "number": household.number,
             "place": household.village.name if household.village is not None else "",
             "documents": "、".join(str(d.get_kind_display()) for d in missing),
+            # The documents' names as their msgids, so that each reader reads them in their own language.
+            "document_msgids": _msgids(d.get_kind_display for d in missing),
             # where the reader acts: the inbox links it (the claim's page, where the documents are received)
             "link": reverse("benefits:insurance:claim", args=[claim.pk]),
         }

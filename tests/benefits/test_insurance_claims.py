@@ -82,6 +82,11 @@ def test_the_claim_cycle_to_paid(client_for, personas, place):
     assert note.user == personas.village_cadre
     assert "孙大海" in note.message
     assert note.params["link"] == reverse("benefits:insurance:claim", args=[claim.pk])  # the inbox links the claim
+    # Each reader reads the documents' names in their own language, whatever the writer's.
+    assert "身份证" in note.text
+    with translation.override("en"):
+        assert "ID card copy" in note.text
+        assert "、" not in note.text
     # A file that is not a scan is refused; nothing is written.
     first = claim.documents.first()
     assert _upload(cadre, first, EXE, "scan.pdf").status_code == 400
