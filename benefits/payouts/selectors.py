@@ -4,6 +4,7 @@ batch's lines and its reconciliation with the archive (the rules: benefits.payou
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -14,6 +15,8 @@ from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
 from django.http import Http404
 from django.utils.translation import gettext as _
 
+from accounts.models import User as UserModel
+from accounts.roles import Role
 from benefits.models import BenefitProfile, PayoutBatch, PayoutLine, PayoutStep, ReviewCase, Scheme
 from households.models import Household, HouseholdTransfer, Member
 from regions.models import Region
@@ -132,6 +135,18 @@ def batch_towns(batch: PayoutBatch) -> dict[int, Region]:
         .distinct()
     )
     return {town.pk: town for town in Region.objects.filter(pk__in=town_ids).order_by("path")}
+
+
+def towns_without_cadre(town_ids: Iterable[int]) -> set[int]:
+    """Of these towns, those with no active town cadre: nobody there can do the town review, so the county does it
+    for them (benefits.payouts.services.payout_batch_town_confirm). One query."""
+    ids = set(town_ids)
+    staffed = set(
+        UserModel.objects.filter(region_id__in=ids, role=Role.TOWN_CADRE, is_active=True).values_list(
+            "region_id", flat=True
+        )
+    )
+    return ids - staffed
 
 
 def last_submitted_at(batch: PayoutBatch) -> Any:

@@ -297,16 +297,31 @@ def _town_of(actor: User, batch: PayoutBatch) -> Region:
     return towns[actor.region_id]
 
 
+def _town_without_cadre(actor: User, batch: PayoutBatch, town_id: int, opinion: str) -> Region:
+    """The town county staff confirm for: one of the batch's towns with no active town cadre (nobody there could),
+    with an opinion saying why — the batch would otherwise wait for ever."""
+    authorize(actor, Capability.MANAGE_PAYOUTS, within=batch.county.path)
+    towns = selectors.batch_towns(batch)
+    if town_id not in towns or town_id not in selectors.towns_without_cadre([town_id]):
+        raise PermissionDenied(_("The county confirms only for a town of the batch that has no town cadre."))
+    if not opinion.strip():
+        raise ValidationError({"opinion": _("Say why the county confirms for the town.")}, code="opinion")
+    return towns[town_id]
+
+
 @transaction.atomic
-def payout_batch_town_confirm(*, actor: User, batch: PayoutBatch, opinion: str = "") -> PayoutBatch:
-    """A town cadre confirms the town's lines; when every town of the batch has, it goes to county review."""
+def payout_batch_town_confirm(
+    *, actor: User, batch: PayoutBatch, opinion: str = "", town_id: int | None = None
+) -> PayoutBatch:
+    """A town cadre confirms the town's lines — or county staff do, for a town with no town cadre (``town_id``);
+    when every town of the batch has, it goes to county review."""
     authorize(actor, Capability.REVIEW_PAYOUTS)
     batch = _locked(batch)
     _require_state(batch, State.TOWN_REVIEW)
-    town = _town_of(actor, batch)
+    town = _town_of(actor, batch) if town_id is None else _town_without_cadre(actor, batch, town_id, opinion)
     confirmed = selectors.town_confirmations(batch)
     if town.pk in confirmed:
-        raise ValidationError(_("Your town has confirmed this batch already."), code="confirmed")
+        raise ValidationError(_("This town has confirmed this batch already."), code="confirmed")
     with history_context(actor=actor, service="payout_batch_town_confirm"):
         _step(
             batch,

@@ -113,7 +113,10 @@ def _actions(request: HttpRequest, batch: PayoutBatch) -> dict[str, bool]:
     town_id = user.region_id if user.role == Role.TOWN_CADRE else None
     towns = selectors.batch_towns(batch) if batch.state == State.TOWN_REVIEW else {}
     confirmed = selectors.town_confirmations(batch) if towns else {}
+    pending = [pk for pk in towns if pk not in confirmed]
     return {
+        # county staff confirm for the batch's towns that have no town cadre (nobody there could)
+        "town_confirm_for": sorted(selectors.towns_without_cadre(pending)) if manage and pending else [],
         "manage": manage,
         "reconcile": manage and batch.state == State.DRAFT,
         "submit": manage and batch.state == State.DRAFT,
@@ -143,14 +146,18 @@ def batch_detail(request: HttpRequest, pk: int) -> HttpResponse:
         services.payout_reconciliation_view_record(actor=request.user, batch=batch, request=request)
         # the approval is not offered while a line is no longer eligible (the service refuses it too)
         actions["county_confirm"] = actions["county_confirm"] and not reconciliation.ineligible
+    totals = selectors.line_totals(lines)
+    actions["correction"] = actions["correction"] and bool(totals.failed)  # only the failed lines are corrected
+    actions["any"] = any(v for k, v in actions.items() if k not in ("manage", "reconcile"))
     return render(
         request,
         "benefits/payouts/detail.html",
         {
             "batch": batch,
-            "totals": selectors.line_totals(lines),
+            "totals": totals,
             "steps": selectors.steps_of(batch),
             "towns": [(town, confirmed.get(town.pk)) for town in towns.values()],
+            "confirm_for": [towns[pk] for pk in actions["town_confirm_for"] if pk in towns],
             "actions": actions,
             "reconciliation": reconciliation,
             "opinion_form": OpinionForm(),
@@ -270,7 +277,14 @@ def batch_step(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, _("The batch is sent back to draft."))
         else:
             service, text = done[action]
-            service(actor=request.user, batch=batch, opinion=data["opinion"])
+            town = request.POST.get("town", "")
+            if action == "town_confirm" and town.isdigit():
+                services.payout_batch_town_confirm(
+                    actor=request.user, batch=batch, opinion=data["opinion"], town_id=int(town)
+                )
+                text = _("The town's lines are confirmed by the county.")
+            else:
+                service(actor=request.user, batch=batch, opinion=data["opinion"])
             messages.success(request, text)
     except ValidationError as exc:
         for message in exc.messages:

@@ -11,6 +11,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 from django.utils import translation
 
 from benefits.models import PayoutBatch, PayoutLine, PayoutStep
@@ -270,6 +271,38 @@ def test_each_town_confirms_its_lines_then_the_county_generates(personas, area, 
     assert steps[1].by == personas.town_cadre
     assert steps[1].area == area.T1
     assert steps[1].opinion == "东关无误"
+
+
+def test_the_county_confirms_for_a_town_without_a_cadre(personas, area, couples, client_for):
+    """A town with no active town cadre would stall the batch: county staff confirm for it, saying why; never for a
+    town that has a cadre, never without a reason."""
+    staff = personas.county_staff
+    personas.other_town_cadre.is_active = False
+    personas.other_town_cadre.save()
+    batch = batch_make(staff, area.C)
+    _to_town_review(staff, batch)
+    page = client_for(staff).get(reverse("benefits:payouts:detail", args=[batch.pk])).content.decode()
+    assert f'data-confirm-for="{area.T2.pk}"' in page
+    assert f'data-confirm-for="{area.T1.pk}"' not in page
+    with pytest.raises(PermissionDenied):
+        services.payout_batch_town_confirm(actor=staff, batch=batch, town_id=area.T1.pk, opinion="代为确认")
+    with pytest.raises(ValidationError, match="Say why"), translation.override("en"):
+        services.payout_batch_town_confirm(actor=staff, batch=batch, town_id=area.T2.pk, opinion=" ")
+    assert not PayoutStep.objects.filter(batch=batch, result="town_confirmed").exists()
+    with pytest.raises(PermissionDenied):
+        services.payout_batch_town_confirm(
+            actor=personas.town_cadre, batch=batch, town_id=area.T2.pk, opinion="代为确认"
+        )
+    response = client_for(staff).post(
+        reverse("benefits:payouts:step", args=[batch.pk]),
+        {"action": "town_confirm", "town": area.T2.pk, "opinion": "清真巷街道暂无计生专干，由县计生协代为确认"},
+    )
+    assert response.status_code == 302
+    step = PayoutStep.objects.get(batch=batch, result="town_confirmed")
+    assert (step.by, step.area) == (staff, area.T2)
+    services.payout_batch_town_confirm(actor=personas.town_cadre, batch=batch)
+    batch.refresh_from_db()
+    assert batch.state == State.COUNTY_REVIEW
 
 
 def test_send_back_needs_a_reason_and_asks_every_town_again(personas, area, couples):
