@@ -10,6 +10,7 @@ from django.utils import timezone
 from accounts.models import User
 from accounts.roles import Role
 from accounts.services import user_set_password
+from demo.activities import demo_activities_seed
 from demo.benefits import demo_benefits_seed
 from demo.contacts import seed_contacts
 from demo.households import households_generate, households_insert
@@ -83,4 +84,5 @@ def demo_seed(*, seed: int = 1, county_code: str = DEMO_COUNTY_CODE, households:
     demo_visits_seed(seed=seed, county=county, today=timezone.localdate())
     demo_benefits_seed(seed=seed, county=county, today=timezone.localdate())
     demo_medical_seed(seed=seed, county=county, today=timezone.localdate())
+    demo_activities_seed(seed=seed, county=county, today=timezone.localdate())
     return logins

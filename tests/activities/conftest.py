@@ -54,6 +54,8 @@ def world(area: Area) -> World:
     centre = Centre.objects.create(county=area.C, town=area.T1, name="东关暖心家园")
     team = Team.objects.create(region=area.T1, name="东关志愿队")
     vuser = UserFactory(username="v1a_member", role=Role.MEMBER, region=area.V1a)
-    volunteer = Volunteer.objects.create(region=area.V1a, name="孙丽", phone="13900001111", user=vuser, skills=["social_worker"])
+    volunteer = Volunteer.objects.create(
+        region=area.V1a, name="孙丽", phone="13900001111", user=vuser, skills=["social_worker"]
+    )
     volunteer.teams.add(team)
     return World(h1, husband, wife, h2, m2, h3, m3, h4, m4, cadre, far, centre, team, volunteer, vuser)

@@ -24,7 +24,7 @@ PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 
 
 def _data(area, **kw):
-    base = dict(kind=Activity.Kind.BIRTHDAY, title="集体庆生", starts_on=date(2025, 5, 10), organiser=area.T1)
+    base = {"kind": Activity.Kind.BIRTHDAY, "title": "集体庆生", "starts_on": date(2025, 5, 10), "organiser": area.T1}
     base.update(kw)
     return ActivityData(**base)
 
@@ -44,7 +44,13 @@ def _state():
 
 
 def _activity(area, **kw):
-    fields = dict(kind="lecture", title="讲座", starts_on=date(2025, 3, 1), ends_on=date(2025, 3, 1), organiser=area.T1)
+    fields = {
+        "kind": "lecture",
+        "title": "讲座",
+        "starts_on": date(2025, 3, 1),
+        "ends_on": date(2025, 3, 1),
+        "organiser": area.T1,
+    }
     fields.update(kw)
     return Activity.objects.create(**fields)
 
@@ -106,7 +112,8 @@ def test_activity_with_attendance_invites_and_counts(area, personas, world):
         ),
         today=TODAY,
     )
-    assert a.place == "东关暖心家园" and a.ends_on == a.starts_on
+    assert a.place == "东关暖心家园"
+    assert a.ends_on == a.starts_on
     assert set(a.attendances.values_list("member_id", flat=True)) == {
         world.h1_husband.pk,
         world.h1_wife.pk,
@@ -198,16 +205,29 @@ def test_hours_are_checked_per_log_and_per_day(area, personas, world):
     with translation.override("en"):
         for hours in ("0", "-2", "25", "abc", "1.25"):
             with pytest.raises(ValidationError):
-                services.service_log(actor=world.volunteer_user, volunteer=v, served_on=date(2025, 6, 1), hours=hours, today=TODAY)
-        services.service_log(actor=world.volunteer_user, volunteer=v, served_on=date(2025, 6, 1), hours="20", today=TODAY)
+                services.service_log(
+                    actor=world.volunteer_user, volunteer=v, served_on=date(2025, 6, 1), hours=hours, today=TODAY
+                )
+        services.service_log(
+            actor=world.volunteer_user, volunteer=v, served_on=date(2025, 6, 1), hours="20", today=TODAY
+        )
         with pytest.raises(ValidationError) as caught:
-            services.service_log(actor=personas.town_cadre, volunteer=v, served_on=date(2025, 6, 1), hours="4.5", today=TODAY)
+            services.service_log(
+                actor=personas.town_cadre, volunteer=v, served_on=date(2025, 6, 1), hours="4.5", today=TODAY
+            )
         assert "24" in caught.value.messages[0]
         with pytest.raises(ValidationError):  # the future
-            services.service_log(actor=world.volunteer_user, volunteer=v, served_on=date(2025, 7, 1), hours="1", today=TODAY)
+            services.service_log(
+                actor=world.volunteer_user, volunteer=v, served_on=date(2025, 7, 1), hours="1", today=TODAY
+            )
         with pytest.raises(ValidationError):  # a household outside the volunteer's area
             services.service_log(
-                actor=world.volunteer_user, volunteer=v, household=world.h3, served_on=date(2025, 6, 2), hours="1", today=TODAY
+                actor=world.volunteer_user,
+                volunteer=v,
+                household=world.h3,
+                served_on=date(2025, 6, 2),
+                hours="1",
+                today=TODAY,
             )
     assert ServiceLog.objects.count() == 1
 
@@ -222,19 +242,29 @@ def test_a_member_logs_only_their_own_services(area, world):
     with pytest.raises(PermissionDenied):
         services.service_log(actor=stranger, volunteer=other, served_on=date(2025, 6, 1), hours="2", today=TODAY)
     with pytest.raises(PermissionDenied):
-        services.service_log(actor=world.volunteer_user, volunteer=other, served_on=date(2025, 6, 1), hours="2", today=TODAY)
+        services.service_log(
+            actor=world.volunteer_user, volunteer=other, served_on=date(2025, 6, 1), hours="2", today=TODAY
+        )
     assert ServiceLog.objects.count() == 0
 
 
 def test_pairings(area, personas, world):
-    p = services.pairing_start(actor=personas.town_cadre, volunteer=world.volunteer, household=world.h1, started_on=date(2025, 1, 1))
+    p = services.pairing_start(
+        actor=personas.town_cadre, volunteer=world.volunteer, household=world.h1, started_on=date(2025, 1, 1)
+    )
     with translation.override("en"), pytest.raises(ValidationError) as caught:
-        services.pairing_start(actor=personas.town_cadre, volunteer=world.volunteer, household=world.h1, started_on=date(2025, 2, 1))
+        services.pairing_start(
+            actor=personas.town_cadre, volunteer=world.volunteer, household=world.h1, started_on=date(2025, 2, 1)
+        )
     assert "already paired" in caught.value.messages[0]
     with pytest.raises(ValidationError):  # the household is of another town than the volunteer's village
-        services.pairing_start(actor=personas.county_staff, volunteer=world.volunteer, household=world.h3, started_on=date(2025, 1, 1))
+        services.pairing_start(
+            actor=personas.county_staff, volunteer=world.volunteer, household=world.h3, started_on=date(2025, 1, 1)
+        )
     with pytest.raises(PermissionDenied):  # village cadres do not manage volunteers
-        services.pairing_start(actor=personas.village_cadre, volunteer=world.volunteer, household=world.h1, started_on=date(2026, 1, 1))
+        services.pairing_start(
+            actor=personas.village_cadre, volunteer=world.volunteer, household=world.h1, started_on=date(2026, 1, 1)
+        )
     with pytest.raises(ValidationError):
         services.pairing_end(actor=personas.town_cadre, pairing=p, ended_on=date(2024, 12, 1))
     services.pairing_end(actor=personas.town_cadre, pairing=p, ended_on=date(2025, 3, 1))
