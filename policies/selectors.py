@@ -108,3 +108,13 @@ def successor_choices(*, user: Any, document: PolicyDocument | None) -> QuerySet
     """The documents that may be named as replacing ``document``: any the user reads but itself."""
     choices = PolicyDocument.objects.visible_to(user).defer("body", "search_vector").order_by("-issued_on", "title")
     return choices.exclude(pk=document.pk) if document is not None and document.pk else choices
+
+
+def document_choices(*, user: Any) -> QuerySet[PolicyDocument]:
+    """The documents a form elsewhere may link (a benefit standard's): those the user reads, in force first."""
+    return (
+        PolicyDocument.objects.visible_to(user)
+        .select_related("area")
+        .defer("body", "search_vector")
+        .order_by("status", "level", "-issued_on", "title")
+    )

@@ -37,6 +37,8 @@ NAV_ITEMS = [
     ("medical", _("Medical care"), "medical:home", Capability.VIEW_MEDICAL_STATUS),
     # activities and volunteers: the activity list, centres, volunteers, "log my service", the invitation gaps
     ("activities", _("Activities"), "activities:list", Capability.VIEW_ACTIVITIES),
+    # the policy library: every role reads it (on a phone during a visit); staff add their area's documents
+    ("policies", _("Policies"), "policies:library", Capability.VIEW_POLICIES),
     ("rules", _("Visit rules"), "visits:rules", Capability.VIEW_RULES),
     ("regions", _("Regions"), "regions:list", Capability.VIEW_REGIONS),
     ("users", _("Users"), "accounts:user_list", Capability.MANAGE_USERS),

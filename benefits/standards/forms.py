@@ -7,10 +7,12 @@ from datetime import date
 from typing import Any
 
 from django import forms
+from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from benefits.models import BenefitSettings, Level, Standard
 from core.forms import PlausibleDateField, PortalFormMixin
+from policies.models import PolicyDocument
 
 TOP_UP_LEVELS = [(value, label) for value, label in Level.choices if value != Level.NATIONAL]
 
@@ -44,11 +46,17 @@ class StandardForm(PortalFormMixin, forms.ModelForm):
             "effective_from",
             "effective_to",
             "document",
+            "policy_document",
             "note",
         ]
 
-    def __init__(self, *args: Any, county_code: str, locked: bool = False, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, county_code: str, locked: bool = False, documents: QuerySet | None = None, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
+        # the policy library's documents the user reads (policies.selectors.document_choices); none offered without
+        self.fields["policy_document"].queryset = documents if documents is not None else PolicyDocument.objects.none()
+        self.fields["policy_document"].help_text = _("The document in the policy library, linked from this page.")
         self.fields["area_code"].help_text = _("Province: %(province)s; city: %(city)s; county: %(county)s.") % {
             "province": county_code[:2],
             "city": county_code[:4],
@@ -59,7 +67,7 @@ class StandardForm(PortalFormMixin, forms.ModelForm):
             self.initial.setdefault("area_code", county_code[:6])
         if locked:  # in force or used: only its words may be corrected
             for name, field in self.fields.items():
-                if name not in {"area_name", "document", "note"}:
+                if name not in {"area_name", "document", "policy_document", "note"}:
                     field.disabled = True
 
     def _post_clean(self) -> None:

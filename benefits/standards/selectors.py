@@ -53,7 +53,11 @@ def standard_get_for_county(*, county: Region, pk: int) -> Standard:
 def standard_groups(*, county: Region, today: date, manage: bool) -> list[StandardGroup]:
     """The county's standards by scheme, then by start date (newest first), with what may be done to each. Two
     queries."""
-    standards = list(Standard.objects.for_county(county.code).order_by("scheme", "-effective_from", "area_code", "pk"))
+    standards = list(
+        Standard.objects.for_county(county.code)
+        .select_related("policy_document")
+        .order_by("scheme", "-effective_from", "area_code", "pk")
+    )
     used = standard_uses([s.pk for s in standards if s.level != Level.NATIONAL], area_prefix=county.code[:2])
     order = {value: i for i, value in enumerate(Scheme.values)}
     groups: dict[tuple[str, date], StandardGroup] = {}

@@ -31,6 +31,7 @@ from accounts.roles import Capability
 from accounts.scope import authorize
 from audit.history import history_context
 from benefits.models import LEVEL_CODE_LENGTH, BenefitSettings, Level, PayoutBatch, PayoutLine, Standard
+from policies.models import PolicyDocument
 from regions.models import Region
 
 if TYPE_CHECKING:
@@ -52,10 +53,11 @@ STANDARD_FIELDS = (
     "effective_from",
     "effective_to",
     "document",
+    "policy_document",
     "note",
 )
 # What stays open to a correction once the standard is in force or used (its words, not its money).
-WORDING_FIELDS = frozenset({"area_name", "document", "note"})
+WORDING_FIELDS = frozenset({"area_name", "document", "policy_document", "note"})
 
 # One lock for every write of standards (pg_advisory_xact_lock: released at the transaction's end).
 _LOCK_KEY = 0x5374_616E  # "Stan"
@@ -238,9 +240,18 @@ def standard_create(*, actor: User, county: Region, data: dict[str, Any]) -> Sta
     """Add a province, city or county top-up (county staff of ``county``)."""
     _authorize(actor, county)
     candidate = Standard(**{k: v for k, v in data.items() if k in STANDARD_FIELDS}, created_by=actor)
+    _policy_document_check(actor, candidate)
     _normalise(candidate)
     _check(candidate, county=county)
     return _save(candidate, actor=actor, service="standard_create")
+
+
+def _policy_document_check(actor: User, candidate: Standard) -> None:
+    """The linked document is one of the library's that the actor reads (docs/POLICIES.md)."""
+    if candidate.policy_document_id is not None and not (
+        PolicyDocument.objects.visible_to(actor).filter(pk=candidate.policy_document_id).exists()
+    ):
+        raise ValidationError({"policy_document": _("Choose a document from the policy library.")})
 
 
 def _normalise(candidate: Standard) -> None:
@@ -279,6 +290,7 @@ def standard_update(*, actor: User, county: Region, standard: Standard, data: di
         for name in STANDARD_FIELDS:
             if name in data:
                 setattr(stored, name, data[name])
+        _policy_document_check(actor, stored)
         _normalise(stored)
         _check(stored, county=county)
         return _save(stored, actor=actor, service="standard_update")
@@ -337,8 +349,10 @@ def standard_end(
                 **{
                     name: getattr(stored, name)
                     for name in STANDARD_FIELDS
-                    if name not in {"amount", "effective_from", "effective_to", "document"}
+                    if name not in {"amount", "effective_from", "effective_to", "document", "policy_document"}
                 },
+                # a new document's text names another document: the staff link it on the standard's form
+                policy_document=None if new_document else stored.policy_document,
                 amount=new_amount,
                 effective_from=effective_to + timedelta(days=1),
                 effective_to=None,
@@ -402,7 +416,9 @@ def standards_import(*, rows: list[tuple[int, Standard]], command: str) -> tuple
 
 def standard_identical(row: Standard) -> Standard | None:
     """A stored standard equal to ``row`` in every field that says what it is (the loader's re-run)."""
-    lookup = {name: getattr(row, name) for name in STANDARD_FIELDS if name not in {"note", "area_name"}}
+    lookup = {
+        name: getattr(row, name) for name in STANDARD_FIELDS if name not in {"note", "area_name", "policy_document"}
+    }
     lookup["effective_to__isnull"] = lookup.get("effective_to") is None
     if lookup["effective_to__isnull"]:
         del lookup["effective_to"]

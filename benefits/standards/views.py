@@ -16,6 +16,7 @@ from accounts.scope import require_capability
 from benefits.standards import selectors, services
 from benefits.standards.forms import BenefitSettingsForm, StandardEndForm, StandardForm
 from core.forms import form_errors_apply
+from policies.selectors import document_choices
 
 
 @login_required
@@ -42,7 +43,7 @@ def standard_list(request: HttpRequest) -> HttpResponse:
 def standard_create(request: HttpRequest) -> HttpResponse:
     require_capability(request.user, Capability.MANAGE_STANDARDS)
     county = selectors.user_county(request.user)
-    form = StandardForm(request.POST or None, county_code=county.code)
+    form = StandardForm(request.POST or None, county_code=county.code, documents=document_choices(user=request.user))
     if request.method == "POST" and form.is_valid():
         try:
             standard = services.standard_create(actor=request.user, county=county, data=form.service_data())
@@ -69,7 +70,13 @@ def _standard_for(request: HttpRequest, pk: int):
 def standard_edit(request: HttpRequest, pk: int) -> HttpResponse:
     county, standard = _standard_for(request, pk)
     locked = services.standard_is_locked(standard, today=timezone.localdate())
-    form = StandardForm(request.POST or None, instance=standard, county_code=county.code, locked=locked)
+    form = StandardForm(
+        request.POST or None,
+        instance=standard,
+        county_code=county.code,
+        locked=locked,
+        documents=document_choices(user=request.user),
+    )
     if request.method == "POST" and form.is_valid():
         try:
             services.standard_update(actor=request.user, county=county, standard=standard, data=form.service_data())
