@@ -498,7 +498,7 @@ def _contacts_family(cursor: Any, w: Window) -> Iterable[tuple[int, str, Any]]:
 # dedicated card running that day, the household's certificate number or a running four-on-one assignment (where
 # the county counts them); signed: a contract running that day (signed then, and not ended by then); willing: not
 # refused — the latest contract started by then ended by then as refused or by the resident, and none runs.
-MEDICAL_SQL = f"""
+MEDICAL_ROWS_SQL = f"""
 WITH conf AS (
     SELECT r.id AS county_id,
            coalesce(s.certificate_counts, %(d_cert)s) AS cert, coalesce(s.contact_card_counts, %(d_ccard)s) AS ccard
@@ -522,49 +522,54 @@ latest AS (
     WHERE c.starts_on <= %(as_of)s
     ORDER BY c.household_id, coalesce(c.ended_on, c.ends_on) DESC, c.id DESC
 ),
-households AS (
-    SELECT hh.node,
-           count(*) FILTER (WHERE NOT coalesce(r.household_id IS NULL AND l.status = 'ended'
-                                               AND l.ended_on <= %(as_of)s AND l.end_reason IN ('refused', 'resident'),
-                                               false)) AS willing,
-           count(r.household_id) AS signed
+hf AS (
+    SELECT hh.id, hh.node, r.household_id IS NOT NULL AS signed,
+           NOT coalesce(r.household_id IS NULL AND l.status = 'ended' AND l.ended_on <= %(as_of)s
+                        AND l.end_reason IN ('refused', 'resident'), false) AS willing
     FROM hh LEFT JOIN running r ON r.household_id = hh.id LEFT JOIN latest l ON l.household_id = hh.id
-    GROUP BY hh.node
-),
-mm AS (
-    SELECT m.id, m.household_id FROM households_member m JOIN hh ON hh.id = m.household_id
-    WHERE m.alive OR m.death_date > %(as_of)s
 ),
 carded AS (
-    SELECT DISTINCT g.member_id FROM medical_greencard g JOIN mm ON mm.id = g.member_id
+    SELECT DISTINCT g.member_id FROM medical_greencard g JOIN households_member m ON m.id = g.member_id
+    JOIN hh ON hh.id = m.household_id
     WHERE g.issued_on <= %(as_of)s AND (g.withdrawn_on IS NULL OR g.withdrawn_on > %(as_of)s)
 ),
 assigned AS (
     SELECT DISTINCT a.household_id FROM contacts_assignment a JOIN hh ON hh.id = a.household_id
     WHERE a.start_date <= %(as_of)s AND (a.end_date IS NULL OR a.end_date > %(as_of)s)
 ),
-members AS (
-    SELECT hh.node, count(*) AS persons,
-           count(*) FILTER (WHERE cd.member_id IS NOT NULL OR (hh.cert AND hh.has_cert)
-                            OR (hh.ccard AND a.household_id IS NOT NULL)) AS cards
-    FROM mm JOIN hh ON hh.id = mm.household_id
-    LEFT JOIN carded cd ON cd.member_id = mm.id
-    LEFT JOIN assigned a ON a.household_id = mm.household_id
-    GROUP BY hh.node
+mm AS (
+    SELECT m.id, hh.node,
+           (cd.member_id IS NOT NULL OR (hh.cert AND hh.has_cert) OR (hh.ccard AND a.household_id IS NOT NULL)) AS card
+    FROM households_member m JOIN hh ON hh.id = m.household_id
+    LEFT JOIN carded cd ON cd.member_id = m.id
+    LEFT JOIN assigned a ON a.household_id = m.household_id
+    WHERE m.alive OR m.death_date > %(as_of)s
 )
-SELECT h.node, coalesce(m.persons, 0), coalesce(m.cards, 0), h.willing, h.signed
-FROM households h LEFT JOIN members m ON m.node = h.node
 """
+MEDICAL_SQL = (
+    MEDICAL_ROWS_SQL
+    + """
+SELECT hs.node, coalesce(ms.persons, 0), coalesce(ms.cards, 0), hs.willing, hs.signed
+FROM (SELECT node, count(*) FILTER (WHERE willing) AS willing, count(*) FILTER (WHERE signed) AS signed
+      FROM hf GROUP BY node) hs
+LEFT JOIN (SELECT node, count(*) AS persons, count(*) FILTER (WHERE card) AS cards FROM mm GROUP BY node) ms
+       ON ms.node = hs.node
+"""
+)
 
 
-def _medical_family(cursor: Any, w: Window) -> Iterable[tuple[int, str, Any]]:
+def medical_defaults() -> dict[str, Any]:
+    """The medical settings' defaults, for the counties that have none."""
     from medical.models import MedicalSettings
 
     def default(name: str) -> Any:
         return MedicalSettings._meta.get_field(name).default  # type: ignore[union-attr]  # a concrete field
 
-    params = {**w.params(), "d_cert": default("certificate_counts"), "d_ccard": default("contact_card_counts")}
-    cursor.execute(MEDICAL_SQL, params)
+    return {"d_cert": default("certificate_counts"), "d_ccard": default("contact_card_counts")}
+
+
+def _medical_family(cursor: Any, w: Window) -> Iterable[tuple[int, str, Any]]:
+    cursor.execute(MEDICAL_SQL, {**w.params(), **medical_defaults()})
     for node, persons, cards, willing, signed in cursor.fetchall():
         yield node, "cover.persons", persons
         yield node, "cover.cards", cards
@@ -736,8 +741,8 @@ def column_values(template: FormTemplate, measures: dict[str, Decimal]) -> dict[
             values[column.key] = None
     for column in template.columns:
         if column.source == Source.SUM:
-            parts = [values.get(p) for p in column.parts]
-            values[column.key] = None if any(p is None for p in parts) else sum(parts, Decimal(0))  # type: ignore[arg-type]
+            known = [v for v in (values.get(p) for p in column.parts) if v is not None]
+            values[column.key] = sum(known, Decimal(0)) if len(known) == len(column.parts) else None
     for column in template.columns:
         if column.source == Source.RATE:
             values[column.key] = rate(values.get(column.parts[0]), values.get(column.parts[1]))
