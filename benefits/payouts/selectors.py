@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User as UserModel
 from accounts.roles import Role
+from benefits.engine import run
 from benefits.models import BenefitProfile, PayoutBatch, PayoutLine, PayoutStep, ReviewCase, Scheme
 from households.models import Household, HouseholdTransfer, Member
 from regions.models import Region
@@ -595,3 +596,48 @@ def payout_followups_for_user(*, user: User) -> QuerySet[PayoutLine]:
         .select_related("batch", "household")
         .order_by("village_name", "household__number", "seq")
     )
+
+
+@dataclass(frozen=True)
+class DueWithoutAccount:
+    member_id: int
+    name: str
+    household_id: int
+    number: str
+    village: str
+    amount: Decimal
+
+
+def due_without_account(*, user: User, month: date) -> list[DueWithoutAccount]:
+    """The persons of a town's or a village's area due money in ``month`` (the engine, for that area) who have no
+    complete bank account: they cannot enter a payout batch until the cadre records one. County staff see the same
+    persons in each batch's reconciliation (a county-wide engine run is not made on a page load)."""
+    region = getattr(user, "region", None)
+    path = user_scope_path(user)
+    if region is None or path is None or region.level not in (Region.Level.TOWN, Region.Level.VILLAGE):
+        return []
+    county = Region.objects.county_of(path)
+    if county is None:
+        return []
+    due: dict[int, Decimal] = defaultdict(Decimal)
+    for line in run(county, [month.replace(day=1)], area=region).lines:
+        due[line.member_id] += line.amount
+    if not due:
+        return []
+    complete = {p.member_id for p in BenefitProfile.objects.filter(member_id__in=due) if p.has_account}
+    members = (
+        Member.objects.filter(pk__in=[m for m in due if m not in complete])
+        .select_related("household", "household__village")
+        .order_by("household__village__path", "household__number", "id")
+    )
+    return [
+        DueWithoutAccount(
+            m.pk,
+            m.name,
+            m.household_id,
+            m.household.number,
+            m.household.village.name if m.household.village is not None else "",
+            due[m.pk],
+        )
+        for m in members
+    ]

@@ -11,6 +11,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -378,5 +379,9 @@ def followups(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "benefits/payouts/followups.html",
-        {"page": page, "rows": [_masked_line(line) for line in page.object_list]},
+        {
+            "page": page,
+            "rows": [_masked_line(line) for line in page.object_list],
+            "no_account": selectors.due_without_account(user=request.user, month=timezone.localdate()),
+        },
     )

@@ -12,7 +12,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 
 from benefits.models import PayoutBatch, PayoutLine, PayoutStep
 from benefits.payouts import selectors, services
@@ -437,3 +437,21 @@ def test_a_household_of_another_county_in_the_batch_is_moved(personas, area):
         result = selectors.reconciliation(batch)
     assert {f.member_id for f in result.ineligible} == {couple.wife.pk, couple.husband.pk}
     assert any(r.startswith("moved to another county") for r in result.ineligible[0].reasons)
+
+
+def test_town_and_village_cadres_see_who_is_due_money_without_an_account(personas, area, couples, client_for):
+    """A person due money without a bank account cannot enter a batch: the cadres who record accounts see them on
+    their list of accounts to fix, inside their area only."""
+    bare = couple_make(area.V1a, name="丁", with_accounts=False)
+    month = timezone.localdate()
+    town = selectors.due_without_account(user=personas.town_cadre, month=month)
+    assert {r.member_id for r in town} == {bare.wife.pk, bare.husband.pk}
+    assert all(r.amount > 0 for r in town)
+    assert {r.member_id for r in selectors.due_without_account(user=personas.village_cadre, month=month)} == {
+        bare.wife.pk,
+        bare.husband.pk,
+    }
+    assert selectors.due_without_account(user=personas.other_town_cadre, month=month) == []
+    page = client_for(personas.town_cadre).get(reverse("benefits:payouts:followups")).content.decode()
+    assert f'data-no-account="{bare.wife.pk}"' in page
+    assert f'data-no-account="{couples["a"].wife.pk}"' not in page
