@@ -15,6 +15,7 @@ from demo.benefits import demo_benefits_seed
 from demo.contacts import seed_contacts
 from demo.households import households_generate, households_insert
 from demo.medical import demo_medical_seed
+from demo.policies import demo_policies_seed
 from demo.visits import demo_visits_seed
 from regions.models import Region
 
@@ -85,4 +86,5 @@ def demo_seed(*, seed: int = 1, county_code: str = DEMO_COUNTY_CODE, households:
     demo_benefits_seed(seed=seed, county=county, today=timezone.localdate())
     demo_medical_seed(seed=seed, county=county, today=timezone.localdate())
     demo_activities_seed(seed=seed, county=county, today=timezone.localdate())
+    demo_policies_seed(county=county)
     return logins
