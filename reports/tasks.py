@@ -14,3 +14,15 @@ from reports.services import coverage_snapshot_refresh
 def coverage_snapshot_refresh_task(as_of: str | None = None, village_ids: list[int] | None = None) -> int:
     day = date.fromisoformat(as_of) if as_of else timezone.localdate()
     return coverage_snapshot_refresh(as_of=day, village_ids=village_ids)
+
+
+@shared_task(autoretry_for=(Exception,), retry_backoff=60, max_retries=5)
+def report_reminders_task(as_of: str | None = None) -> int:
+    """The statistical forms' reminders some days before their deadlines, then their email/SMS (safe to run twice:
+    one reminder per user, form, unit and period)."""
+    from reports.statforms.services import report_reminders_deliver, report_reminders_refresh
+
+    day = date.fromisoformat(as_of) if as_of else timezone.localdate()
+    written = report_reminders_refresh(as_of=day)
+    report_reminders_deliver()
+    return written

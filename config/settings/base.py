@@ -232,6 +232,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "visits.tasks.notifications_deliver",
         "schedule": 15 * 60,
     },
+    # The statistical forms' reminders, some days before each deadline (reports.statforms.services).
+    "reports-form-reminders": {
+        "task": "reports.tasks.report_reminders_task",
+        "schedule": crontab(hour=8, minute=0),
+    },
     "roster-jobs-requeue": {
         "task": "households.tasks.roster_jobs_requeue_task",
         "schedule": 60,

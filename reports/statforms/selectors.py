@@ -270,6 +270,34 @@ def _may_type(column: Column) -> bool:
     return column.source in (Source.TYPED, Source.COUNTED)
 
 
+def _body_cell(
+    column: Column,
+    value: ReportValue | None,
+    counted: dict[str, Decimal],
+    *,
+    frozen: bool,
+    editable: bool,
+    child_value: Decimal | None,
+) -> Cell:
+    """One cell of a child's or the own level's row (SUM and RATE cells are finished from the row)."""
+    cell = Cell(column=column)
+    if column.source not in (Source.COUNTED, Source.TYPED):
+        return cell
+    if frozen:
+        cell.counted = value.counted if value else None
+    elif column.source == Source.COUNTED:
+        cell.counted = counted.get(column.key, ZERO)
+    cell.typed = value.typed if value else None
+    cell.reason = value.reason if value else ""
+    cell.child_value = child_value
+    if child_value is not None and not frozen:
+        cell.shown = child_value
+    else:
+        cell.shown = cell.typed if cell.typed is not None else cell.counted
+    cell.editable = editable and _may_type(column)
+    return cell
+
+
 def form_build(*, template: FormTemplate, period: Period, unit: Region, report: Report | None = None) -> Form:
     """A unit's form for a period (see the module's docstring). ``report``: the unit's Report, when there is one."""
     if report is None:
@@ -287,31 +315,19 @@ def form_build(*, template: FormTemplate, period: Period, unit: Region, report: 
     rows: list[FormRow] = []
     for key, label, region in keys:
         child_report = child_reports.get(region.pk) if key[0] == ReportValue.Row.CHILD and region else None
-        cells = []
-        for column in template.columns:
-            value = stored.get(key, {}).get(column.key)
-            cell = Cell(column=column)
-            if column.source in (Source.COUNTED, Source.TYPED):
-                if frozen:
-                    cell.counted = value.counted if value else None
-                else:
-                    cell.counted = counted.get(key, {}).get(
-                        column.key, ZERO if column.source == Source.COUNTED else None
-                    )
-                    if column.source == Source.TYPED:
-                        cell.counted = None
-                cell.typed = value.typed if value else None
-                cell.reason = value.reason if value else ""
-                if child_report is not None:
-                    cell.child_value = child_totals.get(region.pk, {}).get(column.key, ZERO)  # type: ignore[union-attr]
-                if frozen:
-                    cell.shown = cell.typed if cell.typed is not None else cell.counted
-                elif child_report is not None:
-                    cell.shown = cell.child_value
-                else:
-                    cell.shown = cell.typed if cell.typed is not None else cell.counted
-                cell.editable = editable and child_report is None and _may_type(column)
-            cells.append(cell)
+        cells = [
+            _body_cell(
+                column,
+                stored.get(key, {}).get(column.key),
+                counted.get(key, {}),
+                frozen=frozen,
+                editable=editable and child_report is None,
+                child_value=child_totals.get(region.pk, {}).get(column.key, ZERO)
+                if child_report is not None and region is not None
+                else None,
+            )
+            for column in template.columns
+        ]
         row = FormRow(key=key, label=label, unit=region, cells=cells, child_report=child_report)
         _finish_row(row)
         rows.append(row)

@@ -23,7 +23,7 @@ from accounts.roles import Capability
 from accounts.scope import require_capability
 from audit.history import history_context
 from regions.models import Region
-from reports.models import Report, ReportDeadline, ReportTransition, ReportValue
+from reports.models import Report, ReportDeadline, ReportReminder, ReportTransition, ReportValue
 from reports.statforms import selectors
 from reports.statforms.spec import TEMPLATES, FormTemplate, Period, Source, template_errors
 
@@ -375,3 +375,96 @@ def report_deadline_set(
             region=region, template=template.code, level=level, defaults={"day": day, "reminder_days": reminder_days}
         )
     return row
+
+
+# ------------------------------------------------------------------------------------------------------ reminders
+
+
+def _due_periods(template: FormTemplate, as_of: date) -> list[Period]:
+    """The ended periods of the template's first kind whose deadlines may still lie ahead (the last two)."""
+    last = Period.containing(template.period_kinds[0], as_of).previous()
+    return [last, last.previous()]
+
+
+def report_reminders_refresh(*, as_of: date) -> int:
+    """Remind the fillers of every unit that has not reported for a period whose deadline is at most the reminder
+    days away (and not past): one ReportReminder per user, form, unit and period — a run repeated the same day or
+    the next writes nothing new. Returns the number of reminders written."""
+    from accounts.models import User
+    from reports.statforms.completeness import expected_units
+
+    fillers: dict[int, list[User]] = {}
+    for user in User.objects.filter(is_active=True, region__isnull=False).select_related("region"):
+        if user.has_capability(Capability.FILL_STAT_REPORTS):
+            fillers.setdefault(user.region_id, []).append(user)
+    before = ReportReminder.objects.count()
+    roots = Region.objects.filter(parent__isnull=True)
+    for template in TEMPLATES.values():
+        if not template.deadlines:
+            continue
+        for period in _due_periods(template, as_of):
+            reported = set(
+                Report.objects.filter(
+                    template=template.code, period_key=period.key, state__in=Report.REPORTED_STATES
+                ).values_list("unit_id", flat=True)
+            )
+            reminders = []
+            for root in roots:
+                for unit in expected_units(template=template, region=root):
+                    if unit.pk in reported or unit.pk not in fillers:
+                        continue
+                    rule = next(
+                        (r for r in selectors.deadline_rules(template=template, region=unit) if r.level == unit.level),
+                        None,
+                    )
+                    if rule is None:
+                        continue
+                    deadline = selectors.deadline_date(period, rule.day)
+                    if not 0 <= (deadline - as_of).days <= rule.reminder_days:
+                        continue
+                    reminders += [
+                        ReportReminder(
+                            user=user, template=template.code, unit=unit, period_key=period.key, deadline=deadline
+                        )
+                        for user in fillers[unit.pk]
+                    ]
+            ReportReminder.objects.bulk_create(reminders, ignore_conflicts=True)  # a reminder already sent stays one
+    return ReportReminder.objects.count() - before
+
+
+def report_reminders_deliver(*, limit: int = 500) -> int:
+    """Email and SMS of the reminders not yet delivered (rows locked SKIP LOCKED: two workers never send one twice)."""
+    from django.utils import translation
+
+    from visits.channels import email_send, sms_channel
+    from visits.services import user_language
+
+    with transaction.atomic():
+        pending = list(
+            ReportReminder.objects.filter(delivered_at__isnull=True)
+            .select_for_update(skip_locked=True, of=("self",))
+            .select_related("user", "unit")
+            .order_by("id")[:limit]
+        )
+        channel = sms_channel()
+        for reminder in pending:
+            user = reminder.user
+            with translation.override(user_language(user)):
+                text = reminder_text(reminder)
+                if user.email:
+                    email_send(to=user.email, subject=_("Special families portal: a form is due"), body=text)
+                if user.phone:
+                    channel.send(phone=user.phone, text=text)
+        ReportReminder.objects.filter(pk__in=[r.pk for r in pending]).update(delivered_at=timezone.now())
+    return len(pending)
+
+
+def reminder_text(reminder: ReportReminder) -> str:
+    """The reminder in the active language."""
+    template = TEMPLATES.get(reminder.template)
+    return _("%(form)s of %(unit)s for %(period)s is due by %(deadline)s.") % {
+        "form": template.name if template else reminder.template,
+        "unit": reminder.unit.name,
+        "period": Period.from_key(reminder.period_key).label,
+        "deadline": reminder.deadline.isoformat(),
+    }

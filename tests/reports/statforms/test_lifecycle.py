@@ -207,7 +207,6 @@ def test_a_submitted_report_cannot_be_edited_or_submitted_again(area, personas):
 def test_deciding_is_for_the_level_directly_above_and_never_on_ones_own(area, personas):
     report = _open(personas.town_cadre, area.T1)
     services.report_submit(actor=personas.town_cadre, report=report, at=_at(AFTER))
-    before = _snapshot()
     for actor in (
         personas.town_cadre,
         personas.other_town_cadre,
@@ -294,6 +293,7 @@ def test_a_template_whose_columns_do_not_add_up_is_refused_with_its_message(area
         services.report_submit(actor=personas.town_cadre, report=report, at=_at(AFTER))
     text = " ".join(error.value.messages)
     assert "not sound" in text
-    assert "bad_sum" in text and "not the same unit" in text
+    assert "bad_sum" in text
+    assert "not the same unit" in text
     report.refresh_from_db()
     assert report.state == Report.State.DRAFT
