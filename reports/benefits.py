@@ -40,6 +40,8 @@ from households.models import household_scope_q
 from regions.models import Region
 from regions.paths import is_within
 from regions.scope import user_scope_path
+from regions.selectors import counties_under
+from reports.city import crumbs_above_county, reads_above_county
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -104,7 +106,24 @@ class Scope:
 
     @property
     def child_level(self) -> str:
-        return {"county": "town", "town": "village"}.get(self.region.level, "village")
+        return {"province": "city", "city": "county", "county": "town", "town": "village"}.get(
+            self.region.level, "village"
+        )
+
+    @property
+    def drill(self) -> bool:
+        """Whether the child areas' rows open their own report: not a county's towns for a reader above the county
+        (figures only down to the county, reports.city)."""
+        return not (reads_above_county(self.user) and self.region.level == Region.Level.COUNTY)
+
+    def households(self, rows: QuerySet[Any], prefix: str) -> QuerySet[Any]:
+        """``rows`` (of households, reached through ``prefix``) inside the region that the reader may count: their
+        area's (visible_to); for a reader above the county, the households of the counties under the region (the
+        region already checked to be one of their figures, reports.city.figures_region_get)."""
+        if reads_above_county(self.user):
+            counties = counties_under(region=self.region)
+            return rows.filter(**{f"{prefix}county_id__in": [c.pk for c in counties]})
+        return rows.visible_to(self.user).filter(household_scope_q(self.region.path, prefix=prefix))
 
     @property
     def year_range(self) -> DateRange:
@@ -113,12 +132,17 @@ class Scope:
     def crumbs(self) -> list[tuple[Region, bool]]:
         """The region's ancestors, each with whether the reader may open its report (inside their area)."""
         scope = user_scope_path(self.user) or ""
-        return [(a, is_within(a.path, scope)) for a in Region.objects.ancestors_of(self.region)]
+        ancestors = [(a, is_within(a.path, scope)) for a in Region.objects.ancestors_of(self.region)]
+        return crumbs_above_county(user=self.user, region=self.region) + ancestors
 
 
 def _group_lookup(scope: Scope, prefix: str) -> str:
     """The lookup of a row's area on the report: the town (a county's report) or the village."""
-    return f"{prefix}village__parent_id" if scope.child_level == "town" else f"{prefix}village_id"
+    return {
+        "town": f"{prefix}village__parent_id",
+        "county": f"{prefix}county_id",
+        "city": f"{prefix}county__parent_id",
+    }.get(scope.child_level, f"{prefix}village_id")
 
 
 def _area_rows(scope: Scope, groups: dict[int | None, Any], make: type) -> list[AreaRow]:
@@ -139,10 +163,8 @@ def _area_rows(scope: Scope, groups: dict[int | None, Any], make: type) -> list[
 
 def _planned_lines(scope: Scope) -> QuerySet[PayoutLine]:
     """The planned regular lines of the scope (the roots of the correction chains)."""
-    lines = (
-        PayoutLine.objects.visible_to(scope.user)
-        .filter(household_scope_q(scope.region.path, prefix="household__"))
-        .filter(is_regular=True, batch__state__in=PLANNED_STATES, months__overlap=scope.year_range)
+    lines = scope.households(PayoutLine.objects.all(), "household__").filter(
+        is_regular=True, batch__state__in=PLANNED_STATES, months__overlap=scope.year_range
     )
     if scope.scheme:
         lines = lines.filter(scheme=scope.scheme)
@@ -216,7 +238,11 @@ def _run(sql: str, scope: Scope) -> list[tuple]:
     """Run a payout query over the scope's planned lines: their query (built by the ORM, the reader's area
     applied) is inlined with its parameters, then the year's bounds."""
     roots_sql, roots_params = _planned_lines(scope).values("id").query.sql_with_params()
-    group = "v.parent_id" if scope.child_level == "town" else "h.village_id"
+    group = {
+        "town": "v.parent_id",
+        "county": "h.county_id",
+        "city": "(SELECT c.parent_id FROM regions_region c WHERE c.id = h.county_id)",
+    }.get(scope.child_level, "h.village_id")
     text = sql.format(roots=roots_sql, group=group)
     with connection.cursor() as cursor:
         cursor.execute(text, [*roots_params, date(scope.year, 1, 1), date(scope.year + 1, 1, 1)])
@@ -357,8 +383,7 @@ def _recipient_figures(cases: Iterable[tuple[int, str, str, str]]) -> RecipientF
 def recipient_report(scope: Scope) -> RecipientReport:
     """Persons who joined and left in the year's annual review, why, per child area (one query)."""
     cases = (
-        ReviewCase.objects.visible_to(scope.user)
-        .filter(household_scope_q(scope.region.path, prefix="member__household__"))
+        scope.households(ReviewCase.objects.all(), "member__household__")
         .filter(cycle__year=scope.year, stage=ReviewCase.Stage.DONE)
         .exclude(kind=ReviewCase.Kind.RECHECK, outcome=ReviewCase.Outcome.CONFIRMED)
     )
@@ -413,8 +438,7 @@ def _relief_figures(items: list[tuple[int, Decimal | None]]) -> ReliefFigures:
 def relief_report(scope: Scope) -> ReliefReport:
     """Relief given in the year by kind — records, households, amount — in all and per child area (one query)."""
     rows = list(
-        Relief.objects.visible_to(scope.user)
-        .filter(household_scope_q(scope.region.path, prefix="household__"))
+        scope.households(Relief.objects.all(), "household__")
         .filter(given_on__year=scope.year)
         .annotate(grp=F(_group_lookup(scope, "household__")))
         .values_list("grp", "kind", "household_id", "amount")

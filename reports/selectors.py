@@ -26,7 +26,7 @@ from django.db.models import Case, Q, Value, When
 from core.db import pk_among
 from households.models import Household
 from regions.models import Region
-from regions.paths import is_within
+from regions.paths import county_path, is_within
 from regions.scope import get_visible_or_404, user_scope_path
 from reports.models import ContactSnapshot, CoverageSnapshot, FlagSnapshot
 from visits import periods
@@ -174,10 +174,17 @@ class Dashboard:
     # The ancestors as the breadcrumb shows them: (region, whether the reader may open its dashboard) — a town
     # or village user reads the county's and the town's names but has no page above their own area.
     crumbs: list[tuple[Region, bool]] = field(default_factory=list)
+    # Whether the child regions' rows open their own dashboards (not for a reader above the county on a county).
+    drill: bool = True
 
 
 def dashboard_region_for_user(*, user: User, pk: int | None) -> Region:
-    """The region the dashboard shows: one of the user's area (404 outside), by default the user's own."""
+    """The region the dashboard shows: one of the user's area (404 outside), by default the user's own. A reader
+    above the county (city, province) opens the figures of their counties only (reports.city)."""
+    from reports.city import figures_region_get, reads_above_county
+
+    if reads_above_county(user):
+        return figures_region_get(user=user, pk=pk)
     if pk is None:
         if user_scope_path(user) is None or user.region is None:
             return get_visible_or_404(Region.objects.none(), user, pk=0)
@@ -226,6 +233,10 @@ class _DuePeriods:
             if rule is not None and period is not None
         ]
 
+    def trend_includes(self, rule_id: int, start: date) -> bool:
+        """Whether a snapshot row of the rule and period start belongs to the monthly contact trend."""
+        return bool(self.month_rule and rule_id == self.month_rule.pk and self.month and start <= self.month.start)
+
     def kinds(self) -> dict[tuple[int, str], str]:
         """(rule id, period key) → "month", "quarter" or "festival": the snapshot rows of the due periods."""
         kinds = {}
@@ -252,6 +263,10 @@ def _county_rules(region: Region) -> dict[str, Rule]:
 
 def coverage_dashboard(*, user: User, region: Region, as_of: date) -> Dashboard:
     """The dashboard of `region` (already checked to be in the user's area)."""
+    if region.is_above_county:
+        from reports.city import figures_dashboard
+
+        return figures_dashboard(user=user, region=region, as_of=as_of)
     rules = _county_rules(region)
     due = _DuePeriods.of(rules, as_of=as_of)
 
@@ -294,6 +309,14 @@ def coverage_dashboard(*, user: User, region: Region, as_of: date) -> Dashboard:
     _add_institutions(rows, total, region=region)
     ancestors = Region.objects.ancestors_of(region)
     scope = user_scope_path(user) or ""
+    crumbs = [(ancestor, is_within(ancestor.path, scope)) for ancestor in ancestors]
+    drill = child_level != "household"
+    if not scope:
+        # A reader above the county on one of their counties' pages: the city (and province) above it, and the
+        # towns' figures without a way further down (reports.city: figures only).
+        from reports.city import crumbs_above_county
+
+        crumbs, drill = crumbs_above_county(user=user, region=region) + crumbs, False
     return Dashboard(
         region=region,
         as_of=as_of,
@@ -309,7 +332,8 @@ def coverage_dashboard(*, user: User, region: Region, as_of: date) -> Dashboard:
         ancestors=ancestors,
         computed_on=computed_on,
         fresh_at=fresh_at,
-        crumbs=[(ancestor, is_within(ancestor.path, scope)) for ancestor in ancestors],
+        crumbs=crumbs,
+        drill=drill,
     )
 
 
@@ -336,13 +360,15 @@ def _add_contact_snapshots(
         upto = events_upto if upto is None else min(upto, events_upto)
     if upto is not None:
         changed = villages_with_assignment_changes(after=upto) & set(village_ids)
-        if changed:
-            region = Region.objects.filter(pk__in=list(changed)).first()
-            scheme = contact_scheme_for_path(path=region.path if region else "")
+        by_county: dict[str, list[int]] = defaultdict(list)  # each county counts with its own scheme
+        for village_id, path in Region.objects.filter(pk__in=list(changed)).values_list("pk", "path"):
+            by_county[county_path(path)].append(village_id)
+        for path, ids in by_county.items():
+            scheme = contact_scheme_for_path(path=path)
             live = contact_figures_by_village(
-                households=Household.objects.filter(village_id__in=list(changed)), on=as_of, scheme=scheme
+                households=Household.objects.filter(village_id__in=ids), on=as_of, scheme=scheme
             )
-            for village_id in changed:
+            for village_id in ids:
                 stored[village_id] = live.get(village_id, (0, 0))
     for village_id, (n, covered) in stored.items():
         groups[group_of(village_id)].households += n
@@ -364,7 +390,7 @@ def _add_coverage_snapshots(
     *,
     village_ids: list[int],
     rules: dict[str, Rule],
-    due: _DuePeriods,
+    due: _DuePeriods | Any,  # or reports.city.MergedDue: the due periods of several counties
     per_household: bool,
     as_of: date,
 ) -> list[tuple[str, int, int]]:
@@ -372,7 +398,6 @@ def _add_coverage_snapshots(
     the monthly contact rule. Per household (a village) only the festival is summed: the month and quarter come
     per household."""
     kinds = due.kinds()
-    month_rule, month = due.month_rule, due.month
     trend_rows: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     snapshots = CoverageSnapshot.objects.filter(village_id__in=village_ids, rule__in=list(rules.values()))
     trend_from = as_of - timedelta(days=400)
@@ -382,7 +407,7 @@ def _add_coverage_snapshots(
         kind = kinds.get((rule_id, key))
         if kind is not None and (not per_household or kind == "festival"):
             groups[group_of(village_id)].add_period(kind, n, met, persons, persons_met)
-        if month_rule and rule_id == month_rule.pk and month and start <= month.start:
+        if due.trend_includes(rule_id, start):
             trend_rows[key][0] += n
             trend_rows[key][1] += met
     return [(key, n, met) for key, (n, met) in sorted(trend_rows.items())][-12:]

@@ -15,6 +15,7 @@ from audit.models import AccessEvent
 from audit.services import access_event_record
 from core.reversing import url_for_each
 from reports import charts, exports, selectors
+from reports.city import reads_above_county
 
 
 def _dashboard(request: HttpRequest, pk: int | None) -> selectors.Dashboard:
@@ -35,6 +36,7 @@ def coverage(request: HttpRequest, pk: int | None = None) -> HttpResponse:
             [(row.label, row.figures.contacts_share) for row in dashboard.rows],
             title=_("Every required contact assigned"),
         ),
+        "may_read_rules": request.user.has_capability(Capability.VIEW_RULES) and not reads_above_county(request.user),
         "trend_chart": charts.trend_chart(
             [(key, met / n if n else None) for key, n, met in dashboard.trend], title=_("Monthly contact rate")
         ),
