@@ -108,7 +108,7 @@ class LiteralSearchQuery(SearchQuery):
         super().__init__(literal, search_type="raw")
         self.literal = literal
 
-    def as_sql(self, compiler, connection, **extra_context):  # type: ignore[no-untyped-def,override]
+    def as_sql(self, compiler, connection, **extra_context):
         return "%s::tsquery", [self.literal]
 
 

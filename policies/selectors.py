@@ -65,7 +65,7 @@ def document_search(*, user: Any, filters: Filters, limit: int = PAGE_SIZE) -> S
     if literal:
         query = LiteralSearchQuery(literal)
         documents = documents.filter(search_vector=query).annotate(rank=SearchRank(F("search_vector"), query))
-        order = ["in_force_first", "-rank", F("issued_on").desc(nulls_last=True), "pk"]
+        order: list[Any] = ["in_force_first", "-rank", F("issued_on").desc(nulls_last=True), "pk"]
     else:
         order = ["in_force_first", F("issued_on").desc(nulls_last=True), "title", "pk"]
     page = list(documents.defer("body", "search_vector").order_by(*order)[:limit])

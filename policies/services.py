@@ -3,7 +3,7 @@
 Who writes: county staff the documents of their county, the city association's staff those of their city (or, at a
 province node, of their province). Nobody writes a national document through the portal: the national documents
 ship with it (policies/migrations/0002_national_documents). Every write checks the role and the area here
-(``_authorize_area``), validates the whole row before it is saved, and keeps the search vector in step.
+(``authorize_manage``), validates the whole row before it is saved, and keeps the search vector in step.
 """
 
 from __future__ import annotations
@@ -83,7 +83,7 @@ def number_normalize(value: str, *, issued_on: date | None = None, today: date) 
 # ---- who manages what ---------------------------------------------------------------------------------------------
 
 # The region level whose documents each managing role writes, by the level of the user's own region.
-_LEVEL_OF_REGION = {
+_LEVEL_OF_REGION: dict[str, str] = {
     Region.Level.COUNTY: PolicyDocument.Level.COUNTY,
     Region.Level.CITY: PolicyDocument.Level.CITY,
     Region.Level.PROVINCE: PolicyDocument.Level.PROVINCE,
@@ -104,7 +104,7 @@ def document_may_manage(user: User, document: PolicyDocument) -> bool:
     return area is not None and document.area_id == area.pk
 
 
-def _authorize_area(actor: User, document: PolicyDocument | None = None) -> Region:
+def authorize_manage(actor: User, document: PolicyDocument | None = None) -> Region:
     """The actor's managed region (403 without one), and 403 for a document of another area (a national one, the
     province's, a county's for the city)."""
     require_capability(actor, Capability.MANAGE_POLICIES)
@@ -188,7 +188,7 @@ def _save(document: PolicyDocument, *, actor: User | None, service: str, upload:
         document.file_name = (upload.name or "")[:200]
         document.file.save("document.pdf", upload, save=False)
     document.full_clean(exclude=["search_vector"])
-    document.search_vector = document_index_expression(document)  # type: ignore[assignment]
+    document.search_vector = document_index_expression(document)
     with history_context(actor=actor, service=service):
         try:
             document.save()
@@ -205,7 +205,7 @@ def document_create(
     *, actor: User, data: dict[str, Any], upload: UploadedFile | None = None, today: date
 ) -> PolicyDocument:
     """A new document of the actor's own area (its level is the area's), in force."""
-    area = _authorize_area(actor)
+    area = authorize_manage(actor)
     document = PolicyDocument(area=area, level=_LEVEL_OF_REGION[area.level], created_by=actor)
     _apply(document, data, today=today, upload=upload)
     _save(document, actor=actor, service="policy_document_create", upload=upload)
@@ -223,7 +223,7 @@ def document_update(
 ) -> PolicyDocument:
     """Change a document of the actor's area: its words, its file, and its status — in force, repealed, or
     replaced by another document the actor can read (``data["replaced_by"]``)."""
-    _authorize_area(actor, document)
+    authorize_manage(actor, document)
     _apply(document, data, today=today, upload=upload)
     status = data.get("status", document.status)
     successor = data.get("replaced_by") if status == PolicyDocument.Status.REPLACED else None
@@ -248,7 +248,7 @@ def document_replace(
 ) -> PolicyDocument:
     """A new version of a document of the actor's area: the new one is written in force, the old one is marked
     replaced by it, in one transaction. A document already replaced or repealed is not replaced again."""
-    _authorize_area(actor, document)
+    authorize_manage(actor, document)
     if document.status != PolicyDocument.Status.IN_FORCE:
         raise ValidationError(_("Only a document in force can be replaced."))
     new = document_create(actor=actor, data=data, upload=upload, today=today)
@@ -267,7 +267,7 @@ def document_file_open(*, actor: User, document: PolicyDocument, request: HttpRe
         action=AccessEvent.Action.VIEW,
         target=document,
         target_label=str(document)[:200],
-        region_path=document.area.path if document.area_id else None,
+        region_path=document.area.path if document.area is not None else None,
         request=request,
         detail={"page": "policy_file"},
     )
