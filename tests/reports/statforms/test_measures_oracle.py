@@ -47,6 +47,7 @@ PURPOSES = [p for p, _ in Visit.Purpose.choices]
 
 @dataclass
 class World:
+    province: Region
     city: Region
     counties: list[Region]
     regions: list[Region]
@@ -72,9 +73,10 @@ def _product(county: Region):
 
 def _seed(seed: int = 17) -> World:  # noqa: C901 - one data set, written out
     rng = random.Random(seed)
-    city = RegionFactory.city("640100")
+    province = RegionFactory.province("640000")
+    city = RegionFactory.city("640100", province=province)
     counties = [RegionFactory.county(f"6401{i:02d}", city=city) for i in (1, 2)]
-    regions: list[Region] = [city, *counties]
+    regions: list[Region] = [province, city, *counties]
     villages: list[Region] = []
     for county in counties:
         for t in ("001", "002"):
@@ -288,7 +290,7 @@ def _seed(seed: int = 17) -> World:  # noqa: C901 - one data set, written out
                 issued_on=issued,
                 withdrawn_on=rng.choice([None, _day(rng, issued, LAST)]),
             )
-    return World(city=city, counties=counties, regions=list(Region.objects.all()))
+    return World(province=province, city=city, counties=counties, regions=list(Region.objects.all()))
 
 
 # ------------------------------------------------------------------------------------------------ the oracle
@@ -528,7 +530,7 @@ def test_every_cell_of_every_form_for_every_unit_equals_the_oracle(world):
             if period.kind not in template.period_kinds:
                 continue
             as_of = min(period.end, TODAY)
-            forms = M.forms_under(template, period, world.city, today=TODAY)
+            forms = M.forms_under(template, period, world.province, today=TODAY)
             assert set(forms) == {r.pk for r in regions}
             for unit in regions:
                 form = forms[unit.pk]
@@ -559,7 +561,7 @@ def test_every_cell_of_every_form_for_every_unit_equals_the_oracle(world):
 def test_form_rows_of_one_unit_is_the_forms_under_and_constant_queries(world):
     for template in TEMPLATES.values():
         period = Period.month(2026, 11) if PeriodKind.MONTH in template.period_kinds else Period.year(2026)
-        forms = M.forms_under(template, period, world.city, today=TODAY)
+        forms = M.forms_under(template, period, world.province, today=TODAY)
         counts = []
         for unit in world.regions:
             with CaptureQueriesContext(connection) as queries:
@@ -631,3 +633,13 @@ def test_drill_refused_above_the_county_to_leaders_and_outside_the_area(world):
         result = drill("cover.households", period, unit, user, today=TODAY)
         assert not result.allowed
         assert result.records == []
+    # A town cadre drills to the town's households, not to its mental-health measures; ID numbers come masked.
+    town = Region.objects.filter(level="town", path__startswith=a.path).order_by("code").first()
+    cadre = UserFactory(role=Role.TOWN_CADRE, region=town)
+    persons = drill("cover.persons", period, town, cadre, today=TODAY)
+    assert persons.allowed
+    assert persons.records
+    assert all("*" in r["id_number"] for r in persons.records if r["id_number"])
+    assert not drill("mental.persons", period, town, cadre, today=TODAY).allowed
+    doctor_ok = drill("mental.persons", period, town, UserFactory(role=Role.COUNTY_STAFF, region=a), today=TODAY)
+    assert doctor_ok.allowed
