@@ -159,10 +159,10 @@ def activity_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_GET
 def activity_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    require_capability(request.user, Capability.VIEW_ACTIVITIES)
     activity = get_visible_or_404(
         Activity.objects.select_related("organiser", "centre", "recorded_by"), request.user, pk=pk
     )
+    require_capability(request.user, Capability.VIEW_ACTIVITIES)
     page = selectors.activity_page(user=request.user, activity=activity)
     may_record = request.user.has_capability(Capability.RECORD_ACTIVITIES)
     return render(
@@ -291,8 +291,8 @@ def photo_add(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_GET
 def photo(request: HttpRequest, pk: int) -> HttpResponse:
-    require_capability(request.user, Capability.VIEW_ACTIVITIES)
     row = get_visible_or_404(ActivityPhoto, request.user, pk=pk)
+    require_capability(request.user, Capability.VIEW_ACTIVITIES)
     return FileResponse(row.image.open("rb"), content_type=scan_content_type(row.image.name))
 
 
@@ -430,10 +430,10 @@ def volunteer_list(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def volunteer_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    require_capability(request.user, Capability.VIEW_ACTIVITIES)
     volunteer = get_visible_or_404(
         selectors.volunteer_hours(user=request.user).select_related("region", "user"), request.user, pk=pk
     )
+    require_capability(request.user, Capability.VIEW_ACTIVITIES)
     year = timezone.localdate().year
     this_year = selectors.volunteer_hours(
         user=request.user, start=date(year, 1, 1), end=date(year, 12, 31), volunteers=Volunteer.objects.filter(pk=pk)
