@@ -153,7 +153,7 @@ class Activity(models.Model):
         return self.title
 
 
-class _ActivityRow(ScopedQuerySet[models.Model]):
+class ActivityPhotoQuerySet(ScopedQuerySet["ActivityPhoto"]):
     def scope_q(self, path: str) -> Q:
         return Q(activity__organiser__path__startswith=path)
 
@@ -248,7 +248,7 @@ class ActivityPhoto(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
-    objects = _ActivityRow.as_manager()
+    objects = ActivityPhotoQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("activity photo")

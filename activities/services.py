@@ -66,6 +66,8 @@ def centre_save(*, actor: User, town: Region, name: str, centre: Centre | None =
     authorize(actor, Capability.MANAGE_CENTRES, within=town.path)
     row = centre or Centre()
     row.town = town
+    if town.parent is None:
+        raise ValidationError({"town": _("A warm-home centre belongs to a town or street.")})
     row.county = town.parent
     row.name = (name or "").strip()
     for key in ("address", "opened_on", "manager_name", "area_m2", "note", "active"):
