@@ -33,6 +33,8 @@ NAV_ITEMS = [
     ("coverage", _("Coverage"), "reports:coverage", Capability.VIEW_COVERAGE),
     # benefits and insurance: one entry, a home page with a card per part the role may use (benefits.hub)
     ("benefits", _("Benefits"), "benefits:home", Capability.VIEW_BENEFIT_REPORTS),
+    # the statistical forms of the unit (fill, submit, accept the level below, completeness, exports)
+    ("stat_reports", _("Statistical reports"), "reports:forms:home", Capability.VIEW_STAT_REPORTS),
     # medical care: institutions, green channel, family doctors, checks; its home links each part the role may use
     ("medical", _("Medical care"), "medical:home", Capability.VIEW_MEDICAL_STATUS),
     # activities and volunteers: the activity list, centres, volunteers, "log my service", the invitation gaps

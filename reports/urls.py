@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from reports import benefit_views, views
 
@@ -19,3 +19,6 @@ urlpatterns += [
     path("benefits/<slug:report>/export/", benefit_views.benefit_report_export, name="benefits_export"),
     path("benefits/<slug:report>/<int:pk>/export/", benefit_views.benefit_report_export, name="benefits_region_export"),
 ]
+
+# The statistical forms (issue 17 parts 4-7): a unit's forms, the lifecycle, completeness, exports.
+urlpatterns += [path("forms/", include("reports.statforms.urls"))]
