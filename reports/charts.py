@@ -67,3 +67,33 @@ def trend_chart(points: list[tuple[str, float | None]], *, title: str) -> SafeSt
             )
     parts.append("</svg>")
     return mark_safe("".join(parts))  # every text above is escaped
+
+
+def count_chart(points: list[tuple[str, int]], *, title: str) -> SafeString:
+    """Vertical bars of counts over the months (key "YYYY-MM"), scaled to the largest; each bar says its count."""
+    col, gap, plot_h, top, bottom = 22, 6, 100, 14, 28
+    width = max(len(points), 1) * (col + gap)
+    height = top + plot_h + bottom
+    most = max((n for _, n in points), default=0) or 1
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="100%" role="img" '
+        f'class="chart" aria-label="{escape(title)}"><title>{escape(title)}</title>'
+    ]
+    for i, (key, n) in enumerate(points):
+        x = i * (col + gap)
+        h = round(plot_h * n / most)
+        parts.append(
+            f'<rect x="{x}" y="{top}" width="{col}" height="{plot_h}" fill="{TRACK}"/>'
+            f'<rect x="{x}" y="{top + plot_h - h}" width="{col}" height="{h}" fill="{BRAND}">'
+            f"<title>{escape(key)}: {n}</title></rect>"
+            f'<text x="{x + col / 2}" y="{top - 3}" font-size="8" text-anchor="middle" fill="{INK}">{n}</text>'
+            f'<text x="{x + col / 2}" y="{height - 15}" font-size="9" text-anchor="middle" fill="{INK}">'
+            f"{escape(key[-2:])}</text>"
+        )
+        if i == 0 or key[:4] != points[i - 1][0][:4]:
+            parts.append(
+                f'<text x="{x + col / 2}" y="{height - 3}" font-size="9" text-anchor="middle" fill="{INK}" '
+                f'data-year="{escape(key[:4])}">{escape(key[:4])}</text>'
+            )
+    parts.append("</svg>")
+    return mark_safe("".join(parts))  # every text above is escaped
