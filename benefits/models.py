@@ -871,8 +871,15 @@ class InsuredLine(models.Model):
     # and by the enrolment's INSERT.
     policy_starts_on = models.DateField(_("policy from"), editable=False)
     policy_ends_on = models.DateField(_("policy to"), editable=False)
+    # The person's key and the product's key are checked once per statement by triggers (migration 0011: SQLSTATE
+    # 23503 with the names insuredline_member_key and insuredline_policy), not once per enrolled row.
     member = models.ForeignKey(
-        Member, verbose_name=_("person"), on_delete=models.PROTECT, related_name="insured_lines", db_index=False
+        Member,
+        verbose_name=_("person"),
+        on_delete=models.PROTECT,
+        related_name="insured_lines",
+        db_index=False,
+        db_constraint=False,
     )
     # Snapshots taken at enrolment from the person's household (in the same statement that reads the member): the
     # household the line is seen under (area scope) and the town the premium is counted under for the association's

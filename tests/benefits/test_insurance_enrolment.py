@@ -155,8 +155,9 @@ def test_overlapping_cover_is_refused_by_the_database(area):
     # The renewal's line reaching back into this year's cover.
     with pytest.raises(IntegrityError, match="insuredline_inside_policy"), transaction.atomic():
         _line(renewal, m, date(2025, 12, 1), date(2026, 3, 1))
-    # The same, with the renewal's period misstated on the line: the composite key refuses it.
-    with transaction.atomic():
+    # The same, with the renewal's period misstated on the line: the line's product key (a statement trigger since
+    # migration 0011) refuses it.
+    with pytest.raises(IntegrityError, match="insuredline_policy"), transaction.atomic():
         _line(
             renewal,
             m,
@@ -166,9 +167,6 @@ def test_overlapping_cover_is_refused_by_the_database(area):
             policy_starts_on=date(2025, 12, 1),
             policy_ends_on=date(2026, 12, 31),
         )
-        with pytest.raises(IntegrityError, match="insuredline_policy"), connection.cursor() as cursor:
-            cursor.execute("SET CONSTRAINTS insuredline_policy IMMEDIATE")
-        transaction.set_rollback(True)
     # The renewal moved (directly, past the service) to overlap this year.
     with pytest.raises(IntegrityError, match="insuranceproduct_no_overlap"), transaction.atomic():
         InsuranceProduct.objects.filter(pk=renewal.pk).update(starts_on=date(2025, 12, 1))
@@ -185,6 +183,43 @@ def test_overlapping_cover_is_refused_by_the_database(area):
     assert line.policy_starts_on == date(2024, 12, 1)
     with pytest.raises(IntegrityError, match="insuredline_inside_policy"), transaction.atomic():
         InsuranceProduct.objects.filter(pk=wuhai.pk).update(ends_on=date(2025, 11, 30))
+
+
+def test_the_lines_keys_hold_set_based(area, personas):
+    """The line's person and product keys, checked once per statement (migration 0011): a line naming a person or a
+    product that does not exist is refused, in a bulk insert as in one row; a person or a product holding a line
+    cannot be deleted; a product's period still follows onto its lines."""
+    wuhai = product(area.C, 2025, WUHAI)
+    m = MemberFactory(household=HouseholdFactory(village=area.V1a))
+    services.enrolment_run(actor=personas.county_staff, product=wuhai, as_of=date(2024, 12, 1))
+    line = InsuredLine.objects.get(member=m)
+    with pytest.raises(IntegrityError, match="insuredline_member_key"), transaction.atomic():
+        InsuredLine.objects.filter(pk=line.pk).update(member_id=m.pk + 10_000)
+    with (
+        pytest.raises(IntegrityError, match="insuredline_member_key"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
+        cursor.execute(
+            """
+                INSERT INTO benefits_insuredline (product_id, series, policy_starts_on, policy_ends_on, member_id,
+                       household_id, starts_on, ends_on, end_reason, premium, added_mid_year, created_at, updated_at)
+                SELECT product_id, series, policy_starts_on, policy_ends_on, member_id + g, household_id, starts_on,
+                       ends_on, '', premium, false, now(), now()
+                  FROM benefits_insuredline, generate_series(10001, 10003) g WHERE id = %s
+                """,
+            [line.pk],
+        )
+    with pytest.raises(IntegrityError, match="insuredline_policy"), transaction.atomic():
+        InsuredLine.objects.filter(pk=line.pk).update(product_id=wuhai.pk + 10_000)
+    with pytest.raises(IntegrityError, match="insuredline_member_key"), transaction.atomic():
+        Member.objects.filter(pk=m.pk)._raw_delete(Member.objects.db)
+    with pytest.raises(IntegrityError, match="insuredline_policy"), transaction.atomic():
+        InsuranceProduct.objects.filter(pk=wuhai.pk)._raw_delete(InsuranceProduct.objects.db)
+    assert InsuredLine.objects.filter(pk=line.pk, member=m, product=wuhai).exists()
+    InsuranceProduct.objects.filter(pk=wuhai.pk).update(ends_on=date(2026, 1, 31))
+    line.refresh_from_db()
+    assert line.policy_ends_on == date(2026, 1, 31)
 
 
 def test_a_renewal_overlapping_its_year_is_refused(area, personas):
