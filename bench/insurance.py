@@ -249,8 +249,46 @@ def claims_page(rounds: int) -> None:
         )
 
 
+KEYS_AB_MEMBER_FK = (
+    "ALTER TABLE benefits_insuredline ADD CONSTRAINT insuredline_member_fk FOREIGN KEY (member_id) "
+    "REFERENCES households_member(id) DEFERRABLE INITIALLY DEFERRED"
+)
+
+
+def keys_ab(product, as_of: date, rounds: int) -> None:
+    """The line's keys as row-level deferred foreign keys (migration 0011 undone) against the set-based statement
+    triggers (0011), alternated ``rounds`` times in one run on the same data; the database is left as 0011 made it."""
+    import importlib
+
+    from django.db import connection
+
+    migration = importlib.import_module("benefits.migrations.0011_insurance_set_based_keys")
+
+    def row_keys() -> None:
+        with connection.cursor() as cursor:
+            cursor.execute(migration.BACKWARD)
+            cursor.execute(KEYS_AB_MEMBER_FK)
+
+    def set_keys() -> None:
+        with connection.cursor() as cursor:
+            cursor.execute("ALTER TABLE benefits_insuredline DROP CONSTRAINT insuredline_member_fk")
+            cursor.execute(migration.FORWARD)
+
+    times: dict[str, list[float]] = {"row keys": [], "set-based keys": []}
+    for _ in range(rounds):
+        row_keys()
+        times["row keys"].append(timed_run(product, as_of)[0])
+        set_keys()
+        times["set-based keys"].append(timed_run(product, as_of)[0])
+    for label, values in times.items():
+        print(f"{label}: median {statistics.median(values):.2f} s ({', '.join(f'{v:.2f}' for v in values)})")
+    ratio = statistics.median(times["row keys"]) / statistics.median(times["set-based keys"])
+    print(f"row keys / set-based keys: {ratio:.2f}x ({load()})")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
+    parser.add_argument("--keys-ab", type=int, default=0, help="alternate the line's keys (0010 vs 0011) N times")
     parser.add_argument("--persons", type=int, default=200_000)
     parser.add_argument("--claims", type=int, default=20_000)
     parser.add_argument("--rounds", type=int, default=5)
@@ -274,6 +312,9 @@ def main() -> int:
     members = Member.objects.filter(household__county=product.county).count()
     print(f"county: {members} members ({load()})")
 
+    if args.keys_ab:
+        keys_ab(product, as_of, args.keys_ab)
+        return 0
     _small_seconds, small_queries, small_added = timed_run(small, as_of)
     runs = [timed_run(product, as_of, fresh=i == 0) for i in range(args.rounds)]
     first, queries, added = runs[0]
