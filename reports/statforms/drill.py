@@ -15,7 +15,7 @@ from datetime import date
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from django.db import connection
+from django.db import connection, transaction
 
 from accounts.roles import Capability, Role
 from accounts.sensitivity import shown
@@ -55,7 +55,7 @@ def may_drill(user: User | None, unit: Region, measure_key: str) -> bool:
 
 NODE = M.NODE
 _IN_PERIOD = "{col} >= %(start)s AND {col} <= %(end)s"
-_HOUSEHOLD_IN_NODES = f"{NODE} = ANY (%(nodes)s)"
+_HOUSEHOLD_IN_NODES = M.HH
 # Persons of a household in a period: its members not recorded dead before the period's start (measures.VISITS_SQL).
 _PERSONS_OF = """
 SELECT m.id FROM households_member m WHERE m.household_id IN ({households}) AND (m.alive OR m.death_date >= %(start)s)
@@ -80,12 +80,12 @@ WITH pa AS (
 )
 SELECT {what}
 FROM pa JOIN households_member m ON m.id = pa.member_id JOIN households_household h ON h.id = m.household_id
-WHERE {NODE} = ANY (%(nodes)s) AND {condition}
+WHERE {HH} AND {condition}
 """
 
 
 def _mental(what: str, condition: str) -> str:
-    return _MENTAL_PA.format(what=what, condition=condition, NODE=NODE)
+    return _MENTAL_PA.format(what=what, condition=condition, HH=M.HH)
 
 
 # measure key → (records, SQL selecting the records' ids).
@@ -190,8 +190,9 @@ def _cover_ids(key: str, window: M.Window) -> list[int]:
         "cover.willing": "SELECT hf.id FROM hf WHERE hf.willing",
         "cover.signed": "SELECT hf.id FROM hf WHERE hf.signed",
     }[key]
-    with connection.cursor() as cursor:
-        cursor.execute(M.MEDICAL_ROWS_SQL + what, {**window.params(), **M.medical_defaults()})
+    with transaction.atomic(), connection.cursor() as cursor:
+        M.session_tune(cursor)
+        cursor.execute(M.sql_for(M.MEDICAL_ROWS_SQL + what, window), {**window.params(), **M.medical_defaults()})
         return [row[0] for row in cursor.fetchall()]
 
 
@@ -200,8 +201,9 @@ def _ids(key: str, window: M.Window) -> list[int]:
         return _cover_ids(key, window)
     _records, sql = _id_sql(key)
     params = {**window.params(), "levels": list(M.INTERVENTION_LEVELS), "training": list(M.TRAINING_KINDS)}
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+    with transaction.atomic(), connection.cursor() as cursor:
+        M.session_tune(cursor)
+        cursor.execute(M.sql_for(sql, window), params)
         return [row[0] for row in cursor.fetchall()]
 
 
@@ -228,6 +230,7 @@ def drill(
         as_of=M.coverage_day(period, today=today),
         nodes=(unit.pk,) if own_level else tuple(tree.regions),
         counties=tuple(tree.counties),
+        scope="" if own_level else tree.scope,
     )
     ids = _ids(measure_key, window)
     loader = _LOADERS[measure.records]

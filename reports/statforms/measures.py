@@ -22,7 +22,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import Count, Q
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -244,6 +244,19 @@ class Window:
     as_of: date
     nodes: tuple[int, ...]
     counties: tuple[int, ...]
+    # "counties": the nodes are whole counties' trees (a county, a city, a province); "villages": a town's or a
+    # village's tree (no household without a village lies there); "": any set of nodes.
+    scope: str = ""
+
+    @property
+    def households(self) -> str:
+        """The condition on ``h`` (households_household) for the households whose facts belong to the nodes: on the
+        column the planner estimates well (a county's or the villages' ids) when the window allows, else the node."""
+        if self.scope == "counties":
+            return "h.county_id = ANY (%(counties)s)"
+        if self.scope == "villages":
+            return "h.village_id = ANY (%(nodes)s)"
+        return f"h.county_id = ANY (%(counties)s) AND {NODE} = ANY (%(nodes)s)"
 
     def params(self) -> dict[str, Any]:
         tz = timezone.get_current_timezone()
@@ -266,6 +279,13 @@ def coverage_day(period: Period, *, today: date | None = None) -> date:
 
 
 NODE = "coalesce(h.village_id, h.county_id)"
+# Where a statement selects the window's households (``h``); replaced by Window.households (see there).
+HH = "(__HOUSEHOLDS__)"
+
+
+def sql_for(sql: str, w: Window) -> str:
+    return sql.replace(HH, w.households)
+
 
 # ------------------------------------------------------------------------------------------------ the families
 # Each family: one statement returning (node, measure key, value) rows, for every node of the window at once.
@@ -278,22 +298,18 @@ WITH hv AS (
            bool_or(btrim(v.needs, E' \\t\\r\\n') <> '') AS needs
     FROM visits_visit v
     WHERE v.date >= %(start)s AND v.date <= %(end)s
+      AND v.household_id IN (SELECT h.id FROM households_household h WHERE {HH})
     GROUP BY v.household_id
 ),
-hh AS (
-    SELECT hv.*, {NODE} AS node
-    FROM hv JOIN households_household h ON h.id = hv.household_id
-    WHERE {NODE} = ANY (%(nodes)s)
-),
 pp AS (
-    SELECT m.household_id, count(*) AS n
-    FROM households_member m JOIN hh ON hh.household_id = m.household_id
-    WHERE m.alive OR m.death_date >= %(start)s
+    SELECT m.household_id, count(*) AS n FROM households_member m
+    WHERE m.household_id IN (SELECT h.id FROM households_household h WHERE {HH})
+      AND (m.alive OR m.death_date >= %(start)s)
     GROUP BY m.household_id
 )
-SELECT hh.node, {{counts}}
-FROM hh LEFT JOIN pp ON pp.household_id = hh.household_id
-GROUP BY hh.node
+SELECT {NODE}, {{counts}}
+FROM hv JOIN households_household h ON h.id = hv.household_id LEFT JOIN pp ON pp.household_id = hv.household_id
+GROUP BY 1
 """
 
 
@@ -301,7 +317,7 @@ def _visits_family(cursor: Any, w: Window) -> Iterable[tuple[int, str, Any]]:
     flags = [*VISIT_PURPOSES, "needs"]
     purposes = ", ".join(f"bool_or(v.purpose = '{p}') AS {p}" for p in VISIT_PURPOSES)
     counts = ", ".join(f"count(*) FILTER (WHERE {f}), coalesce(sum(pp.n) FILTER (WHERE {f}), 0)" for f in flags)
-    cursor.execute(VISITS_SQL.format(purposes=purposes, counts=counts), w.params())
+    cursor.execute(sql_for(VISITS_SQL.format(purposes=purposes, counts=counts), w), w.params())
     keys = [k for f in flags for k in (_visit_key(f, "households"), _visit_key(f, "persons"))]
     for node, *values in cursor.fetchall():
         yield from ((node, key, value) for key, value in zip(keys, values, strict=True))
@@ -314,13 +330,13 @@ def _visit_key(flag: str, what: str) -> str:
 CLAIMS_SQL = f"""
 SELECT {NODE}, count(*), coalesce(sum(c.paid_amount), 0)
 FROM benefits_insuranceclaim c JOIN households_household h ON h.id = c.household_id
-WHERE c.state = 'paid' AND c.paid_on >= %(start)s AND c.paid_on <= %(end)s AND {NODE} = ANY (%(nodes)s)
+WHERE c.state = 'paid' AND c.paid_on >= %(start)s AND c.paid_on <= %(end)s AND {HH}
 GROUP BY 1
 """
 
 
 def _claims_family(cursor: Any, w: Window) -> Iterable[tuple[int, str, Any]]:
-    cursor.execute(CLAIMS_SQL, w.params())
+    cursor.execute(sql_for(CLAIMS_SQL, w), w.params())
     for node, cases, amount in cursor.fetchall():
         yield node, "claims.paid_cases", cases
         yield node, "claims.paid_amount", amount
@@ -344,13 +360,13 @@ SELECT {NODE}, count(DISTINCT m.household_id) FILTER (WHERE pa.assessed), count(
        count(*) FILTER (WHERE pa.first_on >= %(start)s),
        count(*) FILTER (WHERE pa.first_worthy >= %(start)s OR pa.urgent_in)
 FROM pa JOIN households_member m ON m.id = pa.member_id JOIN households_household h ON h.id = m.household_id
-WHERE {NODE} = ANY (%(nodes)s)
+WHERE {HH}
 GROUP BY 1
 """
 
 
 def _mental_family(cursor: Any, w: Window) -> Iterable[tuple[int, str, Any]]:
-    cursor.execute(MENTAL_SQL, {**w.params(), "levels": list(INTERVENTION_LEVELS)})
+    cursor.execute(sql_for(MENTAL_SQL, w), {**w.params(), "levels": list(INTERVENTION_LEVELS)})
     for node, households, persons, files, psych in cursor.fetchall():
         yield node, "mental.households", households
         yield node, "mental.persons", persons
@@ -395,13 +411,13 @@ def _activities_family(cursor: Any, w: Window) -> Iterable[tuple[int, str, Any]]
 VOLUNTEERS_SQL = f"""
 SELECT {NODE}, count(DISTINCT (p.volunteer_id, p.household_id)), count(DISTINCT p.household_id)
 FROM activities_pairing p JOIN households_household h ON h.id = p.household_id
-WHERE p.started_on <= %(end)s AND (p.ended_on IS NULL OR p.ended_on >= %(start)s) AND {NODE} = ANY (%(nodes)s)
+WHERE p.started_on <= %(end)s AND (p.ended_on IS NULL OR p.ended_on >= %(start)s) AND {HH}
 GROUP BY 1
 """
 
 
 def _volunteers_family(cursor: Any, w: Window) -> Iterable[tuple[int, str, Any]]:
-    cursor.execute(VOLUNTEERS_SQL, w.params())
+    cursor.execute(sql_for(VOLUNTEERS_SQL, w), w.params())
     for node, pairs, households in cursor.fetchall():
         yield node, "volunteers.pairs", pairs
         yield node, "volunteers.paired_households", households
@@ -424,13 +440,13 @@ WHERE l.status = 'paid' AND l.returned_at >= %(start_at)s AND l.returned_at < %(
 HELP_SQL = f"""
 WITH helped AS ({HELPED_SQL})
 SELECT {NODE}, count(*) FROM helped JOIN households_household h ON h.id = helped.household_id
-WHERE {NODE} = ANY (%(nodes)s)
+WHERE {HH}
 GROUP BY 1
 """
 
 
 def _help_family(cursor: Any, w: Window) -> Iterable[tuple[int, str, Any]]:
-    cursor.execute(HELP_SQL, w.params())
+    cursor.execute(sql_for(HELP_SQL, w), w.params())
     for node, households in cursor.fetchall():
         yield node, "help.households", households
 
@@ -442,7 +458,7 @@ ASSIST_SQL = f"""
 SELECT {NODE}, 'assist.new_bereaved', count(*)
 FROM households_member m JOIN households_household h ON h.id = m.household_id
 WHERE h.family_type = 'death' AND h.child_event_date >= %(start)s AND h.child_event_date <= %(end)s
-  AND m.role IN ('husband', 'wife') AND (m.alive OR m.death_date >= h.child_event_date) AND {NODE} = ANY (%(nodes)s)
+  AND m.role IN ('husband', 'wife') AND (m.alive OR m.death_date >= h.child_event_date) AND {HH}
 GROUP BY 1
 UNION ALL
 SELECT t.from_county_id, 'assist.moved', count(*)
@@ -453,13 +469,13 @@ GROUP BY 1
 UNION ALL
 SELECT {NODE}, 'assist.closed', count(*)
 FROM households_member m JOIN households_household h ON h.id = m.household_id
-WHERE h.status = 'closed' AND h.closed_on >= %(start)s AND h.closed_on <= %(end)s AND {NODE} = ANY (%(nodes)s)
+WHERE h.status = 'closed' AND h.closed_on >= %(start)s AND h.closed_on <= %(end)s AND {HH}
 GROUP BY 1
 """
 
 
 def _assist_family(cursor: Any, w: Window) -> Iterable[tuple[int, str, Any]]:
-    cursor.execute(ASSIST_SQL, w.params())
+    cursor.execute(sql_for(ASSIST_SQL, w), w.params())
     yield from cursor.fetchall()
 
 
@@ -509,7 +525,7 @@ hh AS (
     SELECT h.id, {NODE} AS node, conf.cert, conf.ccard, (coalesce(h.certificate_number, '') <> '') AS has_cert
     FROM households_household h JOIN conf ON conf.county_id = h.county_id
     WHERE h.registered_on <= %(as_of)s AND (h.status = 'active' OR h.closed_on > %(as_of)s)
-      AND {NODE} = ANY (%(nodes)s)
+      AND {HH}
 ),
 running AS (
     SELECT DISTINCT c.household_id FROM medical_contract c JOIN hh ON hh.id = c.household_id
@@ -569,7 +585,7 @@ def medical_defaults() -> dict[str, Any]:
 
 
 def _medical_family(cursor: Any, w: Window) -> Iterable[tuple[int, str, Any]]:
-    cursor.execute(MEDICAL_SQL, {**w.params(), **medical_defaults()})
+    cursor.execute(sql_for(MEDICAL_SQL, w), {**w.params(), **medical_defaults()})
     for node, persons, cards, willing, signed in cursor.fetchall():
         yield node, "cover.persons", persons
         yield node, "cover.cards", cards
@@ -620,6 +636,11 @@ class Tree:
             counties = [county.pk] if county else []
         return cls(root=root, regions=regions, children=dict(children), counties=counties)
 
+    @property
+    def scope(self) -> str:
+        """Window.scope for this tree's nodes."""
+        return "villages" if self.root.level in (Region.Level.TOWN, Region.Level.VILLAGE) else "counties"
+
     def descendants_first(self) -> list[Region]:
         """Every node, each after all of its descendants (for adding subtrees up)."""
         order: list[Region] = []
@@ -637,7 +658,9 @@ class Tree:
 Counts = dict[int, dict[str, Decimal]]
 
 
-def _count(keys: Iterable[str], period: Period, tree: Tree, *, today: date | None = None) -> Counts:
+def _count(
+    keys: Iterable[str], period: Period, tree: Tree, *, today: date | None = None, scope: str | None = None
+) -> Counts:
     keys = set(keys)
     unknown = keys - MEASURES.keys()
     if unknown:
@@ -648,15 +671,27 @@ def _count(keys: Iterable[str], period: Period, tree: Tree, *, today: date | Non
         as_of=coverage_day(period, today=today),
         nodes=tuple(tree.regions),
         counties=tuple(tree.counties),
+        scope=tree.scope if scope is None else scope,
     )
     counts: Counts = defaultdict(dict)
     families = sorted({MEASURES[k].family for k in keys})
-    with connection.cursor() as cursor:
+    with transaction.atomic(), connection.cursor() as cursor:
+        session_tune(cursor)
         for family in families:
             for node, key, value in FAMILIES[family](cursor, window):
                 if key in keys:
                     counts[node][key] = counts[node].get(key, Decimal(0)) + Decimal(value)
     return dict(counts)
+
+
+def session_tune(cursor: Any) -> None:
+    """For the rest of the transaction: hashes and sorts of a month's visits in memory; no JIT (its compilation,
+    seconds on these statements, costs more than it saves — the overdue engine's finding too); no parallel workers
+    (each worker built the same hash of the period's visits again: three times the work for no gain in time)."""
+    cursor.execute(
+        "SELECT set_config('work_mem', '128MB', true), set_config('jit', 'off', true), "
+        "set_config('max_parallel_workers_per_gather', '0', true)"
+    )
 
 
 def node_counts(
@@ -676,7 +711,8 @@ def node_counts(
         children={},
         counties=sorted({c for t in trees for c in t.counties}),
     )
-    return _count(keys, period, union, today=today)
+    scopes = {t.scope for t in trees}
+    return _count(keys, period, union, today=today, scope=scopes.pop() if len(scopes) == 1 else "")
 
 
 # ------------------------------------------------------------------------------------------------ the forms
