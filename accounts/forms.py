@@ -55,7 +55,7 @@ class UserForm(PortalFormMixin, forms.ModelForm):
         role.choices = [("", "---------"), *role_choices_for_manager(manager=manager)]
         region.queryset = region_choices_for_user(user=manager)
         region.required = True
-        indent = {"county": "", "town": "— ", "village": "— — "}
+        indent = {"province": "", "city": "", "county": "", "town": "— ", "village": "— — "}
         # A label for this form only, set on the field instance (Django's documented way; mypy refuses any
         # assignment to a method).
         region.label_from_instance = lambda obj: f"{indent[obj.level]}{obj.name}"  # type: ignore[method-assign]

@@ -7,20 +7,55 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from django.db.models import Count, Q, QuerySet
+from django.http import Http404
+from django.utils.translation import gettext as _
 
 from accounts.models import User
 from accounts.roles import ASSIGNABLE_ROLES, Role
 from core.db import among
 from regions.models import Region
-from regions.scope import get_visible_or_404
-from regions.selectors import region_ancestors
+from regions.scope import user_scope_path
+from regions.selectors import figure_paths, region_ancestors
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
 
 
+def manager_area_paths(*, manager: User) -> list[str]:
+    """The region paths whose users ``manager`` manages: their area; above the county (a city or a province, where a
+    user has no path scope) a system administrator manages the node, the nodes between it and its counties and the
+    counties' users (regions.selectors.figure_paths), the city association's staff the users of the node and, for a
+    province, its cities — never a county's. Nothing for an inactive user or one without a node."""
+    path = user_scope_path(manager)
+    if path is not None:
+        return [path]
+    region = manager.region if manager.is_active and manager.region_id else None
+    if region is None or not region.is_above_county:
+        return []
+    paths = figure_paths(region=region)
+    if manager.role != Role.ADMIN:
+        paths = [p for p in paths if p == region.path or p in _child_paths(region)]
+    return paths
+
+
+def _child_paths(region: Region) -> set[str]:
+    return set(Region.objects.filter(parent=region, level__in=Region.ABOVE_COUNTY).values_list("path", flat=True))
+
+
+def _within_q(lookup: str, paths: list[str]) -> Q:
+    condition = Q(pk__in=[])
+    for path in paths:
+        condition |= Q(**{f"{lookup}__startswith": path})
+    return condition
+
+
+def users_managed_by(*, manager: User) -> QuerySet[User]:
+    """The users of the manager's area (manager_area_paths)."""
+    return User.objects.filter(_within_q("region__path", manager_area_paths(manager=manager)))
+
+
 def user_list_for_manager(*, manager: User, search: str = "", role: str = "") -> QuerySet[User]:
-    qs = User.objects.visible_to(manager).select_related("region")
+    qs = users_managed_by(manager=manager).select_related("region")
     if search:
         qs = qs.filter(Q(username__icontains=search) | Q(name__icontains=search))
     if role:
@@ -39,7 +74,10 @@ def user_names(usernames: Iterable[str]) -> dict[str, str]:
 
 
 def user_get_for_manager(*, manager: User, pk: int) -> User:
-    return get_visible_or_404(User.objects.select_related("region"), manager, pk=pk)
+    user = users_managed_by(manager=manager).select_related("region").filter(pk=pk).first()
+    if user is None:
+        raise Http404(_("Not found."))
+    return user
 
 
 def role_choices_for_manager(*, manager: User) -> list[tuple[str, StrOrPromise]]:
@@ -48,7 +86,8 @@ def role_choices_for_manager(*, manager: User) -> list[tuple[str, StrOrPromise]]
 
 
 def region_choices_for_user(*, user: User) -> QuerySet[Region]:
-    return Region.objects.visible_to(user)
+    """The nodes a manager may put a user at: their area (manager_area_paths)."""
+    return Region.objects.filter(_within_q("path", manager_area_paths(manager=user)))
 
 
 @dataclass(frozen=True)

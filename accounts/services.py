@@ -13,8 +13,9 @@ from django.utils.translation import gettext as _
 from accounts.hooks import account_changed
 from accounts.models import User, _new_session_token
 from accounts.roles import ASSIGNABLE_ROLES
+from accounts.selectors import manager_area_paths
 from regions.models import Region
-from regions.scope import user_scope_path
+from regions.paths import is_within
 
 
 def _check_manager_may_assign(*, manager: User | None, role: str, region: Region | None) -> None:
@@ -23,8 +24,8 @@ def _check_manager_may_assign(*, manager: User | None, role: str, region: Region
         return
     if role not in ASSIGNABLE_ROLES.get(manager.role, frozenset()):
         raise ValidationError({"role": _("You may not assign this role.")})
-    path = user_scope_path(manager)
-    if region is None or path is None or not region.path.startswith(path):
+    paths = manager_area_paths(manager=manager)
+    if region is None or not any(is_within(region.path, path) for path in paths):
         raise ValidationError({"region": _("Choose an area inside your own.")})
 
 

@@ -217,3 +217,63 @@ def test_a_city_user_walking_every_url_never_reads_a_family(city, city_users, pe
                     problems.append((path, leaked))
     assert not problems
     assert seen >= 3
+
+
+@pytest.mark.parametrize("who", ["city_staff", "city_leader"])
+def test_every_navigation_entry_of_a_city_user_opens_a_page_of_figures(city, city_users, client_for, who):
+    client = client_for(city_users[who])
+    response = client.get(reverse("portal:home"))
+    entries = response.context["nav_items"]
+    assert {item.key for item in entries} >= {"dashboard", "coverage"}
+    assert not {item.key for item in entries} & {"households", "contacts", "medical", "rules", "regions", "audit"}
+    for item in entries:
+        assert client.get(item.url).status_code == 200, item.key
+
+
+# ------------------------------------------------------------------------------------------- users at the city
+
+
+def _create(client, *, username, role, region):
+    return client.post(
+        reverse("accounts:user_create"),
+        {"username": username, "name": "马明", "role": role, "region": region.pk, "password": "Xining-2026-pass"},
+    )
+
+
+def test_an_administrator_at_the_city_creates_city_staff_and_a_city_leader(city, area, client_for):
+    from accounts.models import User
+
+    admin = UserFactory(username="xn_admin", role=Role.ADMIN, region=city["city"], is_staff=True)
+    client = client_for(admin)
+    assert _create(client, username="xn_new_staff", role=Role.CITY_STAFF, region=city["city"]).status_code == 302
+    assert _create(client, username="xn_new_leader", role=Role.LEADER, region=city["city"]).status_code == 302
+    # ... and the counties' users too (an administrator runs the system of the whole city).
+    assert _create(client, username="c_new_staff", role=Role.COUNTY_STAFF, region=area.C).status_code == 302
+    made = dict(User.objects.filter(username__startswith=("xn_new")).values_list("username", "region_id"))
+    assert made == {"xn_new_staff": city["city"].pk, "xn_new_leader": city["city"].pk}
+
+
+def test_city_staff_create_city_users_at_the_city_only(city, city_users, personas, area, client_for):
+    from accounts.models import User
+
+    client = client_for(city_users["city_staff"])
+    assert _create(client, username="xn_leader2", role=Role.LEADER, region=city["city"]).status_code == 302
+    assert User.objects.get(username="xn_leader2").region == city["city"]
+    # Not a county's leader, not a county staff member, and the county's users are not theirs to list.
+    assert _create(client, username="c_leader2", role=Role.LEADER, region=area.C).status_code == 200
+    assert _create(client, username="c_staff2", role=Role.COUNTY_STAFF, region=city["city"]).status_code == 200
+    assert not User.objects.filter(username__in=["c_leader2", "c_staff2"]).exists()
+    listing = client.get(reverse("accounts:user_list")).content.decode()
+    assert "xn_leader" in listing
+    assert "c_leader" not in listing.replace("xn_leader", "")
+
+
+def test_county_staff_and_a_county_administrator_create_no_city_user(city, personas, client_for):
+    from accounts.models import User
+
+    for manager in (personas.county_staff, personas.admin):
+        client = client_for(manager)
+        for role in (Role.CITY_STAFF, Role.LEADER):
+            response = _create(client, username=f"x_{manager.username}_{role}", role=role, region=city["city"])
+            assert response.status_code == 200
+    assert not User.objects.filter(username__startswith="x_").exists()
