@@ -192,7 +192,7 @@ def _cover_ids(key: str, window: M.Window) -> list[int]:
     }[key]
     with transaction.atomic(), connection.cursor() as cursor:
         M.session_tune(cursor)
-        cursor.execute(M.sql_for(M.MEDICAL_ROWS_SQL + what, window), {**window.params(), **M.medical_defaults()})
+        cursor.execute(M.sql_for(M.MEDICAL_ROWS_SQL + what, window), {**window.params(), **M.medical_params(window)})
         return [row[0] for row in cursor.fetchall()]
 
 

@@ -514,52 +514,45 @@ def _contacts_family(cursor: Any, w: Window) -> Iterable[tuple[int, str, Any]]:
 # dedicated card running that day, the household's certificate number or a running four-on-one assignment (where
 # the county counts them); signed: a contract running that day (signed then, and not ended by then); willing: not
 # refused — the latest contract started by then ended by then as refused or by the resident, and none runs.
+_ON_ROLL = "h.registered_on <= %(as_of)s AND (h.status = 'active' OR h.closed_on > %(as_of)s)"
+_WINDOW_HOUSEHOLDS = f"SELECT h.id FROM households_household h WHERE {HH}"
 MEDICAL_ROWS_SQL = f"""
-WITH conf AS (
-    SELECT r.id AS county_id,
-           coalesce(s.certificate_counts, %(d_cert)s) AS cert, coalesce(s.contact_card_counts, %(d_ccard)s) AS ccard
-    FROM regions_region r LEFT JOIN medical_medicalsettings s ON s.county_id = r.id
-    WHERE r.id = ANY (%(counties)s)
-),
-hh AS (
-    SELECT h.id, {NODE} AS node, conf.cert, conf.ccard, (coalesce(h.certificate_number, '') <> '') AS has_cert
-    FROM households_household h JOIN conf ON conf.county_id = h.county_id
-    WHERE h.registered_on <= %(as_of)s AND (h.status = 'active' OR h.closed_on > %(as_of)s)
-      AND {HH}
-),
-running AS (
-    SELECT DISTINCT c.household_id FROM medical_contract c JOIN hh ON hh.id = c.household_id
-    WHERE c.starts_on <= %(as_of)s AND c.ends_on >= %(as_of)s
-      AND (c.status = 'signed' OR (c.status = 'ended' AND c.ended_on > %(as_of)s))
-),
-latest AS (
-    SELECT DISTINCT ON (c.household_id) c.household_id, c.status, c.end_reason, c.ended_on
-    FROM medical_contract c JOIN hh ON hh.id = c.household_id
-    WHERE c.starts_on <= %(as_of)s
-    ORDER BY c.household_id, coalesce(c.ended_on, c.ends_on) DESC, c.id DESC
-),
-hf AS (
-    SELECT hh.id, hh.node, r.household_id IS NOT NULL AS signed,
+WITH hf AS (
+    SELECT h.id, {NODE} AS node, r.household_id IS NOT NULL AS signed,
            NOT coalesce(r.household_id IS NULL AND l.status = 'ended' AND l.ended_on <= %(as_of)s
                         AND l.end_reason IN ('refused', 'resident'), false) AS willing
-    FROM hh LEFT JOIN running r ON r.household_id = hh.id LEFT JOIN latest l ON l.household_id = hh.id
-),
-carded AS (
-    SELECT DISTINCT g.member_id FROM medical_greencard g JOIN households_member m ON m.id = g.member_id
-    JOIN hh ON hh.id = m.household_id
-    WHERE g.issued_on <= %(as_of)s AND (g.withdrawn_on IS NULL OR g.withdrawn_on > %(as_of)s)
-),
-assigned AS (
-    SELECT DISTINCT a.household_id FROM contacts_assignment a JOIN hh ON hh.id = a.household_id
-    WHERE a.start_date <= %(as_of)s AND (a.end_date IS NULL OR a.end_date > %(as_of)s)
+    FROM households_household h
+    LEFT JOIN (
+        SELECT DISTINCT c.household_id FROM medical_contract c
+        WHERE c.starts_on <= %(as_of)s AND c.ends_on >= %(as_of)s
+          AND (c.status = 'signed' OR (c.status = 'ended' AND c.ended_on > %(as_of)s))
+          AND c.household_id IN ({_WINDOW_HOUSEHOLDS})
+    ) r ON r.household_id = h.id
+    LEFT JOIN (
+        SELECT DISTINCT ON (c.household_id) c.household_id, c.status, c.end_reason, c.ended_on
+        FROM medical_contract c
+        WHERE c.starts_on <= %(as_of)s AND c.household_id IN ({_WINDOW_HOUSEHOLDS})
+        ORDER BY c.household_id, coalesce(c.ended_on, c.ends_on) DESC, c.id DESC
+    ) l ON l.household_id = h.id
+    WHERE {HH} AND {_ON_ROLL}
 ),
 mm AS (
-    SELECT m.id, hh.node,
-           (cd.member_id IS NOT NULL OR (hh.cert AND hh.has_cert) OR (hh.ccard AND a.household_id IS NOT NULL)) AS card
-    FROM households_member m JOIN hh ON hh.id = m.household_id
-    LEFT JOIN carded cd ON cd.member_id = m.id
-    LEFT JOIN assigned a ON a.household_id = m.household_id
-    WHERE m.alive OR m.death_date > %(as_of)s
+    SELECT m.id, {NODE} AS node,
+           (g.member_id IS NOT NULL
+            OR (h.county_id = ANY (%(cert_counties)s) AND coalesce(h.certificate_number, '') <> '')
+            OR (h.county_id = ANY (%(card_counties)s) AND a.household_id IS NOT NULL)) AS card
+    FROM households_member m JOIN households_household h ON h.id = m.household_id
+    LEFT JOIN (
+        SELECT DISTINCT g.member_id FROM medical_greencard g
+        WHERE g.issued_on <= %(as_of)s AND (g.withdrawn_on IS NULL OR g.withdrawn_on > %(as_of)s)
+          AND g.household_id IN ({_WINDOW_HOUSEHOLDS})
+    ) g ON g.member_id = m.id
+    LEFT JOIN (
+        SELECT DISTINCT a.household_id FROM contacts_assignment a
+        WHERE a.start_date <= %(as_of)s AND (a.end_date IS NULL OR a.end_date > %(as_of)s)
+          AND a.household_id IN ({_WINDOW_HOUSEHOLDS})
+    ) a ON a.household_id = h.id
+    WHERE {HH} AND {_ON_ROLL} AND (m.alive OR m.death_date > %(as_of)s)
 )
 """
 MEDICAL_SQL = (
@@ -574,18 +567,27 @@ LEFT JOIN (SELECT node, count(*) AS persons, count(*) FILTER (WHERE card) AS car
 )
 
 
-def medical_defaults() -> dict[str, Any]:
-    """The medical settings' defaults, for the counties that have none."""
+def medical_params(w: Window) -> dict[str, Any]:
+    """The counties of the window where the special-assistance certificate, and where the contact card, counts as a
+    green-channel card (their medical settings, the defaults where they have none). One query."""
     from medical.models import MedicalSettings
 
     def default(name: str) -> Any:
         return MedicalSettings._meta.get_field(name).default  # type: ignore[union-attr]  # a concrete field
 
-    return {"d_cert": default("certificate_counts"), "d_ccard": default("contact_card_counts")}
+    stored = {s.county_id: s for s in MedicalSettings.objects.filter(county_id__in=w.counties)}
+    cert, card = [], []
+    for county_id in w.counties:
+        conf = stored.get(county_id)
+        if conf.certificate_counts if conf else default("certificate_counts"):
+            cert.append(county_id)
+        if conf.contact_card_counts if conf else default("contact_card_counts"):
+            card.append(county_id)
+    return {"cert_counties": cert, "card_counties": card}
 
 
 def _medical_family(cursor: Any, w: Window) -> Iterable[tuple[int, str, Any]]:
-    cursor.execute(sql_for(MEDICAL_SQL, w), {**w.params(), **medical_defaults()})
+    cursor.execute(sql_for(MEDICAL_SQL, w), {**w.params(), **medical_params(w)})
     for node, persons, cards, willing, signed in cursor.fetchall():
         yield node, "cover.persons", persons
         yield node, "cover.cards", cards

@@ -572,7 +572,7 @@ def test_form_rows_of_one_unit_is_the_forms_under_and_constant_queries(world):
         # one statement per family, plus the contact schemes, the savepoint and the session settings).
         families = len({M.MEASURES[k].family for k in M.template_measures(template)})
         assert all(len(n) == 1 for n in counts.values()), counts
-        assert max(max(n) for n in counts.values()) <= families + 8, counts
+        assert max(max(n) for n in counts.values()) <= families + 9, counts
 
 
 def test_period_boundaries(world):
