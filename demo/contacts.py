@@ -68,9 +68,10 @@ def _people_build(
     return by_town, by_village
 
 
-def seed_contacts(*, seed: int, county: Region, today: date) -> ContactsSeeded:
+def seed_contacts(*, seed: int, county: Region, today: date, link_logins: bool = True) -> ContactsSeeded:
     """People and assignments for the county's households. Safe to run again: a county that already has
-    people who serve is left as it is."""
+    people who serve is left as it is. ``link_logins``: the demo logins stand for people of this county (the demo
+    county's; not the city's other districts, demo.city)."""
     if ServicePerson.objects.filter(region__path__startswith=county.path).exists():
         return ContactsSeeded(people=0, assignments=0)
     rng = random.Random(seed * 7919 + 5)
@@ -82,7 +83,7 @@ def seed_contacts(*, seed: int, county: Region, today: date) -> ContactsSeeded:
         for persons in group.values():
             people.extend(persons)
     ServicePerson.objects.bulk_create(people)
-    _link_demo_logins(towns, villages, by_town, by_village)
+    _link_demo_logins(towns, villages, by_town, by_village, enabled=link_logins)
 
     assignments: list[Assignment] = []
     substitutes: list[tuple[int, ServicePerson, date]] = []  # (index of the holder's row, person, from)
@@ -145,10 +146,12 @@ def _link_demo_logins(
     villages: dict[int, list[Region]],
     by_town: dict[int, dict[str, list[ServicePerson]]],
     by_village: dict[int, dict[str, list[ServicePerson]]],
+    *,
+    enabled: bool = True,
 ) -> None:
     """The demo accounts are the people they stand for (so "my households" and notifications have someone),
     under the account's name: a linked person carries the login's name (ServicePerson.clean)."""
-    if not towns or not villages.get(towns[0].pk):
+    if not enabled or not towns or not villages.get(towns[0].pk):
         return
     town1, village1 = towns[0], villages[towns[0].pk][0]
     links = {

@@ -12,10 +12,12 @@ from accounts.roles import Role
 from accounts.services import user_set_password
 from demo.activities import demo_activities_seed
 from demo.benefits import demo_benefits_seed
+from demo.city import demo_city_seed
 from demo.contacts import seed_contacts
 from demo.households import households_generate, households_insert
 from demo.medical import demo_medical_seed
 from demo.policies import demo_policies_seed
+    # The city above the county, its other districts and its logins (before the visits: their nightly runs count
 from demo.visits import demo_visits_seed
 from regions.models import Region
 

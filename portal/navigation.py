@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.roles import Capability
 from accounts.second_factor import second_factor_pending
+from reports.city import reads_above_county
 
 
 @dataclass(frozen=True)
@@ -48,6 +49,18 @@ NAV_ITEMS = [
 ]
 
 
+# Above the county (a city, a province) a user reads figures only (reports.city): the entries whose pages work
+# there, the benefits entry opening the benefit reports (a row per county) instead of the benefits home.
+ABOVE_COUNTY: dict[str, str | None] = {
+    "dashboard": None,
+    "coverage": None,
+    "benefits": "reports:benefits_home",
+    "stat_reports": None,
+    "policies": None,
+    "users": None,
+}
+
+
 def navigation(request) -> dict:
     """The user's navigation; none while the login's second factor is still to be given (``second_factor_pending``:
     base.html then shows no menu, as on the login page)."""
@@ -56,9 +69,10 @@ def navigation(request) -> dict:
         return {"nav_items": []}
     if second_factor_pending(request):
         return {"nav_items": [], "second_factor_pending": True}
+    above = reads_above_county(user)
     items = [
-        NavItem(key=key, label=str(label), url=reverse(url_name))
+        NavItem(key=key, label=str(label), url=reverse((ABOVE_COUNTY.get(key) if above else None) or url_name))
         for key, label, url_name, capability in NAV_ITEMS
-        if capability is None or user.has_capability(capability)
+        if (capability is None or user.has_capability(capability)) and (not above or key in ABOVE_COUNTY)
     ]
     return {"nav_items": items}
