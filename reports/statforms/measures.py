@@ -313,11 +313,33 @@ GROUP BY 1
 """
 
 
+# The same count for a window of one county or less: each household's visits of the period read by the visits'
+# (household, date) index, one probe per household, instead of every visit of the period read and hashed.
+VISITS_BY_HOUSEHOLD_SQL = f"""
+WITH hv AS (
+    SELECT h.id AS household_id, {NODE} AS node, x.*
+    FROM households_household h
+    CROSS JOIN LATERAL (
+        SELECT count(*) AS visits, {{purposes}}, bool_or(btrim(v.needs, E' \\t\\r\\n') <> '') AS needs
+        FROM visits_visit v WHERE v.household_id = h.id AND v.date >= %(start)s AND v.date <= %(end)s
+    ) x
+    WHERE {HH} AND x.visits > 0
+)
+SELECT hv.node, {{counts}}
+FROM hv CROSS JOIN LATERAL (
+    SELECT count(*) AS n FROM households_member m
+    WHERE m.household_id = hv.household_id AND (m.alive OR m.death_date >= %(start)s)
+) pp
+GROUP BY 1
+"""
+
+
 def _visits_family(cursor: Any, w: Window) -> Iterable[tuple[int, str, Any]]:
     flags = [*VISIT_PURPOSES, "needs"]
     purposes = ", ".join(f"bool_or(v.purpose = '{p}') AS {p}" for p in VISIT_PURPOSES)
     counts = ", ".join(f"count(*) FILTER (WHERE {f}), coalesce(sum(pp.n) FILTER (WHERE {f}), 0)" for f in flags)
-    cursor.execute(sql_for(VISITS_SQL.format(purposes=purposes, counts=counts), w), w.params())
+    sql = VISITS_BY_HOUSEHOLD_SQL if len(w.counties) <= 1 else VISITS_SQL
+    cursor.execute(sql_for(sql.format(purposes=purposes, counts=counts), w), w.params())
     keys = [k for f in flags for k in (_visit_key(f, "households"), _visit_key(f, "persons"))]
     for node, *values in cursor.fetchall():
         yield from ((node, key, value) for key, value in zip(keys, values, strict=True))
@@ -354,6 +376,8 @@ WITH pa AS (
            bool_or(a.urgent AND a.assessed_on >= %(start)s) AS urgent_in
     FROM medical_mentalassessment a
     WHERE a.assessed_on <= %(end)s
+      AND a.member_id IN (SELECT m.id FROM households_member m JOIN households_household h ON h.id = m.household_id
+                          WHERE {HH})
     GROUP BY a.member_id
 )
 SELECT {NODE}, count(DISTINCT m.household_id) FILTER (WHERE pa.assessed), count(*) FILTER (WHERE pa.assessed),
