@@ -17,7 +17,6 @@ from demo.contacts import seed_contacts
 from demo.households import households_generate, households_insert
 from demo.medical import demo_medical_seed
 from demo.policies import demo_policies_seed
-    # The city above the county, its other districts and its logins (before the visits: their nightly runs count
 from demo.visits import demo_visits_seed
 from regions.models import Region
 
@@ -83,6 +82,10 @@ def demo_seed(*, seed: int = 1, county_code: str = DEMO_COUNTY_CODE, households:
         user.save()
         logins.append(DemoLogin(username=username, role=str(Role(role).label), region=region.name))
     demo_households_seed(seed=seed, county=county, count=households)
+    # The city above the county, its other districts and its logins (before the visits: their nightly runs count
+    # the whole city).
+    for username, role, region in demo_city_seed(seed=seed, password=DEMO_PASSWORD, today=timezone.localdate()):
+        logins.append(DemoLogin(username=username, role=role, region=region.name))
     seed_contacts(seed=seed, county=county, today=timezone.localdate())
     demo_visits_seed(seed=seed, county=county, today=timezone.localdate())
     demo_benefits_seed(seed=seed, county=county, today=timezone.localdate())
