@@ -39,7 +39,7 @@ from benefits.models import PayoutBatch, PayoutLine, Relief, ReviewCase
 from households.models import household_scope_q
 from regions.models import Region
 from regions.paths import is_within
-from regions.scope import user_scope_path
+from regions.scope import ScopedQuerySet, user_scope_path
 from regions.selectors import counties_under
 from reports.city import crumbs_above_county, reads_above_county
 
@@ -116,7 +116,7 @@ class Scope:
         (figures only down to the county, reports.city)."""
         return not (reads_above_county(self.user) and self.region.level == Region.Level.COUNTY)
 
-    def households(self, rows: QuerySet[Any], prefix: str) -> QuerySet[Any]:
+    def households(self, rows: ScopedQuerySet[Any], prefix: str) -> QuerySet[Any]:
         """``rows`` (of households, reached through ``prefix``) inside the region that the reader may count: their
         area's (visible_to); for a reader above the county, the households of the counties under the region (the
         region already checked to be one of their figures, reports.city.figures_region_get)."""
@@ -396,9 +396,9 @@ def recipient_report(scope: Scope) -> RecipientReport:
     )
     per_area: dict[int | None, list[tuple[int, str, str, str]]] = defaultdict(list)
     for grp, *case in rows:
-        per_area[grp].append(tuple(case))  # type: ignore[arg-type]
+        per_area[grp].append(tuple(case))
     groups = {grp: _recipient_figures(items) for grp, items in per_area.items()}
-    total = _recipient_figures(tuple(case) for _grp, *case in rows)  # type: ignore[misc]
+    total = _recipient_figures(tuple(case) for _grp, *case in rows)
     return RecipientReport(scope=scope, rows=_area_rows(scope, groups, RecipientFigures), total=total)
 
 

@@ -43,10 +43,13 @@ def reads_above_county(user: Any) -> bool:
 def figures_region_get(*, user: User, pk: int | None) -> Region:
     """The node a reader above the county opens: their own by default, else a city, province or county inside
     their figures (figure_paths); a town or a village, or a node outside, answers 404."""
+    own = user.region
+    if own is None:
+        raise Http404(_("Not found."))
     if pk is None:
-        return user.region
+        return own
     readable = Region.objects.filter(
-        figure_paths_q(region=user.region),
+        figure_paths_q(region=own),
         level__in=[Region.Level.PROVINCE, Region.Level.CITY, Region.Level.COUNTY],
     )
     region = readable.filter(pk=pk).first()
@@ -57,13 +60,14 @@ def figures_region_get(*, user: User, pk: int | None) -> Region:
 
 def crumbs_above_county(*, user: User, region: Region) -> list[tuple[Region, bool]]:
     """For a reader above the county: the city (and province) above ``region`` that they may open, top first."""
-    if not reads_above_county(user) or region.is_above_county:
+    own = user.region
+    if own is None or not reads_above_county(user) or region.is_above_county:
         return []
     crumbs: list[tuple[Region, bool]] = []
     node = region.parent
     while node is not None:
         crumbs.insert(0, (node, True))
-        if node.pk == user.region.pk:
+        if node.pk == own.pk:
             break
         node = node.parent
     return crumbs
@@ -187,7 +191,8 @@ def _above(region: Region) -> list[Region]:
 
 
 def _is_readable(user: User, node: Region) -> bool:
-    return reads_above_county(user) and (node.pk == user.region.pk or node.parent_id == user.region.pk)
+    own = user.region
+    return own is not None and reads_above_county(user) and own.pk in (node.pk, node.parent_id)
 
 
 def _add_institutions(rows: list[Any], total: Any, *, counties: list[Region], row_of_county: dict[int, Any]) -> None:

@@ -29,9 +29,11 @@ from datetime import date
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+from django.core.exceptions import PermissionDenied
 from django.db import connection
 from django.db.models import Count, Exists, F, OuterRef, Q, Sum
 from django.db.models.functions import TruncMonth
+from django.utils.translation import gettext as _
 
 from activities.models import Activity, Attendance, Invitation
 from benefits.insurance.services import eligibility_sql
@@ -53,9 +55,9 @@ COMPLETENESS_TEMPLATE = "warm_monthly"
 
 def month_starts(as_of: date, n: int = 12) -> list[date]:
     """The first days of the ``n`` months ending with as_of's, oldest first."""
-    months = []
+    months: list[date] = []
     year, month = as_of.year, as_of.month
-    for _ in range(n):
+    for _month in range(n):
         months.insert(0, date(year, month, 1))
         year, month = (year, month - 1) if month > 1 else (year - 1, 12)
     return months
@@ -106,6 +108,8 @@ class LeaderHome:
 def leader_home(*, user: User, as_of: date) -> LeaderHome:
     """The leaders' home of ``user``'s own node (the caller checked VIEW_COVERAGE)."""
     region = user.region
+    if region is None:
+        raise PermissionDenied(_("Your role does not allow this."))
     dashboard = coverage_dashboard(user=user, region=region, as_of=as_of)
     scope = benefits.Scope(user=user, region=region, year=as_of.year)
     months = month_starts(as_of)
@@ -195,7 +199,7 @@ def _insurance(scope: benefits.Scope, units: dict[Any, UnitFigures], total: Unit
         day = min(max(as_of, product.starts_on), product.ends_on)
         where, own = eligibility_sql(product, day)
         own.update(product=product.pk, day=day)
-        where = re.sub(r"%\((\w+)\)s", lambda m, i=i: f"%({m.group(1)}_{i})s", where)
+        where = _suffixed(where, i)
         params.update({f"{key}_{i}": value for key, value in own.items()})
         parts.append(
             f"""
@@ -217,6 +221,11 @@ def _insurance(scope: benefits.Scope, units: dict[Any, UnitFigures], total: Unit
             units[grp].insured += enrolled
             total.eligible += eligible
             total.insured += enrolled
+
+
+def _suffixed(sql: str, i: int) -> str:
+    """The named parameters of ``sql`` renamed ``name_i`` (one product's clause among others in one statement)."""
+    return re.sub(r"%\((\w+)\)s", rf"%(\1_{i})s", sql)
 
 
 def _claims(
@@ -309,7 +318,7 @@ def _never_invited(scope: benefits.Scope, units: dict[Any, UnitFigures], total: 
     attended = Attendance.objects.filter(household=OuterRef("pk"), activity__starts_on__year=year)
     rows = (
         scope.households(Household.objects.all(), "")
-        .active()
+        .filter(status=Household.Status.ACTIVE)
         .exclude(Exists(invited))
         .exclude(Exists(attended))
         .annotate(grp=F(benefits._group_lookup(scope, "")))
