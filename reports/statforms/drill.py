@@ -76,7 +76,9 @@ WITH pa AS (
            min(a.assessed_on) AS first_on,
            min(a.assessed_on) FILTER (WHERE a.risk_level = ANY (%(levels)s) OR a.urgent) AS first_worthy,
            bool_or(a.urgent AND a.assessed_on >= %(start)s) AS urgent_in
-    FROM medical_mentalassessment a WHERE a.assessed_on <= %(end)s GROUP BY a.member_id
+    FROM medical_mentalassessment a
+    WHERE a.assessed_on <= %(end)s AND a.household_id IN (SELECT h.id FROM households_household h WHERE {HH})
+    GROUP BY a.member_id
 )
 SELECT {what}
 FROM pa JOIN households_member m ON m.id = pa.member_id JOIN households_household h ON h.id = m.household_id

@@ -366,7 +366,7 @@ def _claims_family(cursor: Any, w: Window) -> Iterable[tuple[int, str, Any]]:
 
 # Per person assessed up to the period's end: whether assessed in the period, the first assessment ever (a file
 # opened), the first at an intervention level (or urgent), whether an urgent one lies in the period. The person's
-# household is the member's.
+# household is the member's (an assessment's household is its member's: a member never changes household).
 MENTAL_SQL = f"""
 WITH pa AS (
     SELECT a.member_id,
@@ -376,8 +376,7 @@ WITH pa AS (
            bool_or(a.urgent AND a.assessed_on >= %(start)s) AS urgent_in
     FROM medical_mentalassessment a
     WHERE a.assessed_on <= %(end)s
-      AND a.member_id IN (SELECT m.id FROM households_member m JOIN households_household h ON h.id = m.household_id
-                          WHERE {HH})
+      AND a.household_id IN (SELECT h.id FROM households_household h WHERE {HH})
     GROUP BY a.member_id
 )
 SELECT {NODE}, count(DISTINCT m.household_id) FILTER (WHERE pa.assessed), count(*) FILTER (WHERE pa.assessed),
@@ -469,8 +468,24 @@ GROUP BY 1
 """
 
 
+# The same count for a window of one county or less: per household, whether any of the four exists (index probes).
+HELP_BY_HOUSEHOLD_SQL = f"""
+SELECT {NODE}, count(*) FROM households_household h
+WHERE {HH} AND (
+    EXISTS (SELECT 1 FROM visits_visit v WHERE v.household_id = h.id AND v.date >= %(start)s AND v.date <= %(end)s)
+    OR EXISTS (SELECT 1 FROM activities_attendance t JOIN activities_activity a ON a.id = t.activity_id
+               WHERE t.household_id = h.id AND a.starts_on >= %(start)s AND a.starts_on <= %(end)s)
+    OR EXISTS (SELECT 1 FROM benefits_insuranceclaim c WHERE c.household_id = h.id AND c.state = 'paid'
+               AND c.paid_on >= %(start)s AND c.paid_on <= %(end)s)
+    OR EXISTS (SELECT 1 FROM benefits_payoutline l WHERE l.household_id = h.id AND l.status = 'paid'
+               AND l.returned_at >= %(start_at)s AND l.returned_at < %(end_before)s)
+)
+GROUP BY 1
+"""
+
+
 def _help_family(cursor: Any, w: Window) -> Iterable[tuple[int, str, Any]]:
-    cursor.execute(sql_for(HELP_SQL, w), w.params())
+    cursor.execute(sql_for(HELP_BY_HOUSEHOLD_SQL if len(w.counties) <= 1 else HELP_SQL, w), w.params())
     for node, households in cursor.fetchall():
         yield node, "help.households", households
 
