@@ -52,9 +52,17 @@ def _level_above(actor: User, report: Report) -> None:
         raise PermissionDenied(_("Only the level directly above decides on this report."))
 
 
-def _log(report: Report, *, actor: User, action: str, from_state: str, reason: str = "") -> None:
+def _log(
+    report: Report, *, actor: User, action: str, from_state: str, reason: str = "", at: datetime | None = None
+) -> None:
     ReportTransition.objects.create(
-        report=report, action=action, from_state=from_state, to_state=report.state, reason=reason, by=actor
+        report=report,
+        action=action,
+        from_state=from_state,
+        to_state=report.state,
+        reason=reason,
+        by=actor,
+        at=at or timezone.now(),
     )
 
 
@@ -70,7 +78,7 @@ def _check_template(template: FormTemplate) -> None:
         raise ValidationError([_("The form's layout is not sound:"), *errors])
 
 
-def report_open(*, actor: User, template_code: str, unit: Region, period: Period) -> Report:
+def report_open(*, actor: User, template_code: str, unit: Region, period: Period, at: datetime | None = None) -> Report:
     """The unit's report for the period, opened as a draft when it has none (logged); the existing one else."""
     template = _template(template_code)
     _own_unit(actor, unit)
@@ -86,7 +94,7 @@ def report_open(*, actor: User, template_code: str, unit: Region, period: Period
             defaults={"period_kind": period.kind, "period_start": period.start, "period_end": period.end},
         )
         if created:
-            _log(report, actor=actor, action=ReportTransition.Action.OPEN, from_state="")
+            _log(report, actor=actor, action=ReportTransition.Action.OPEN, from_state="", at=at)
     return report
 
 
@@ -266,19 +274,21 @@ def report_submit(*, actor: User, report: Report, at: datetime | None = None, ni
             actor=actor,
             action=ReportTransition.Action.NIL if nil else ReportTransition.Action.SUBMIT,
             from_state=before,
+            at=at,
         )
-        _children_lock(locked, actor=actor, children=[row.unit for row in form.body if row.child_report is not None])
+        children = [row.unit for row in form.body if row.child_report is not None]
+        _children_lock(locked, actor=actor, children=children, at=at)
     return locked
 
 
-def _children_lock(parent: Report, *, actor: User, children: list[Region | None]) -> None:
+def _children_lock(parent: Report, *, actor: User, children: list[Region | None], at: datetime) -> None:
     ids = [c.pk for c in children if c is not None]
     for child in Report.objects.select_for_update().filter(
         template=parent.template, period_key=parent.period_key, unit_id__in=ids, state=Report.State.ACCEPTED
     ):
         child.state = Report.State.LOCKED
         child.save(update_fields=["state", "updated_at"])
-        _log(child, actor=actor, action=ReportTransition.Action.LOCK, from_state=Report.State.ACCEPTED)
+        _log(child, actor=actor, action=ReportTransition.Action.LOCK, from_state=Report.State.ACCEPTED, at=at)
 
 
 def _decide(report: Report, *, actor: User, service: str, allowed: tuple[str, ...]) -> Report:
@@ -291,13 +301,13 @@ def _decide(report: Report, *, actor: User, service: str, allowed: tuple[str, ..
     return locked
 
 
-def report_accept(*, actor: User, report: Report) -> Report:
+def report_accept(*, actor: User, report: Report, at: datetime | None = None) -> Report:
     with transaction.atomic(), history_context(actor=actor, service="report_accept"):
         locked = _decide(report, actor=actor, service="report_accept", allowed=(Report.State.SUBMITTED,))
         locked.state = Report.State.ACCEPTED
-        locked.decided_at, locked.decided_by = timezone.now(), actor
+        locked.decided_at, locked.decided_by = at or timezone.now(), actor
         locked.save()
-        _log(locked, actor=actor, action=ReportTransition.Action.ACCEPT, from_state=Report.State.SUBMITTED)
+        _log(locked, actor=actor, action=ReportTransition.Action.ACCEPT, from_state=Report.State.SUBMITTED, at=at)
     return locked
 
 
@@ -308,7 +318,7 @@ def _reason(reason: str) -> str:
     return reason[:500]
 
 
-def report_return(*, actor: User, report: Report, reason: str) -> Report:
+def report_return(*, actor: User, report: Report, reason: str, at: datetime | None = None) -> Report:
     """Send a submitted (or accepted, not locked) report back to its unit with a reason; it becomes editable."""
     text = _reason(reason)
     with transaction.atomic(), history_context(actor=actor, service="report_return", reason=text):
@@ -318,9 +328,9 @@ def report_return(*, actor: User, report: Report, reason: str) -> Report:
         before = locked.state
         locked.state = Report.State.RETURNED
         locked.return_reason = text
-        locked.decided_at, locked.decided_by = timezone.now(), actor
+        locked.decided_at, locked.decided_by = at or timezone.now(), actor
         locked.save()
-        _log(locked, actor=actor, action=ReportTransition.Action.RETURN, from_state=before, reason=text)
+        _log(locked, actor=actor, action=ReportTransition.Action.RETURN, from_state=before, reason=text, at=at)
     return locked
 
 
