@@ -21,6 +21,7 @@ from django.utils.translation import pgettext
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, Side
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.worksheet.worksheet import Worksheet
 
 from households.exports import xlsx_safe
@@ -170,14 +171,14 @@ def _form_sheet(sheet: Worksheet, form: Form, unit_name: str) -> None:
 def _print_setup(sheet: Worksheet, *, first: int, last: int, width: int, last_row: int) -> None:
     sheet.page_setup.orientation = sheet.ORIENTATION_LANDSCAPE
     sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
-    sheet.sheet_properties.pageSetUpPr.fitToPage = True
+    sheet.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
     sheet.page_setup.fitToWidth = 1
     sheet.page_setup.fitToHeight = 0  # as many pages down as the rows need
     sheet.print_title_rows = f"{first}:{last}"
     sheet.print_area = f"A1:{get_column_letter(width)}{last_row}"
     sheet.page_margins.left = sheet.page_margins.right = 0.4
     sheet.print_options.horizontalCentered = True
-    sheet.freeze_panes = sheet.cell(last + 1, 2)
+    sheet.freeze_panes = f"B{last + 1}"
 
 
 def _sheet_title(text: str) -> str:
@@ -217,8 +218,10 @@ def form_xlsx(form: Form, *, user: User | None, details: dict[str, list[dict[str
     """The form as an xlsx workbook; the assistance form's detail sheets when ``details`` is given."""
     workbook = Workbook()
     sheet = workbook.active
+    assert isinstance(sheet, Worksheet)
     sheet.title = _sheet_title(str(form.template.name))
     _form_sheet(sheet, form, form.unit.name)
+    found = details or {}
     for detail in form.template.detail_sheets if details is not None else ():
         ws = workbook.create_sheet(_sheet_title(str(detail.title)))
         headings = [pgettext("report heading", "No."), *(str(label) for _key, label in detail.fields)]
@@ -227,14 +230,14 @@ def form_xlsx(form: Form, *, user: User | None, details: dict[str, list[dict[str
         for col, text in enumerate(headings, start=1):
             cell = ws.cell(2, col, text)
             cell.font, cell.alignment, cell.border = Font(bold=True), CENTRE, BORDER
-        for i, record in enumerate(details.get(detail.key, []), start=1):
+        for i, record in enumerate(found.get(detail.key, []), start=1):
             values = [i, *(record.get(key, "") for key, _label in detail.fields)]
             for col, value in enumerate(values, start=1):
                 text = value.isoformat() if hasattr(value, "isoformat") else value
                 ws.cell(2 + i, col, xlsx_safe(text)).border = BORDER
         for col in range(1, len(headings) + 1):
             ws.column_dimensions[get_column_letter(col)].width = 6 if col == 1 else 18
-        _print_setup(ws, first=2, last=2, width=len(headings), last_row=2 + len(details.get(detail.key, [])))
+        _print_setup(ws, first=2, last=2, width=len(headings), last_row=2 + len(found.get(detail.key, [])))
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
@@ -244,8 +247,8 @@ def form_xlsx(form: Form, *, user: User | None, details: dict[str, list[dict[str
 
 
 def _register_font() -> None:
-    from reportlab.pdfbase import pdfmetrics
-    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+    from reportlab.pdfbase import pdfmetrics  # type: ignore[import-untyped]
+    from reportlab.pdfbase.cidfonts import UnicodeCIDFont  # type: ignore[import-untyped]
 
     if PDF_FONT not in pdfmetrics.getRegisteredFontNames():
         pdfmetrics.registerFont(UnicodeCIDFont(PDF_FONT))
@@ -254,11 +257,11 @@ def _register_font() -> None:
 def form_pdf(form: Form) -> bytes:
     """The form on A4 landscape: the title, the merged heading, the 栏次 row, the units' rows and 合计 (the heading
     repeated on every page)."""
-    from reportlab.lib import colors
-    from reportlab.lib.pagesizes import A4, landscape
-    from reportlab.lib.styles import ParagraphStyle
-    from reportlab.lib.units import mm
-    from reportlab.platypus import Paragraph, SimpleDocTemplate, Table, TableStyle
+    from reportlab.lib import colors  # type: ignore[import-untyped]
+    from reportlab.lib.pagesizes import A4, landscape  # type: ignore[import-untyped]
+    from reportlab.lib.styles import ParagraphStyle  # type: ignore[import-untyped]
+    from reportlab.lib.units import mm  # type: ignore[import-untyped]
+    from reportlab.platypus import Paragraph, SimpleDocTemplate, Table, TableStyle  # type: ignore[import-untyped]
 
     _register_font()
     template = form.template
