@@ -36,10 +36,11 @@ def activities_for(
             rows = rows.filter(starts_on__year=int(year), starts_on__month=int(number))
     if organiser_id:
         rows = rows.filter(organiser_id=organiser_id)
+    # Explicitly ordered: a grouped query does not take Meta.ordering (and the pages would not be stable).
     return rows.annotate(
         person_times=Count("attendances", distinct=True),
         household_count=Count("attendances__household", distinct=True),
-    )
+    ).order_by("-starts_on", "-id")
 
 
 def person_times(activities: QuerySet[Activity]) -> int:

@@ -37,6 +37,8 @@ from activities.models import (
     Volunteer,
 )
 from audit.history import history_context
+from audit.models import AccessEvent
+from audit.services import access_event_record
 from contacts.models import ServicePerson
 from core.scans import scan_type_check
 from households.models import Household, Member, household_scope_q
@@ -489,3 +491,19 @@ def commendation_add(
     with transaction.atomic(), history_context(actor=actor, service="commendation_add"):
         row.save()
     return row
+
+
+def volunteer_phone_reveal(*, actor: User, volunteer: Volunteer, request: Any = None) -> str:
+    """A volunteer's full phone for those who manage volunteers in its area (to call them about a pairing or an
+    activity): an explicit action and a logged access event, as a family member's phone is."""
+    authorize(actor, Capability.MANAGE_VOLUNTEERS, within=volunteer.region.path)
+    access_event_record(
+        actor=actor,
+        action=AccessEvent.Action.REVEAL,
+        target=volunteer,
+        target_label=volunteer.name,
+        region_path=volunteer.region.path,
+        request=request,
+        detail={"field": "phone", "volunteer": volunteer.pk},
+    )
+    return volunteer.phone

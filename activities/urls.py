@@ -24,6 +24,7 @@ urlpatterns = [
     path("volunteers/teams/new/", views.team_create, name="team_create"),
     path("volunteers/<int:pk>/", views.volunteer_detail, name="volunteer"),
     path("volunteers/<int:pk>/edit/", views.volunteer_edit, name="volunteer_edit"),
+    path("volunteers/<int:pk>/phone/", views.volunteer_phone_reveal, name="volunteer_phone"),
     path("volunteers/<int:pk>/pairings/new/", views.pairing_add, name="pairing_add"),
     path("volunteers/<int:pk>/commendations/new/", views.commendation_add, name="commendation_add"),
     path("pairings/<int:pk>/end/", views.pairing_end, name="pairing_end"),

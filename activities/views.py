@@ -635,3 +635,12 @@ def my_service(request: HttpRequest) -> HttpResponse:
         },
         status=400 if form.errors else 200,
     )
+
+
+@login_required
+@require_POST
+def volunteer_phone_reveal(request: HttpRequest, pk: int) -> HttpResponse:
+    """The volunteer's full phone, logged; for those who manage volunteers in its area."""
+    volunteer = get_visible_or_404(Volunteer.objects.select_related("region"), request.user, pk=pk)
+    phone = services.volunteer_phone_reveal(actor=request.user, volunteer=volunteer, request=request)
+    return render(request, "activities/volunteer_phone.html", {"v": volunteer, "phone": phone})

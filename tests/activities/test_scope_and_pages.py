@@ -16,6 +16,7 @@ from activities import selectors, services
 from activities.extension import ActivitiesArchive
 from activities.models import Activity, ActivityPhoto, Attendance, Invitation, Pairing, ServiceLog
 from activities.services import ActivityData, Attendees
+from audit.models import AccessEvent
 from tests.factories import RegionFactory, UserFactory
 
 from .conftest import TODAY
@@ -37,6 +38,7 @@ ID_URLS = [
     ("activities:centre_edit", "centre", {"name": "x"}),
     ("activities:volunteer", "volunteer", {}),
     ("activities:volunteer_edit", "volunteer", {"name": "x"}),
+    ("activities:volunteer_phone", "volunteer", {}),
     ("activities:pairing_add", "volunteer", {"household": "A-001", "started_on": "2025-01-01"}),
     ("activities:commendation_add", "volunteer", {"title": "x", "awarded_on": "2025-01-01"}),
     ("activities:pairing_end", "pairing", {"ended_on": "2025-06-01"}),
@@ -202,6 +204,20 @@ def test_the_volunteers_phone_is_masked(objects, personas, client_for):
     )
     assert "13900001111" not in html.decode()
     assert "139****1111" in html.decode()
+
+
+def test_the_volunteers_phone_is_revealed_to_managers_and_logged(objects, personas, client_for):
+    url = reverse("activities:volunteer_phone", args=[objects["volunteer"].pk])
+    page = client_for(personas.county_staff).get(reverse("activities:volunteer", args=[objects["volunteer"].pk]))
+    assert url in page.content.decode()
+    response = client_for(personas.county_staff).post(url)
+    assert response.status_code == 200
+    assert "13900001111" in response.content.decode()
+    event = AccessEvent.objects.get(action=AccessEvent.Action.REVEAL, actor=personas.county_staff)
+    assert event.detail == {"field": "phone", "volunteer": objects["volunteer"].pk}
+    # A village cadre reads the volunteer masked and may not reveal it.
+    assert client_for(personas.village_cadre).post(url).status_code in (403, 404)
+    assert AccessEvent.objects.filter(action=AccessEvent.Action.REVEAL).count() == 1
 
 
 def test_a_volunteer_logs_from_the_phone(world, client_for):
