@@ -280,6 +280,16 @@ def _seed(seed: int = 17) -> World:  # noqa: C901 - one data set, written out
                 end_reason=rng.choice(["refused", "resident", "moved"]) if ended else "",
                 packages=["basic"],
             )
+    # Substitutes standing in for holders whose term ended: they do not fill a slot.
+    for held in rng.sample(list(Assignment.objects.filter(end_date__isnull=False)), 6):
+        Assignment.objects.create(
+            household=held.household,
+            slot=held.slot,
+            person=held.person,
+            start_date=held.start_date,
+            end_date=None,
+            substitute_for=held,
+        )
     for m in Member.objects.all():
         if rng.random() < 0.4:
             issued = _day(rng, date(2025, 6, 1))
