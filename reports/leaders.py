@@ -101,6 +101,7 @@ class LeaderHome:
     months: list[date]
     trends: dict[str, list[tuple[str, float | None]]]  # rates 0–1 by month key
     counts: dict[str, list[tuple[str, int]]]  # counts by month key
+    open_failures: int = 0  # failed payments not corrected (the benefit reports' failures page)
     completeness: Any | None = None  # reports.statforms.completeness.Completeness of last month
     completeness_period: Any | None = None
 
@@ -141,6 +142,7 @@ def leader_home(*, user: User, as_of: date) -> LeaderHome:
         months=months,
         trends=trends,
         counts=counts,
+        open_failures=benefits.failure_report(scope).total.open_lines,
         completeness=completeness,
         completeness_period=period,
     )
