@@ -15,6 +15,9 @@ access events included), each request --repeat times after one warm-up, medians:
 * the naive anchor in the same run: the county's form counted row by row through the ORM (bench/statforms.py's
   ``naive_unit_values``, one query per measure and row unit), the ratio anchor ÷ the page.
 
+* the county's page once its form is submitted (its cells frozen: nothing counted), inside a transaction rolled
+  back at the end.
+
 Writes nothing but two users (bench_life_*) and the access events of the drill and export requests.
 """
 
@@ -126,6 +129,29 @@ def main() -> int:
         results[label] = median
         verdict = "ok" if median <= target and status == 200 else "OVER" if status == 200 else f"HTTP {status}"
         print(f"{label}: median {median:.0f} ms (target ≤ {target} ms, {verdict}); {load()}")
+
+    # A submitted form's page reads its frozen cells (no count): the county's form of last month submitted inside a
+    # transaction that is rolled back at the end (the bench database keeps no report).
+    from django.db import transaction
+
+    from reports.statforms import services
+
+    class _Rollback(Exception):
+        pass
+
+    user = User.objects.get(username="bench_life_county")
+    try:
+        with transaction.atomic():
+            report = services.report_open(actor=user, template_code="warm_monthly", unit=county, period=last)
+            services.report_submit(actor=user, report=report)
+            median, status = _median(get(staff, url("report", county)), args.repeat)
+            print(
+                f"page: county warm-heart form, submitted (frozen cells): median {median:.0f} ms "
+                f"(HTTP {status}); {load()}"
+            )
+            raise _Rollback
+    except _Rollback:
+        pass
 
     # The naive anchor: the county's form, row by row through the ORM.
     template = TEMPLATES["warm_monthly"]

@@ -104,7 +104,9 @@ def test_town_fills_submits_county_accepts_and_locks_on_its_own_submission(area,
     services.report_submit(actor=personas.county_staff, report=county, at=_at(date(2026, 12, 9)))
     accepted.refresh_from_db()
     assert accepted.state == Report.State.LOCKED
-    actions = list(ReportTransition.objects.filter(report=accepted).values_list("action", "from_state", "to_state"))
+    actions = list(
+        ReportTransition.objects.filter(report=accepted).order_by("id").values_list("action", "from_state", "to_state")
+    )
     assert actions == [
         ("open", "", "draft"),
         ("submit", "draft", "submitted"),
@@ -134,7 +136,7 @@ def test_return_with_reason_then_resubmit_and_reopen_by_the_level_above(area, pe
     assert resubmitted.on_time is False  # resubmitted after the 5th
     reopened = services.report_reopen(actor=personas.county_staff, report=resubmitted, reason="补报一场活动")
     assert reopened.state == Report.State.DRAFT
-    transition = ReportTransition.objects.filter(report=reopened).last()
+    transition = ReportTransition.objects.filter(report=reopened).order_by("id").last()
     assert (transition.action, transition.reason, transition.by) == ("reopen", "补报一场活动", personas.county_staff)
 
 
