@@ -25,7 +25,7 @@ from django.utils.translation import pgettext
 from regions.models import Region
 from regions.selectors import counties_under, figure_paths_q
 from reports.models import Report, ReportDeadline, ReportValue
-from reports.statforms.spec import TEMPLATES, Column, FormTemplate, Period, Source
+from reports.statforms.spec import TEMPLATES, Column, FormTemplate, Period, Source, Unit
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -136,6 +136,16 @@ TOTAL: RowKey = (ReportValue.Row.TOTAL, None)
 OWN: RowKey = (ReportValue.Row.OWN, None)
 
 
+def number_text(value: Decimal | None, column: Column) -> str:
+    if value is None:
+        return ""
+    if column.unit == Unit.RATE:
+        return f"{value:.1f}"
+    if value == value.to_integral_value():
+        return str(int(value))
+    return f"{value:.2f}"
+
+
 @dataclass
 class Cell:
     column: Column
@@ -145,6 +155,16 @@ class Cell:
     shown: Decimal | None = None
     child_value: Decimal | None = None  # a child's submitted total, where it has one
     editable: bool = False
+
+    @property
+    def display(self) -> str:
+        """The shown value as the page prints it: a rate with one decimal, an amount with two when it has cents, a
+        count as a whole number."""
+        return number_text(self.shown, self.column)
+
+    @property
+    def counted_display(self) -> str:
+        return number_text(self.counted, self.column)
 
     @property
     def differs(self) -> bool:
