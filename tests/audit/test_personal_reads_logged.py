@@ -35,6 +35,7 @@ APPS = (
     "benefits:payouts:",
     "benefits:insurance:",
     "reports:benefits",
+    "reports:forms:",
     "medical:",
 )
 
@@ -89,6 +90,19 @@ LOGGED_READS: dict[str, Read] = {
     "benefits:relief:create": Read("get", _hh("benefits:relief:create")),
     "benefits:relief:edit": Read("get", lambda p: reverse("benefits:relief:edit", args=[p.relief.pk])),
     # medical: a household's medical file; an institution's green-channel rules (a file, logged)
+    # The statistical forms: the records behind a cell, and the assistance form's persons' sheets.
+    "reports:forms:drill": Read(
+        "get",
+        lambda p: reverse(
+            "reports:forms:drill", args=[p.village.pk, "warm_monthly", "2025-03", "visits_routine_households"]
+        ),
+        label=lambda p: p.village.name,
+    ),
+    "reports:forms:export": Read(
+        "get",
+        lambda p: reverse("reports:forms:export", args=[p.village.pk, "assistance_monthly", "2025-03"]) + "?details=1",
+        label=lambda p: p.village.name,
+    ),
     "medical:household": Read("get", _hh("medical:household")),
     "medical:card_add": Read("get", _hh("medical:card_add")),
     "medical:use_add": Read("get", _hh("medical:use_add")),
@@ -366,6 +380,14 @@ OTHER_VIEWS: dict[str, str] = {
     "reports:benefits_region": "the benefit reports' figures per area (persons, money), no family's data",
     "reports:benefits_export": "the same figures as xlsx, no family's data; the export is logged (EXPORT)",
     "reports:benefits_region_export": "the same figures as xlsx, no family's data; the export is logged (EXPORT)",
+    "reports:forms:home": "a unit's forms, their states and deadlines, no family's data",
+    "reports:forms:unit": "a unit's forms, their states and deadlines, no family's data",
+    "reports:forms:deadlines": "the county's or the city's deadlines (a setting)",
+    "reports:forms:completeness": "which units have reported, no family's data",
+    "reports:forms:report": "a form's figures per unit, no family's data (its cells link to the logged drill)",
+    "reports:forms:fill": FORM + " (a row's figures)",
+    "reports:forms:act": "an action on a form; figures only",
+    "reports:forms:export_pdf": "the yearly form's figures as PDF, no family's data; the export is logged (EXPORT)",
     "medical:home": "counts of the user's area, no family's data",
     "medical:settings": "the county's medical settings",
     "medical:institutions": "the county's designated institutions, not the families",
