@@ -37,6 +37,7 @@ from core.forms import form_errors_apply, form_errors_text
 from households.selectors import household_get_for_user
 from households.services import household_access_record
 from regions.models import Region
+from regions.scope import user_scope_path
 
 PAGE_SIZE = 50
 
@@ -523,6 +524,10 @@ def alerts(request: HttpRequest) -> HttpResponse:
 def reports(request: HttpRequest) -> HttpResponse:
     if not request.user.has_capability(Capability.VIEW_BENEFIT_REPORTS):
         raise PermissionDenied(_("Your role does not allow this."))
+    if user_scope_path(request.user) is None:
+        # Above the county (a city or a province) there is no area to count here: the leaders' home counts the
+        # counties' insurance (reports.leaders).
+        raise Http404(_("Not found."))
     today = timezone.localdate()
     form = YearForm(request.GET or None)
     year = form.year_or(today.year)

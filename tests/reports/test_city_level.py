@@ -230,6 +230,18 @@ def test_every_navigation_entry_of_a_city_user_opens_a_page_of_figures(city, cit
         assert client.get(item.url).status_code == 200, item.key
 
 
+def test_a_city_leader_reads_the_benefit_reports_by_county_and_no_area_page(city, city_users, area, client_for):
+    client = client_for(city_users["city_leader"])
+    html = client.get(reverse("reports:benefits", args=["payouts"])).content.decode()
+    assert f'data-row="{area.C.name}"' in html
+    assert f'data-row="{area.C2.name}"' in html
+    county = client.get(reverse("reports:benefits_region", args=["payouts", area.C.pk])).content.decode()
+    assert reverse("reports:benefits_region", args=["payouts", area.T1.pk]) not in county
+    assert client.get(reverse("reports:benefits_region", args=["payouts", area.T1.pk])).status_code == 404
+    # The insurance report counts an area; above the county there is none (the leaders' home counts the counties).
+    assert client.get(reverse("benefits:insurance:reports")).status_code == 404
+
+
 # ------------------------------------------------------------------------------------------- users at the city
 
 
