@@ -5,7 +5,8 @@
    served, health checks due and done, cards, contracts;
 2. the overdue engine over every household (visits) — flags opened, closed, escalated;
 3. the inbox messages from those flags (visits), then their delivery is queued;
-4. the coverage snapshots of every village (reports), read by the dashboard.
+4. the coverage snapshots of every village (reports), read by the dashboard;
+5. the statistical forms' figure snapshots of every county (reports): last month, this month, quarter and year.
 
 Each step recomputes from the source data, so a run that fails half-way and is retried, or runs twice, leaves
 the data whole. Later apps (benefits, medical) add their nightly steps here.
@@ -23,6 +24,7 @@ from django.utils import timezone
 
 from core.db import enqueue
 from reports.services import coverage_snapshot_refresh, medical_nightly_run
+from reports.statforms.snapshots import statform_counts_nightly
 from visits import engine
 from visits.services import notifications_refresh
 from visits.tasks import notifications_deliver
@@ -40,6 +42,7 @@ def nightly_pipeline_run(*, as_of: date) -> dict[str, Any]:
     flags, engine_s = _timed(lambda: engine.overdue_refresh(as_of=as_of))
     messages, notifications_s = _timed(lambda: notifications_refresh(as_of=as_of))
     snapshots, snapshots_s = _timed(lambda: coverage_snapshot_refresh(as_of=as_of))
+    statforms, statforms_s = _timed(lambda: statform_counts_nightly(as_of=as_of))
     enqueue(notifications_deliver)  # a broker that is down: the beat's delivery job tries again
     return {
         "as_of": as_of.isoformat(),
@@ -47,11 +50,13 @@ def nightly_pipeline_run(*, as_of: date) -> dict[str, Any]:
         "engine": flags.as_dict(),
         "notifications": messages,
         "snapshots": snapshots,
+        "statforms": statforms,
         "seconds": {
             "medical": medical_s,
             "engine": engine_s,
             "notifications": notifications_s,
             "snapshots": snapshots_s,
+            "statforms": statforms_s,
         },
     }
 

@@ -12,6 +12,7 @@ from typing import Any
 import pghistory
 import pgtrigger
 from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
@@ -380,3 +381,54 @@ class ReportReminder(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} · {self.template} · {self.unit_id} · {self.period_key}"
+
+
+# ------------------------------------------------------------------------------------------ statistical form counts
+# The figure snapshots of the statistical forms (docs/REPORTS.md §Snapshots): each measure counted per node for a
+# period by reports.statforms.snapshots.statform_counts_refresh (nightly, and "Count again now"), one county and
+# period at a time, read by the form pages and exports instead of counting the records on every request.
+
+
+class StatformCount(models.Model):
+    """One measure's count at one node (the region its facts are attributed to) for one period. A node or a measure
+    without facts has no row (0), as in the live count. ``county``: the county whose refresh wrote it."""
+
+    county = models.ForeignKey("regions.Region", on_delete=models.CASCADE, related_name="+", db_index=False)
+    region = models.ForeignKey("regions.Region", on_delete=models.CASCADE, related_name="+", db_index=False)
+    period_key = models.CharField(max_length=10)
+    measure = models.CharField(max_length=60)
+    value = models.DecimalField(max_digits=16, decimal_places=2)
+
+    class Meta:
+        verbose_name = _("statistical form count")
+        verbose_name_plural = _("statistical form counts")
+        constraints = [
+            models.UniqueConstraint(fields=["region", "period_key", "measure"], name="statcount_unique"),
+            models.CheckConstraint(condition=Q(value__gte=0), name="statcount_not_negative"),
+        ]
+        indexes = [models.Index(fields=["county", "period_key"], name="statcount_county_period")]
+
+    def __str__(self) -> str:
+        return f"{self.region_id} · {self.period_key} · {self.measure}: {self.value}"
+
+
+class StatformCountStamp(models.Model):
+    """A county's counts for a period are whole: when they were counted, the day the coverage measures were taken
+    on, and which measures they hold (a form reads the snapshot only when every county under it holds its
+    measures)."""
+
+    county = models.ForeignKey("regions.Region", on_delete=models.CASCADE, related_name="+", db_index=False)
+    period_key = models.CharField(max_length=10)
+    computed_at = models.DateTimeField()
+    as_of = models.DateField()  # the coverage day (reports.statforms.measures.coverage_day) of the count
+    measures = ArrayField(models.CharField(max_length=60), default=list)
+
+    class Meta:
+        verbose_name = _("statistical form count stamp")
+        verbose_name_plural = _("statistical form count stamps")
+        constraints = [
+            models.UniqueConstraint(fields=["county", "period_key"], name="statcountstamp_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.county_id} · {self.period_key} · {self.computed_at:%Y-%m-%d %H:%M}"

@@ -26,3 +26,13 @@ def report_reminders_task(as_of: str | None = None) -> int:
     written = report_reminders_refresh(as_of=day)
     report_reminders_deliver()
     return written
+
+
+@shared_task(autoretry_for=(Exception,), retry_backoff=60, max_retries=5)
+def statform_counts_nightly_task(as_of: str | None = None) -> dict[str, int]:
+    """The statistical forms' figure snapshots of every county for the night's periods (safe to run twice: each
+    county and period's rows are replaced in one transaction)."""
+    from reports.statforms.snapshots import statform_counts_nightly
+
+    day = date.fromisoformat(as_of) if as_of else timezone.localdate()
+    return statform_counts_nightly(as_of=day)

@@ -719,6 +719,32 @@ class Tree:
 Counts = dict[int, dict[str, Decimal]]
 
 
+@dataclass(frozen=True)
+class Stamp:
+    """When counts taken from a store (reports.statforms.snapshots) were counted: the oldest of the counties' counts,
+    and the day their coverage measures were taken on."""
+
+    counted_at: dt.datetime
+    as_of: date
+
+
+# Where counts come from besides the records: (measure keys, period, tree, today) → the same {node: {measure: value}}
+# mapping ``_count`` gives and its stamp, or None when the store cannot answer (then the records are counted).
+CountSource = Callable[[Sequence[str], Period, "Tree", date | None], tuple[Counts, Stamp] | None]
+
+
+def _counted(
+    keys: Sequence[str], period: Period, tree: Tree, *, today: date | None, source: CountSource | None
+) -> tuple[Counts, date, Stamp | None]:
+    """The counts for the tree from ``source`` when it answers, else from the records; their coverage day; the
+    stamp (None: counted now)."""
+    if source is not None:
+        stored = source(keys, period, tree, today)
+        if stored is not None:
+            return stored[0], stored[1].as_of, stored[1]
+    return _count(keys, period, tree, today=today), coverage_day(period, today=today), None
+
+
 def _count(
     keys: Iterable[str], period: Period, tree: Tree, *, today: date | None = None, scope: str | None = None
 ) -> Counts:
@@ -812,6 +838,7 @@ class FormFigures:
     rows: list[FormRow]
     total: FormRow
     measure_values: dict[int, dict[str, Decimal]] = field(default_factory=dict, repr=False)
+    stamp: Stamp | None = None  # counts read from the snapshot: when they were counted (None: counted now)
 
     @property
     def all_rows(self) -> list[FormRow]:
@@ -864,7 +891,14 @@ def _subtree_sums(tree: Tree, counts: Counts) -> Counts:
 
 
 def _form(
-    template: FormTemplate, period: Period, tree: Tree, unit: Region, counts: Counts, sums: Counts, as_of: date
+    template: FormTemplate,
+    period: Period,
+    tree: Tree,
+    unit: Region,
+    counts: Counts,
+    sums: Counts,
+    as_of: date,
+    stamp: Stamp | None = None,
 ) -> FormFigures:
     children = tree.children.get(unit.pk, [])
     rows: list[FormRow] = []
@@ -874,23 +908,36 @@ def _form(
         rows += [FormRow(RowKind.UNIT, c, column_values(template, sums.get(c.pk, {}))) for c in children]
         rows.append(FormRow(RowKind.OWN, unit, column_values(template, counts.get(unit.pk, {}))))
     total = FormRow(RowKind.TOTAL, unit, column_values(template, sums.get(unit.pk, {})))
-    return FormFigures(template=template, period=period, unit=unit, as_of=as_of, rows=rows, total=total)
+    return FormFigures(template=template, period=period, unit=unit, as_of=as_of, rows=rows, total=total, stamp=stamp)
 
 
-def form_rows(template: FormTemplate, period: Period, unit: Region, *, today: date | None = None) -> FormFigures:
+def form_rows(
+    template: FormTemplate,
+    period: Period,
+    unit: Region,
+    *,
+    today: date | None = None,
+    source: CountSource | None = None,
+) -> FormFigures:
     """The unit's form for the period: a row per child unit, the own level's and the total, counted from the records
-    (typed columns empty). A constant number of queries whatever the unit."""
+    (typed columns empty), or read from ``source`` when it answers. A constant number of queries whatever the unit."""
     tree = Tree.of(unit)
-    counts = _count(template_measures(template), period, tree, today=today)
-    return _form(template, period, tree, unit, counts, _subtree_sums(tree, counts), coverage_day(period, today=today))
+    counts, as_of, stamp = _counted(template_measures(template), period, tree, today=today, source=source)
+    return _form(template, period, tree, unit, counts, _subtree_sums(tree, counts), as_of, stamp)
 
 
 def forms_under(
-    template: FormTemplate, period: Period, root: Region, *, today: date | None = None
+    template: FormTemplate,
+    period: Period,
+    root: Region,
+    *,
+    today: date | None = None,
+    source: CountSource | None = None,
 ) -> dict[int, FormFigures]:
     """Every unit's form of the tree under ``root`` (itself included), from one count: region id → FormFigures."""
     tree = Tree.of(root)
-    counts = _count(template_measures(template), period, tree, today=today)
+    counts, as_of, stamp = _counted(template_measures(template), period, tree, today=today, source=source)
     sums = _subtree_sums(tree, counts)
-    as_of = coverage_day(period, today=today)
-    return {pk: _form(template, period, tree, region, counts, sums, as_of) for pk, region in tree.regions.items()}
+    return {
+        pk: _form(template, period, tree, region, counts, sums, as_of, stamp) for pk, region in tree.regions.items()
+    }

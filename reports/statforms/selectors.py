@@ -29,6 +29,7 @@ from reports.statforms.spec import TEMPLATES, Column, FormTemplate, Period, Sour
 
 if TYPE_CHECKING:
     from accounts.models import User
+    from reports.statforms.measures import Stamp
 
 DEFAULT_REMINDER_DAYS = 3
 ZERO = Decimal(0)
@@ -201,6 +202,8 @@ class Form:
     rows: list[FormRow]  # children, own level, total last
     frozen: bool  # the cells are the values frozen at submission
     warnings: list[str] = field(default_factory=list)
+    # Counted figures read from the snapshot: when they were counted (measures.Stamp); None: counted now or frozen.
+    stamp: Stamp | None = None
 
     @property
     def total(self) -> FormRow:
@@ -219,16 +222,26 @@ def child_units(unit: Region) -> list[Region]:
     return list(Region.objects.filter(parent=unit).order_by("code"))
 
 
-def counted_rows(template: FormTemplate, period: Period, unit: Region) -> dict[RowKey, dict[str, Decimal]]:
+def counted_rows(
+    template: FormTemplate, period: Period, unit: Region, *, live: bool = False
+) -> dict[RowKey, dict[str, Decimal]]:
     """The counted values per row and counted column, from reports.statforms.measures.form_rows."""
-    from reports.statforms import measures
+    return _counted_rows(template, period, unit, live=live)[0]
 
-    figures = measures.form_rows(template, period, unit)
+
+def _counted_rows(
+    template: FormTemplate, period: Period, unit: Region, *, live: bool
+) -> tuple[dict[RowKey, dict[str, Decimal]], Stamp | None]:
+    """counted_rows and the figures' stamp: read from the snapshot (reports.statforms.snapshots) when it holds the
+    form's counts for every county under the unit, else (and always when ``live``) counted from the records."""
+    from reports.statforms import measures, snapshots
+
+    figures = measures.form_rows(template, period, unit, source=None if live else snapshots.stored_counts)
     out: dict[RowKey, dict[str, Decimal]] = {}
     for row in figures.rows:
         key = _row_key(row, unit)
         out[key] = {k: Decimal(v) for k, v in row.values.items() if v is not None}
-    return out
+    return out, figures.stamp
 
 
 def _row_key(row: Any, unit: Region) -> RowKey:
@@ -318,8 +331,12 @@ def _body_cell(
     return cell
 
 
-def form_build(*, template: FormTemplate, period: Period, unit: Region, report: Report | None = None) -> Form:
-    """A unit's form for a period (see the module's docstring). ``report``: the unit's Report, when there is one."""
+def form_build(
+    *, template: FormTemplate, period: Period, unit: Region, report: Report | None = None, live: bool = False
+) -> Form:
+    """A unit's form for a period (see the module's docstring). ``report``: the unit's Report, when there is one.
+    The counted figures come from the snapshot when it holds them (Form.stamp says when they were counted);
+    ``live``: from the records now (a submission, a save of typed figures)."""
     if report is None:
         report = Report.objects.filter(template=template.code, unit=unit, period_key=period.key).first()
     frozen = report is not None and report.state in Report.REPORTED_STATES
@@ -328,7 +345,7 @@ def form_build(*, template: FormTemplate, period: Period, unit: Region, report: 
     children = child_units(unit)
     child_reports = _children_reports(template, period, children) if children else {}
     child_totals = _children_totals(child_reports.values()) if child_reports else {}
-    counted = {} if frozen else counted_rows(template, period, unit)
+    counted, stamp = ({}, None) if frozen else _counted_rows(template, period, unit, live=live)
     keys: list[tuple[RowKey, str, Region | None]] = [((ReportValue.Row.CHILD, c.pk), c.name, c) for c in children]
     if unit.level != Region.Level.VILLAGE or not children:
         keys.append((OWN, pgettext("report row", "Own level") if children else unit.name, unit))
@@ -362,7 +379,7 @@ def form_build(*, template: FormTemplate, period: Period, unit: Region, report: 
         total.cells.append(cell)
     _finish_row(total)
     rows.append(total)
-    form = Form(template=template, period=period, unit=unit, report=report, rows=rows, frozen=frozen)
+    form = Form(template=template, period=period, unit=unit, report=report, rows=rows, frozen=frozen, stamp=stamp)
     form.warnings = _warnings(form)
     return form
 

@@ -141,7 +141,7 @@ def report_values_save(*, actor: User, report: Report, cells: list[CellInput]) -
     _editable(report)
     template = _template(report.template)
     period = Period.from_key(report.period_key)
-    form = selectors.form_build(template=template, period=period, unit=report.unit, report=report)
+    form = selectors.form_build(template=template, period=period, unit=report.unit, report=report, live=True)
     rows = {row.key: row for row in form.body}
     errors: dict[str, list[str]] = {}
     parsed: list[tuple[selectors.FormRow, selectors.Cell, Decimal | None, str]] = []
@@ -240,7 +240,8 @@ def report_submit(*, actor: User, report: Report, at: datetime | None = None, ni
             _("The period %(period)s has not ended; its report can be submitted from %(day)s.")
             % {"period": period.label, "day": date.fromordinal(period.end.toordinal() + 1).isoformat()}
         )
-    form = selectors.form_build(template=template, period=period, unit=report.unit, report=report)
+    # Counted from the records now, never read from the snapshot: a submitted report is never stale.
+    form = selectors.form_build(template=template, period=period, unit=report.unit, report=report, live=True)
     errors = selectors.form_sum_errors(form)
     below = [
         f"{row.label}, {cell.column.key}"

@@ -14,6 +14,7 @@ urlpatterns = [
     path(_FORM, views.report, name="report"),
     path(_FORM + "fill/", views.fill, name="fill"),
     path(_FORM + "act/", views.act, name="act"),
+    path(_FORM + "recount/", views.recount, name="recount"),
     path(_FORM + "export/", views.export, name="export"),
     path(_FORM + "export.pdf", views.export_pdf, name="export_pdf"),
     path(_FORM + "drill/<slug:column>/", views.drill, name="drill"),

@@ -31,7 +31,7 @@ from regions.models import Region
 from reports.models import Report, ReportReminder, ReportTransition, ReportValue
 from reports.statforms import completeness as comp
 from reports.statforms import drill as drill_module
-from reports.statforms import exports, selectors, services
+from reports.statforms import exports, selectors, services, snapshots
 from reports.statforms.spec import TEMPLATES, FormTemplate, Period, Source
 
 
@@ -153,8 +153,20 @@ def report(request: AuthenticatedRequest, pk: int, template: str, period: str) -
         "pdf": spec.code == "yearly",
         "ended": when.has_ended(today),
         "previous": when.previous(),
+        "may_recount": not form.frozen and request.user.has_capability(Capability.FILL_STAT_REPORTS),
     }
     return render(request, "reports/statforms/report.html", context)
+
+
+@login_required
+@require_POST
+def recount(request: AuthenticatedRequest, pk: int, template: str, period: str) -> HttpResponse:
+    """"Count again now": the figure snapshot of the counties under the unit counted from the records for the
+    period (reports.statforms.snapshots), then back to the form."""
+    unit, spec, when = _form_args(request, pk, template, period)
+    snapshots.statform_counts_recount(actor=request.user, unit=unit, period=when)
+    messages.success(request, _("Counted again from the records."))
+    return redirect(_form_url("report", unit, spec, when))
 
 
 def _heading_rows(template: FormTemplate) -> list[list[dict[str, Any]]]:

@@ -62,7 +62,7 @@ def test_household_changed_reaches_the_overdue_engine(area, django_capture_on_co
 def test_the_nightly_pipeline_runs_engine_notifications_and_snapshots_in_order(area):
     household = HouseholdFactory(village=area.V1a, registered_on=date(2024, 1, 1))
     result = nightly_pipeline_run(as_of=date(2025, 11, 6))
-    assert set(result["seconds"]) == {"medical", "engine", "notifications", "snapshots"}
+    assert set(result["seconds"]) == {"medical", "engine", "notifications", "snapshots", "statforms"}
     # Before the engine: the discharge loop's next steps and the urgent follow-up's next periods
     # (tests/medical/test_mental_cadence.py runs it twice past the first year).
     assert next(iter(result["seconds"])) == "medical"
