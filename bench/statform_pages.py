@@ -19,6 +19,13 @@ access events included), each request --repeat times after one warm-up, medians:
   back at the end.
 
 Writes nothing but two users (bench_life_*) and the access events of the drill and export requests.
+
+With ``--snapshots`` (helper snap, docs/REPORTS.md §Snapshots): first the nightly refresh of the figure snapshots for
+every county of the city (reports.statforms.snapshots.statform_counts_nightly: last month, this month, quarter, year;
+each county and period timed), then the pages and exports read from the snapshots — the county's and the city's
+page, a town's drill, the county's and the city's xlsx — the first run and the median of --repeat; at the end the
+snapshot rows are deleted again (a page reads the snapshot whenever it holds the form's counts, so the default run
+would no longer time the live count).
 """
 
 from __future__ import annotations
@@ -50,6 +57,7 @@ def _median(run, repeat: int) -> tuple[float, int]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--repeat", type=int, default=7)
+    parser.add_argument("--snapshots", action="store_true", help="time the pages read from the figure snapshots")
     args = parser.parse_args()
 
     import django
@@ -107,6 +115,9 @@ def main() -> int:
             return response.status_code
 
         return run
+
+    if args.snapshots:
+        return snapshot_bench(args.repeat, city, county, town, staff, city_user, url, get, today)
 
     cases = [
         ("page: county warm-heart form (10 towns)", get(staff, url("report", county)), 150),
@@ -166,6 +177,67 @@ def main() -> int:
     print(
         f"anchor: county form row by row through the ORM {naive:.0f} ms; page {page:.0f} ms; ratio {naive / page:.1f}×"
     )
+    return 0
+
+
+def snapshot_bench(repeat, city, county, town, staff, city_user, url, get, today) -> int:
+    """The nightly refresh of the city's counties, then the pages and exports read from the snapshots."""
+    from collections import defaultdict
+
+    from bench.statforms import load
+    from regions.models import Region
+    from reports.models import StatformCount, StatformCountStamp
+    from reports.statforms import snapshots
+
+    counties = list(Region.objects.filter(parent=city, level=Region.Level.COUNTY).order_by("code"))
+    periods = snapshots.nightly_periods(today)
+    print(f"bench_statforms --snapshots: city {city.code}, {len(counties)} counties; periods "
+          f"{', '.join(p.key for p in periods)}; {load()}")  # fmt: skip
+    by_period: dict[str, list[float]] = defaultdict(list)
+    rows = 0
+    started_all = time.perf_counter()
+    for c in counties:
+        for period in periods:
+            started = time.perf_counter()
+            rows += snapshots.statform_counts_refresh(county=c, period=period, today=today)
+            by_period[period.key].append((time.perf_counter() - started) * 1000)
+    total = time.perf_counter() - started_all
+    print(f"nightly refresh, whole city: {total:.1f} s, {rows} rows; {load()}")
+    for key, times in by_period.items():
+        print(f"  {key}: per county median {statistics.median(times):.0f} ms, max {max(times):.0f} ms, "
+              f"all counties {sum(times) / 1000:.1f} s")  # fmt: skip
+
+    cases = [
+        ("page: county warm-heart form (10 towns)", get(staff, url("report", county)), 150),
+        ("page: city warm-heart form (10 counties), city user", get(city_user, url("report", city)), 150),
+        ("page: town warm-heart form (10 villages)", get(staff, url("report", town)), 150),
+        ("drill: town, routine visits (households)", get(staff, url("drill", town, "warm_monthly",
+                                                                       snapshots.nightly_periods(today)[0],
+                                                                       "visits_routine_households")), 150),
+        ("page: county yearly form (this year)", get(staff, url("report", county, "yearly", periods[3])), 150),
+        ("page: city coverage form (this month), city user", get(city_user, url("report", city, "coverage",
+                                                                                 periods[1])), 150),
+        ("export: county warm-heart xlsx", get(staff, url("export", county)), 1000),
+        ("export: city warm-heart xlsx, city user", get(city_user, url("export", city)), 1000),
+    ]  # fmt: skip
+    try:
+        for label, run, target in cases:
+            started = time.perf_counter()
+            status = run()
+            first = (time.perf_counter() - started) * 1000
+            times = []
+            for _ in range(repeat):
+                started = time.perf_counter()
+                status = run()
+                times.append((time.perf_counter() - started) * 1000)
+            median = statistics.median(times)
+            verdict = "ok" if median <= target and status == 200 else "OVER" if status == 200 else f"HTTP {status}"
+            print(f"{label} [snapshot]: first {first:.0f} ms, median {median:.0f} ms of {repeat} "
+                  f"(target ≤ {target} ms, {verdict}); {load()}")  # fmt: skip
+    finally:
+        ids = [c.pk for c in counties]
+        StatformCount.objects.filter(county_id__in=ids).delete()
+        StatformCountStamp.objects.filter(county_id__in=ids).delete()
     return 0
 
 
