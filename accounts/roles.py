@@ -129,7 +129,7 @@ CAPABILITY_ROLES: dict[Capability, frozenset[Role]] = {
     Capability.RECORD_RELIEF: frozenset({_C, _T, _V}),
     Capability.EDIT_BANK_ACCOUNTS: frozenset({_C, _T, _V}),  # the village fixes a failed account on its next visit
     Capability.REVEAL_BANK_ACCOUNT: frozenset({_C}),
-    Capability.VIEW_BENEFIT_REPORTS: frozenset({_C, _T, _V, _L}),
+    Capability.VIEW_BENEFIT_REPORTS: frozenset({_S, _C, _T, _V, _L}),  # city staff: their counties side by side
     # insurance
     Capability.MANAGE_INSURANCE: frozenset({_C}),
     Capability.REPORT_CLAIMS: frozenset({_C, _T, _V}),

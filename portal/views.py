@@ -33,7 +33,6 @@ def home(request: AuthenticatedRequest) -> HttpResponse:
     context = {
         "summary": region_summary_for_user(user=user),
         "is_manager": user.has_capability(Capability.MANAGE_USERS),
-        "is_leader": user.role == Role.LEADER,
     }
     if user.has_capability(Capability.VIEW_HOUSEHOLDS):
         context["households"] = household_area_summary(user=user)
