@@ -16,6 +16,8 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from django.db import connection, transaction
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from accounts.roles import Capability, Role
 from accounts.sensitivity import shown
@@ -446,3 +448,41 @@ _LOADERS: dict[str, Any] = {
     M.Records.ACTIVITIES: _activities,
     M.Records.PAIRINGS: _pairings,
 }
+
+
+# The headings of the records' columns on the drill page (the records' keys are code, never shown).
+FIELD_LABELS: dict[str, Any] = {
+    "number": _("Household number"),
+    "name": _("Name"),
+    "role": _("Role"),
+    "id_number": _("ID number"),
+    "village": _("Village/community"),
+    "county": _("County/district"),
+    "address": _("Address"),
+    "family_type": _("Family type"),
+    "status": _("Status"),
+    "father_name": pgettext_lazy("report heading", "Father's name"),
+    "father_id": pgettext_lazy("report heading", "Father's ID number"),
+    "mother_name": pgettext_lazy("report heading", "Mother's name"),
+    "mother_id": pgettext_lazy("report heading", "Mother's ID number"),
+    "event_date": _("Date of the event"),
+    "event_reason": _("Reason"),
+    "from_address": pgettext_lazy("report heading", "Moved out of"),
+    "to_address": pgettext_lazy("report heading", "Moved into"),
+    "kind": _("Kind"),
+    "paid_on": _("Date paid"),
+    "paid_amount": _("Amount paid (yuan)"),
+    "title": _("Title"),
+    "starts_on": _("Starts on"),
+    "ends_on": _("Ends on"),
+    "organiser": _("Organiser"),
+    "person_times": _("Person-times"),
+    "volunteer": _("Volunteer"),
+    "started_on": _("Paired on"),
+    "ended_on": _("Ended on"),
+}
+
+
+def field_label(key: str) -> str:
+    """The heading of a record's field on the drill page (the key itself only for a field not listed)."""
+    return str(FIELD_LABELS.get(key, key))
