@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext
 
 BRAND = "#9b2c2c"
 TRACK = "#eceff3"
@@ -37,12 +38,22 @@ def bar_chart(rows: list[tuple[str, float | None]], *, title: str) -> SafeString
     return mark_safe("".join(parts))  # every text above is escaped
 
 
+def _empty(title: str) -> SafeString:
+    """No month to draw: a line saying so. (An SVG of no column is 28 units wide, and width 100 % then stretches it
+    to thousands of pixels high.)"""
+    return mark_safe(
+        f'<p class="muted" data-chart-empty title="{escape(title)}">{escape(gettext("No figures yet."))}</p>'
+    )
+
+
 def trend_chart(points: list[tuple[str, float | None]], *, title: str) -> SafeString:
     """Vertical bars over the months (key "YYYY-MM", share 0–1). Each bar is labelled with its month; the year
     stands under the first month and under every January, so twelve months across a new year read 2025 05 … 12,
     2026 01 … 04, and each bar's tooltip says "2025-12: 80%"."""
+    if not points:
+        return _empty(title)
     col, gap, plot_h, top, bottom = 22, 6, 100, 14, 28
-    width = max(len(points), 1) * (col + gap)
+    width = len(points) * (col + gap)
     height = top + plot_h + bottom
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="100%" role="img" '
@@ -71,8 +82,10 @@ def trend_chart(points: list[tuple[str, float | None]], *, title: str) -> SafeSt
 
 def count_chart(points: list[tuple[str, int]], *, title: str) -> SafeString:
     """Vertical bars of counts over the months (key "YYYY-MM"), scaled to the largest; each bar says its count."""
+    if not points:
+        return _empty(title)
     col, gap, plot_h, top, bottom = 22, 6, 100, 14, 28
-    width = max(len(points), 1) * (col + gap)
+    width = len(points) * (col + gap)
     height = top + plot_h + bottom
     most = max((n for _, n in points), default=0) or 1
     parts = [
