@@ -77,6 +77,10 @@ class Completeness:
     def missing(self) -> list[Region]:
         return [unit for level in self.levels for unit in level.missing]
 
+    @property
+    def late(self) -> list[Region]:
+        return [unit for level in self.levels for unit in level.late]
+
 
 def expected_units(*, template: FormTemplate, region: Region) -> list[Region]:
     """The units of ``region``'s area (itself included) at the levels that file ``template`` (one query)."""
