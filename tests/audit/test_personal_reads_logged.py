@@ -387,6 +387,7 @@ OTHER_VIEWS: dict[str, str] = {
     "reports:forms:report": "a form's figures per unit, no family's data (its cells link to the logged drill)",
     "reports:forms:fill": FORM + " (a row's figures)",
     "reports:forms:act": "an action on a form; figures only",
+    "reports:forms:recount": "counts a form's figures again (POST) and goes back to the form; figures only",
     "reports:forms:export_pdf": "the yearly form's figures as PDF, no family's data; the export is logged (EXPORT)",
     "medical:home": "counts of the user's area, no family's data",
     "medical:settings": "the county's medical settings",
