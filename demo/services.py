@@ -17,7 +17,7 @@ from demo.contacts import seed_contacts
 from demo.households import households_generate, households_insert
 from demo.medical import demo_medical_seed
 from demo.policies import demo_policies_seed
-from demo.statforms import demo_statforms_seed
+from demo.statforms import demo_statform_counts_seed, demo_statforms_seed
 from demo.visits import demo_visits_seed
 from regions.models import Region
 
@@ -95,4 +95,5 @@ def demo_seed(*, seed: int = 1, county_code: str = DEMO_COUNTY_CODE, households:
     demo_policies_seed(county=county)
     # A year of the statistical forms, filed through the lifecycle from the records above (demo.statforms).
     demo_statforms_seed(county=county, today=timezone.localdate(), password=DEMO_PASSWORD)
+    demo_statform_counts_seed(county=county, today=timezone.localdate())
     return logins

@@ -148,3 +148,20 @@ def demo_statforms_seed(*, county: Region, today: date, password: str) -> int:
                 _file(city_staff, code, city, period, _month(period, 14), now=now)
     services.report_reminders_refresh(as_of=today)
     return Report.objects.count() - before
+
+
+def demo_statform_counts_seed(*, county: Region, today: date) -> int:
+    """The statistical forms' counts (reports.statforms.snapshots) of the last twelve months and this one for every
+    county of the demo city, as twelve nights of the nightly step would have left them: the forms' pages read them,
+    and the leaders' home draws the month-end coverages' trends from them. Returns the refreshes made."""
+    from reports.statforms.snapshots import statform_counts_refresh
+
+    city = county.parent if county.parent is not None and county.parent.level == Region.Level.CITY else None
+    counties = list(city.children.filter(level=Region.Level.COUNTY).order_by("code")) if city else [county]
+    months = [Period.containing(PeriodKind.MONTH, today)]
+    for _i in range(MONTHS):
+        months.append(months[-1].previous())
+    for each in counties:
+        for period in months:
+            statform_counts_refresh(county=each, period=period, today=today)
+    return len(counties) * len(months)

@@ -64,6 +64,10 @@ def _leader_home(request: AuthenticatedRequest) -> HttpResponse:
             "claims": charts.count_chart(home.counts["claims"], title=_("Claims reported")),
             "sessions": charts.count_chart(home.counts["sessions"], title=_("Activities held")),
             "completeness": charts.trend_chart(home.trends["completeness"], title=_("Reporting rate")),
+            "cards": charts.trend_chart(home.trends["cards"], title=_("Members holding a green-channel card")),
+            "signed": charts.trend_chart(
+                home.trends["signed"], title=_("Willing households signed with a family doctor")
+            ),
         },
         "may_read_benefit_reports": user.has_capability(Capability.VIEW_BENEFIT_REPORTS),
         "may_read_insurance_report": user.has_capability(Capability.VIEW_BENEFIT_REPORTS)

@@ -41,9 +41,10 @@ from benefits.models import InsuranceClaim, InsuranceProduct
 from households.models import Household
 from regions.models import Region
 from regions.paths import county_path
-from regions.selectors import counties_under, figure_paths
+from regions.selectors import counties_under, figure_paths, figure_paths_q
 from reports import benefits
 from reports.city import reads_above_county
+from reports.models import StatformCount, StatformCountStamp
 from reports.selectors import Dashboard, coverage_dashboard, ratio
 
 if TYPE_CHECKING:
@@ -126,6 +127,7 @@ def leader_home(*, user: User, as_of: date) -> LeaderHome:
     _never_invited(scope, units, total, year=as_of.year)
     trends["month"] = [(key, met / n if n else None) for key, n, met in dashboard.trend]
     completeness, period, trends["completeness"] = _completeness(region, months)
+    trends["cards"], trends["signed"] = _medical_coverage_trends(region, months)
 
     rows = [
         Unit(region=row.region, label=row.label, coverage=row.figures, figures=units.get(row.key, UnitFigures()))
@@ -146,6 +148,49 @@ def leader_home(*, user: User, as_of: date) -> LeaderHome:
         completeness=completeness,
         completeness_period=period,
     )
+
+
+COVERAGE_TREND_MEASURES = ("cover.persons", "cover.cards", "cover.willing", "cover.signed")
+
+
+def _medical_coverage_trends(
+    region: Region, months: list[date]
+) -> tuple[list[tuple[str, float | None]], list[tuple[str, float | None]]]:
+    """The green-channel and family-doctor coverages of each month, as of the month's end, from the statistical
+    forms' counts (reports.statforms.snapshots: the same figures as the 三个全覆盖 form of that month). A month
+    whose counts are not whole for every county under the region has no figure (None), never a partial one. Two
+    queries."""
+    keys = [_month_key(month) for month in months]
+    counties = counties_under(region=region) if region.is_above_county else []
+    if not region.is_above_county:
+        county = Region.objects.county_of(region.path)
+        counties = [county] if county is not None else []
+    stamps: dict[str, int] = defaultdict(int)
+    for period_key, measures in StatformCountStamp.objects.filter(county__in=counties, period_key__in=keys).values_list(
+        "period_key", "measures"
+    ):
+        if set(COVERAGE_TREND_MEASURES) <= set(measures):
+            stamps[period_key] += 1
+    whole = [key for key in keys if counties and stamps[key] == len(counties)]
+    sums: dict[tuple[str, str], Decimal] = {
+        (row["period_key"], row["measure"]): row["total"]
+        for row in StatformCount.objects.filter(
+            figure_paths_q(region=region, lookup="region__path"),
+            period_key__in=whole,
+            measure__in=COVERAGE_TREND_MEASURES,
+        )
+        .values("period_key", "measure")
+        .annotate(total=Sum("value"))
+    }
+
+    def rate(key: str, part: str, whole_measure: str) -> float | None:
+        if key not in whole:
+            return None
+        return ratio(int(sums.get((key, part), 0)), int(sums.get((key, whole_measure), 0)))
+
+    cards = [(key, rate(key, "cover.cards", "cover.persons")) for key in keys]
+    signed = [(key, rate(key, "cover.signed", "cover.willing")) for key in keys]
+    return cards, signed
 
 
 def _month_key(day: date) -> str:

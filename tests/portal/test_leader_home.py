@@ -176,3 +176,30 @@ def test_a_county_leaders_home_links_its_towns_and_reports(city, work, area, per
     assert reverse("reports:coverage_region", args=[area.T1.pk]) in html
     assert reverse("reports:benefits", args=["payouts"]) in html
     assert reverse("benefits:insurance:reports") in html
+
+
+def test_the_month_end_medical_coverages_trend_from_the_forms_counts(city, city_users, work, area):  # noqa: F811
+    """The green-channel and family-doctor trends are the 三个全覆盖 form's rates of each month (its counts): a month
+    counted for every county has its figure, equal to the form's total; a month not counted (or counted for one
+    county only) has none."""
+    from reports.statforms.measures import form_rows
+    from reports.statforms.snapshots import statform_counts_refresh
+    from reports.statforms.spec import COVERAGE, Period
+
+    october, september = Period.month(2025, 10), Period.month(2025, 9)
+    for county in (area.C, area.C2):
+        statform_counts_refresh(county=county, period=october, today=AS_OF)
+    statform_counts_refresh(county=area.C, period=september, today=AS_OF)  # one county only
+    home = leader_home(user=city_users["city_staff"], as_of=AS_OF)
+    city_region = city_users["city_staff"].region
+    form = form_rows(COVERAGE, october, city_region, today=AS_OF)
+    cards, signed = dict(home.trends["cards"]), dict(home.trends["signed"])
+    total = form.total.values
+    assert total["cover_persons"] > 0
+    assert cards["2025-10"] == pytest.approx(float(total["cover_cards"]) / float(total["cover_persons"]))
+    expected_signed = float(total["cover_signed"]) / float(total["cover_willing"]) if total["cover_willing"] else None
+    assert signed["2025-10"] == (None if expected_signed is None else pytest.approx(expected_signed))
+    assert cards["2025-09"] is None
+    assert signed["2025-09"] is None
+    assert cards["2025-08"] is None
+    assert len(home.trends["cards"]) == 12
