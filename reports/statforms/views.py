@@ -161,7 +161,7 @@ def report(request: AuthenticatedRequest, pk: int, template: str, period: str) -
 @login_required
 @require_POST
 def recount(request: AuthenticatedRequest, pk: int, template: str, period: str) -> HttpResponse:
-    """"Count again now": the figure snapshot of the counties under the unit counted from the records for the
+    """ "Count again now": the figure snapshot of the counties under the unit counted from the records for the
     period (reports.statforms.snapshots), then back to the form."""
     unit, spec, when = _form_args(request, pk, template, period)
     snapshots.statform_counts_recount(actor=request.user, unit=unit, period=when)
