@@ -18,8 +18,7 @@ from enum import StrEnum
 
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
-from django.utils.translation import pgettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 
 class PeriodKind(StrEnum):
@@ -29,9 +28,9 @@ class PeriodKind(StrEnum):
 
 
 PERIOD_KIND_LABELS = {
-    PeriodKind.MONTH: _lazy("Month"),
-    PeriodKind.QUARTER: _lazy("Quarter"),
-    PeriodKind.YEAR: _lazy("Year"),
+    PeriodKind.MONTH: gettext_lazy("Month"),
+    PeriodKind.QUARTER: gettext_lazy("Quarter"),
+    PeriodKind.YEAR: gettext_lazy("Year"),
 }
 
 
@@ -284,9 +283,11 @@ _ACTIVITIES = pgettext_lazy("report heading", "Service activities")  # 服务活
 
 WARM_MONTHLY = FormTemplate(
     code="warm_monthly",
-    name=_lazy("Warm-heart action monthly report"),
-    title=_lazy("%(unit)s special families warm-heart action monthly report"),  # <单位>计生特殊家庭暖心行动月报表
-    filename=_lazy("%(unit)s special families warm-heart action monthly report-%(year)s-%(month)s.xlsx"),
+    name=gettext_lazy("Warm-heart action monthly report"),
+    title=gettext_lazy(
+        "%(unit)s special families warm-heart action monthly report"
+    ),  # <单位>计生特殊家庭暖心行动月报表
+    filename=gettext_lazy("%(unit)s special families warm-heart action monthly report-%(year)s-%(month)s.xlsx"),
     period_kinds=(PeriodKind.MONTH, PeriodKind.QUARTER, PeriodKind.YEAR),
     columns=(
         _c("needs_households", (_NEEDS, _hh), H, "needs.households"),
@@ -333,9 +334,9 @@ _PERSON_FIELDS: tuple[tuple[str, Promise | str], ...] = (
 )
 ASSISTANCE_MONTHLY = FormTemplate(
     code="assistance_monthly",
-    name=_lazy("Special families assistance monthly report"),
-    title=_lazy("%(unit)s special families assistance monthly report"),  # 特殊家庭帮扶月报
-    filename=_lazy("%(unit)s special families assistance monthly report-%(year)s-%(month)s.xlsx"),
+    name=gettext_lazy("Special families assistance monthly report"),
+    title=gettext_lazy("%(unit)s special families assistance monthly report"),  # 特殊家庭帮扶月报
+    filename=gettext_lazy("%(unit)s special families assistance monthly report-%(year)s-%(month)s.xlsx"),
     period_kinds=(PeriodKind.MONTH,),
     columns=(
         _c("new_bereaved", (pgettext_lazy("report heading", "New bereaved persons"),), P, "assist.new_bereaved"),
@@ -456,9 +457,9 @@ def _coverage_columns() -> tuple[Column, ...]:
 
 YEARLY = FormTemplate(
     code="yearly",
-    name=_lazy("Yearly report"),
-    title=_lazy("%(unit)s special families work yearly report %(year)s"),
-    filename=_lazy("%(unit)s special families work yearly report-%(year)s.xlsx"),
+    name=gettext_lazy("Yearly report"),
+    title=gettext_lazy("%(unit)s special families work yearly report %(year)s"),
+    filename=gettext_lazy("%(unit)s special families work yearly report-%(year)s.xlsx"),
     period_kinds=(PeriodKind.YEAR,),
     columns=(
         _c(
@@ -496,9 +497,9 @@ YEARLY = FormTemplate(
 # 三个全覆盖 table: the coverages at the period's end, for any period.
 COVERAGE = FormTemplate(
     code="coverage",
-    name=_lazy("Three full coverages"),
-    title=_lazy("%(unit)s three full coverages %(period)s"),
-    filename=_lazy("%(unit)s three full coverages-%(period)s.xlsx"),
+    name=gettext_lazy("Three full coverages"),
+    title=gettext_lazy("%(unit)s three full coverages %(period)s"),
+    filename=gettext_lazy("%(unit)s three full coverages-%(period)s.xlsx"),
     period_kinds=(PeriodKind.MONTH, PeriodKind.QUARTER, PeriodKind.YEAR),
     columns=_coverage_columns(),
     deadlines={},
