@@ -41,9 +41,8 @@ def bar_chart(rows: list[tuple[str, float | None]], *, title: str) -> SafeString
 def _empty(title: str) -> SafeString:
     """No month to draw: a line saying so. (An SVG of no column is 28 units wide, and width 100 % then stretches it
     to thousands of pixels high.)"""
-    return mark_safe(
-        f'<p class="muted" data-chart-empty title="{escape(title)}">{escape(gettext("No figures yet."))}</p>'
-    )
+    text = gettext("No figures yet.")  # outside the f-string: makemessages does not look inside one
+    return mark_safe(f'<p class="muted" data-chart-empty title="{escape(title)}">{escape(text)}</p>')
 
 
 def trend_chart(points: list[tuple[str, float | None]], *, title: str) -> SafeString:

@@ -436,7 +436,8 @@ class FormStatus:
         if self.report is None:
             return pgettext("report state", "Not started")
         label = str(self.report.get_state_display())
-        return f"{label} ({pgettext('report', 'nil')})" if self.report.nil else label
+        nil = pgettext("report", "nil")  # outside the f-string: makemessages does not look inside one
+        return f"{label} ({nil})" if self.report.nil else label
 
     def overdue(self, today: date) -> bool:
         reported = self.report is not None and self.report.is_reported
