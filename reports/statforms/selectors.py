@@ -25,7 +25,7 @@ from django.utils.translation import pgettext
 from regions.models import Region
 from regions.selectors import counties_under, figure_paths_q
 from reports.models import Report, ReportDeadline, ReportValue
-from reports.statforms.spec import TEMPLATES, Column, FormTemplate, Period, Source, Unit
+from reports.statforms.spec import TEMPLATES, Column, FormTemplate, Period, PeriodKind, Source, Unit
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -445,7 +445,10 @@ class FormStatus:
 
 
 def recent_periods(template: FormTemplate, *, today: date, count: int = 6) -> list[Period]:
-    """The last ``count`` periods of the template's first kind, the current one first."""
+    """The last ``count`` periods of the template's first kind, the current one first; of a yearly form, this year
+    and last only (six years back would list years before the portal was used as not started and overdue)."""
+    if template.period_kinds[0] == PeriodKind.YEAR:
+        count = min(count, 2)
     period = Period.containing(template.period_kinds[0], today)
     out = []
     for _i in range(count):
