@@ -51,6 +51,10 @@ from visits.models import Visit
 
 pytestmark = pytest.mark.browser
 
+# The refusals and links are asked through the page's request context: on a loaded CI machine (two test workers and
+# Chromium on two cores) one answer took over the default 5 s, so these plain requests get longer.
+REQUEST_TIMEOUT_MS = 30_000
+
 USERNAMES = {"c_staff", "t1_cadre", "t2_cadre", "v1a_cadre", "c_leader", "v1a_member", "city_staff", "city_leader"}
 # Latin words a Chinese page may show: file types, units, the users' login names.
 ALLOWED_LATIN = {"PDF", "pdf", "xlsx", "Excel", "ID", "OK", "English"} | USERNAMES
@@ -194,7 +198,7 @@ class Walk:
             if page is None:
                 continue
             for href in sorted(hrefs):
-                status = page.request.get(href, max_redirects=5).status
+                status = page.request.get(href, max_redirects=5, timeout=REQUEST_TIMEOUT_MS).status
                 if status >= 400:
                     self.findings.append(f"{role}: the link {href} answers {status}")
 
@@ -543,11 +547,12 @@ def _city_refusals(walk: Walk, d: Scene) -> None:
     for role in ("city_staff", "city_leader"):
         page = d.opened[role]
         for url in refused:
-            status = page.request.get(url, max_redirects=0).status
+            status = page.request.get(url, max_redirects=0, timeout=REQUEST_TIMEOUT_MS).status
             if status not in (403, 404):
                 walk.findings.append(f"{role}: {url} answered {status}, not a refusal")
         export = page.request.get(
-            reverse("reports:forms:export", args=[area.C.pk, "assistance_monthly", LAST_MONTH]) + "?details=1"
+            reverse("reports:forms:export", args=[area.C.pk, "assistance_monthly", LAST_MONTH]) + "?details=1",
+            timeout=REQUEST_TIMEOUT_MS,
         )
         if export.status == 200:
             sheets = openpyxl.load_workbook(io.BytesIO(export.body())).sheetnames
@@ -556,7 +561,7 @@ def _city_refusals(walk: Walk, d: Scene) -> None:
         elif export.status not in (403, 404):
             walk.findings.append(f"{role}: the assistance export answered {export.status}")
         for href in sorted(walk.links.get(role, ())):
-            response = page.request.get(href)
+            response = page.request.get(href, timeout=REQUEST_TIMEOUT_MS)
             body = response.text() if response.status == 200 else ""
             shown = sorted(s for s in d.secrets if s in body)
             if shown:
