@@ -235,7 +235,9 @@ def test_a_city_leader_reads_the_benefit_reports_by_county_and_no_area_page(city
     html = client.get(reverse("reports:benefits", args=["payouts"])).content.decode()
     assert f'data-row="{area.C.name}"' in html
     assert f'data-row="{area.C2.name}"' in html
+    assert "按县（区）" in html  # the rows are the city's counties, not villages
     county = client.get(reverse("reports:benefits_region", args=["payouts", area.C.pk])).content.decode()
+    assert "按乡镇（街道）" in county
     assert reverse("reports:benefits_region", args=["payouts", area.T1.pk]) not in county
     assert client.get(reverse("reports:benefits_region", args=["payouts", area.T1.pk])).status_code == 404
     # The insurance report counts an area; above the county there is none (the leaders' home counts the counties).
