@@ -158,6 +158,10 @@ def regions_load_csv(*, text: str) -> RegionLoadResult:
     by_code = dict(existing)
     for row in sorted(rows, key=lambda r: LEVEL_ORDER[r.level]):
         parent = by_code.get(row.parent_code) if row.parent_code else None
+        existing_region = by_code.get(row.code)
+        if parent is None and row.level == Region.Level.COUNTY and existing_region is not None:
+            # A file of the county's own tree (no city above it) leaves the county under the city it has joined.
+            parent = existing_region.parent if existing_region.parent_id is not None else None
         # Paths start at the county (Region's docstring): above it each node is the root of its own path.
         path = f"{parent.path if parent and not parent.is_above_county else ''}{row.code}/"
         region = by_code.get(row.code)

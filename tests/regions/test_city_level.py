@@ -49,6 +49,11 @@ def test_a_county_loaded_first_joins_its_city_later(tmp_path):
     county = Region.objects.get(code="630103")
     assert county.parent.code == "630100"
     assert county.path == "630103/"
+    # The county's own file again (no city in it, as the demo loads it on every run): the county stays in its city.
+    path.write_text("code,name,level,parent_code\n630103,城中区,county,\n", encoding="utf-8")
+    call_command("load_regions", str(path))
+    county.refresh_from_db()
+    assert county.parent.code == "630100"
 
 
 def test_a_county_code_must_start_with_its_citys_digits(tmp_path, capsys):
