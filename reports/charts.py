@@ -45,67 +45,46 @@ def _empty(title: str) -> SafeString:
     return mark_safe(f'<p class="muted" data-chart-empty title="{escape(title)}">{escape(text)}</p>')
 
 
-def trend_chart(points: list[tuple[str, float | None]], *, title: str) -> SafeString:
-    """Vertical bars over the months (key "YYYY-MM", share 0–1). Each bar is labelled with its month; the year
-    stands under the first month and under every January, so twelve months across a new year read 2025 05 … 12,
-    2026 01 … 04, and each bar's tooltip says "2025-12: 80%"."""
-    if not points:
+def _month_columns(bars: list[tuple[str, float, str]], *, title: str) -> SafeString:
+    """Vertical bars over the months: (key "YYYY-MM", height 0–1, the bar's text). Each bar is labelled with its
+    month; the year stands under the first month and under every January."""
+    if not bars:
         return _empty(title)
     col, gap, plot_h, top, bottom = 22, 6, 100, 14, 28
-    width = len(points) * (col + gap)
+    width = len(bars) * (col + gap)
     height = top + plot_h + bottom
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="100%" role="img" '
         f'class="chart" aria-label="{escape(title)}"><title>{escape(title)}</title>'
     ]
-    for i, (key, value) in enumerate(points):
+    for i, (key, share, text) in enumerate(bars):
         x = i * (col + gap)
-        h = 0 if value is None else round(plot_h * max(0.0, min(1.0, value)))
+        h = round(plot_h * max(0.0, min(1.0, share)))
         parts.append(
             f'<rect x="{x}" y="{top}" width="{col}" height="{plot_h}" fill="{TRACK}"/>'
             f'<rect x="{x}" y="{top + plot_h - h}" width="{col}" height="{h}" fill="{BRAND}">'
-            f"<title>{escape(key)}: {_pct(value)}</title></rect>"
+            f"<title>{escape(key)}: {escape(text)}</title></rect>"
             f'<text x="{x + col / 2}" y="{top - 3}" font-size="8" text-anchor="middle" fill="{INK}">'
-            f"{_pct(value)}</text>"
+            f"{escape(text)}</text>"
             f'<text x="{x + col / 2}" y="{height - 15}" font-size="9" text-anchor="middle" fill="{INK}">'
             f"{escape(key[-2:])}</text>"
         )
-        if i == 0 or key[:4] != points[i - 1][0][:4]:
+        if i == 0 or key[:4] != bars[i - 1][0][:4]:
             parts.append(
                 f'<text x="{x + col / 2}" y="{height - 3}" font-size="9" text-anchor="middle" fill="{INK}" '
                 f'data-year="{escape(key[:4])}">{escape(key[:4])}</text>'
             )
     parts.append("</svg>")
     return mark_safe("".join(parts))  # every text above is escaped
+
+
+def trend_chart(points: list[tuple[str, float | None]], *, title: str) -> SafeString:
+    """Vertical bars over the months (key "YYYY-MM", share 0–1), twelve months across a new year reading 2025 05 …
+    12, 2026 01 … 04; each bar's tooltip says "2025-12: 80%"."""
+    return _month_columns([(key, value or 0.0, _pct(value)) for key, value in points], title=title)
 
 
 def count_chart(points: list[tuple[str, int]], *, title: str) -> SafeString:
     """Vertical bars of counts over the months (key "YYYY-MM"), scaled to the largest; each bar says its count."""
-    if not points:
-        return _empty(title)
-    col, gap, plot_h, top, bottom = 22, 6, 100, 14, 28
-    width = len(points) * (col + gap)
-    height = top + plot_h + bottom
     most = max((n for _, n in points), default=0) or 1
-    parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="100%" role="img" '
-        f'class="chart" aria-label="{escape(title)}"><title>{escape(title)}</title>'
-    ]
-    for i, (key, n) in enumerate(points):
-        x = i * (col + gap)
-        h = round(plot_h * n / most)
-        parts.append(
-            f'<rect x="{x}" y="{top}" width="{col}" height="{plot_h}" fill="{TRACK}"/>'
-            f'<rect x="{x}" y="{top + plot_h - h}" width="{col}" height="{h}" fill="{BRAND}">'
-            f"<title>{escape(key)}: {n}</title></rect>"
-            f'<text x="{x + col / 2}" y="{top - 3}" font-size="8" text-anchor="middle" fill="{INK}">{n}</text>'
-            f'<text x="{x + col / 2}" y="{height - 15}" font-size="9" text-anchor="middle" fill="{INK}">'
-            f"{escape(key[-2:])}</text>"
-        )
-        if i == 0 or key[:4] != points[i - 1][0][:4]:
-            parts.append(
-                f'<text x="{x + col / 2}" y="{height - 3}" font-size="9" text-anchor="middle" fill="{INK}" '
-                f'data-year="{escape(key[:4])}">{escape(key[:4])}</text>'
-            )
-    parts.append("</svg>")
-    return mark_safe("".join(parts))  # every text above is escaped
+    return _month_columns([(key, n / most, str(n)) for key, n in points], title=title)

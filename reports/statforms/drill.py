@@ -71,25 +71,16 @@ def _visit_households(condition: str) -> str:
     )
 
 
-_MENTAL_PA = """
-WITH pa AS (
-    SELECT a.member_id,
-           bool_or(a.assessed_on >= %(start)s) AS assessed,
-           min(a.assessed_on) AS first_on,
-           min(a.assessed_on) FILTER (WHERE a.risk_level = ANY (%(levels)s) OR a.urgent) AS first_worthy,
-           bool_or(a.urgent AND a.assessed_on >= %(start)s) AS urgent_in
-    FROM medical_mentalassessment a
-    WHERE a.assessed_on <= %(end)s AND a.household_id IN (SELECT h.id FROM households_household h WHERE {HH})
-    GROUP BY a.member_id
-)
+def _mental(what: str, condition: str) -> str:
+    # The count's own persons (measures.MENTAL_PA_CTE), so that a drill lists exactly what its cell counts.
+    return (
+        M.MENTAL_PA_CTE
+        + f"""
 SELECT {what}
 FROM pa JOIN households_member m ON m.id = pa.member_id JOIN households_household h ON h.id = m.household_id
-WHERE {HH} AND {condition}
+WHERE {M.HH} AND {condition}
 """
-
-
-def _mental(what: str, condition: str) -> str:
-    return _MENTAL_PA.format(what=what, condition=condition, HH=M.HH)
+    )
 
 
 # measure key → (records, SQL selecting the records' ids).

@@ -368,7 +368,7 @@ def _claims_family(cursor: Any, w: Window) -> Iterable[tuple[int, str, Any]]:
 # Per person assessed up to the period's end: whether assessed in the period, the first assessment ever (a file
 # opened), the first at an intervention level (or urgent), whether an urgent one lies in the period. The person's
 # household is the member's (an assessment's household is its member's: a member never changes household).
-MENTAL_SQL = f"""
+MENTAL_PA_CTE = f"""
 WITH pa AS (
     SELECT a.member_id,
            bool_or(a.assessed_on >= %(start)s) AS assessed,
@@ -380,6 +380,10 @@ WITH pa AS (
       AND a.household_id IN (SELECT h.id FROM households_household h WHERE {HH})
     GROUP BY a.member_id
 )
+"""
+MENTAL_SQL = (
+    MENTAL_PA_CTE
+    + f"""
 SELECT {NODE}, count(DISTINCT m.household_id) FILTER (WHERE pa.assessed), count(*) FILTER (WHERE pa.assessed),
        count(*) FILTER (WHERE pa.first_on >= %(start)s),
        count(*) FILTER (WHERE pa.first_worthy >= %(start)s OR pa.urgent_in)
@@ -387,6 +391,7 @@ FROM pa JOIN households_member m ON m.id = pa.member_id JOIN households_househol
 WHERE {HH}
 GROUP BY 1
 """
+)
 
 
 def _mental_family(cursor: Any, w: Window) -> Iterable[tuple[int, str, Any]]:
