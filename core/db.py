@@ -18,12 +18,28 @@ ARRAY_CASTS = frozenset({"bigint", "int", "text"})
 
 def array_literal(values: Iterable[Any], *, cast: str = "bigint") -> str:
     """A PostgreSQL array literal in the order given, ``{1,2,3}`` or ``{"a","b"}`` (text quoted, backslashes and
-    quotes escaped)."""
-    if cast == "text":
-        items = ('"' + str(v).replace("\\", "\\\\").replace('"', '\\"') + '"' for v in values)
-    else:
-        items = (str(int(v)) for v in values)
-    return "{" + ",".join(items) + "}"
+    quotes escaped; ``None`` is NULL)."""
+    values = list(values)
+    if not values:
+        return "{}"
+    if None in values:
+        if cast == "text":
+            items = ("NULL" if v is None else '"' + _array_escape(str(v)) + '"' for v in values)
+        else:
+            items = ("NULL" if v is None else str(int(v)) for v in values)
+        return "{" + ",".join(items) + "}"
+    if cast != "text":
+        return "{" + ",".join(map(str, map(int, values))) + "}"
+    # Text: the values joined by NUL (which PostgreSQL text cannot hold), escaped in one pass over the whole
+    # string, then the NULs turned into '","': tens of milliseconds fewer than per value on 50,000 values.
+    body = "\x00".join(map(str, values))
+    if body.count("\x00") != len(values) - 1:  # a value holds NUL itself: let the database refuse it as before
+        return "{" + ",".join('"' + _array_escape(str(v)) + '"' for v in values) + "}"
+    return '{"' + _array_escape(body).replace("\x00", '","') + '"}'
+
+
+def _array_escape(text: str) -> str:
+    return text.replace("\\", "\\\\").replace('"', '\\"')
 
 
 class _AnyOfArray(Func):

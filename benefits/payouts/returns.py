@@ -10,7 +10,10 @@ back yet (the bank may return a batch in several files). The accepted file is ap
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import math
+from collections.abc import Collection
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -30,14 +33,14 @@ from audit.history import history_context
 from audit.models import AccessEvent
 from audit.services import access_event_record
 from benefits.models import PayoutBatch, PayoutLine, PayoutStep
-from core.db import array_literal
-from households.roster.reader import RosterFileError, workbook_read
+from core.db import among, array_literal
+from core.memory import cyclic_gc_paused
+from households.roster.reader import RosterFileError, Sheet, workbook_read
 
 # The columns the return is read by (the roster's headers, benefits.payouts.exports.COLUMNS).
 SEQ, STATUS, ID_NUMBER, AMOUNT, REASON = "序号", "支付状态", "享受人身份证号", "补贴金额", "失败原因"
 PAID_WORDS = frozenset({"成功", "已支付", "支付成功", "paid"})
 FAILED_WORDS = frozenset({"失败", "支付失败", "failed"})
-CENT = Decimal("0.01")
 
 
 @dataclass(frozen=True)
@@ -55,14 +58,6 @@ class ReturnRefused(Exception):
 
 
 @dataclass(frozen=True)
-class ReturnRow:
-    row: int
-    line_id: int
-    status: str
-    reason: str
-
-
-@dataclass(frozen=True)
 class Applied:
     paid: int
     failed: int
@@ -77,18 +72,25 @@ def _text(value: Any) -> str:
     return str(value).strip()
 
 
-def _amount(value: Any) -> Decimal | None:
-    try:
-        if isinstance(value, float):
-            return Decimal(repr(value)).quantize(CENT)
-        return Decimal(_text(value).replace(",", "")).quantize(CENT)
-    except (InvalidOperation, ValueError):
-        return None
-
-
 def _seq(value: Any) -> int | None:
+    if type(value) is float:  # calamine gives numbers as floats
+        return int(value) if value.is_integer() and value >= 0 else None
     text = _text(value)
     return int(text) if text.isdigit() else None
+
+
+def _cents(value: Any) -> int | None:
+    """The amount cell in cents, or None when it is not an amount of whole cents (then it differs from any line)."""
+    if type(value) is float:  # calamine gives a number as a float: 3540.0, 1234.56
+        if not math.isfinite(value):
+            return None
+        cents = round(value * 100)
+        return cents if abs(value * 100 - cents) < 1e-6 else None
+    try:
+        hundredfold = Decimal(_text(value).replace(",", "")) * 100
+    except InvalidOperation:
+        return None
+    return int(hundredfold) if hundredfold.is_finite() and hundredfold == hundredfold.to_integral_value() else None
 
 
 def _header(rows: list[list[Any]]) -> tuple[int, dict[str, int]]:
@@ -107,93 +109,144 @@ def _header(rows: list[list[Any]]) -> tuple[int, dict[str, int]]:
     )
 
 
-def _status(word: str) -> str | None:
-    word = word.lower()
-    if word in PAID_WORDS:
-        return PayoutLine.Status.PAID
-    if word in FAILED_WORDS:
-        return PayoutLine.Status.FAILED
-    return None
+@dataclass
+class ReturnRows:
+    """The lines the file answers, in file order, as arrays for one statement."""
+
+    line_ids: list[int] = field(default_factory=list)
+    statuses: list[str] = field(default_factory=list)  # paid / failed
+    reasons: list[str] = field(default_factory=list)  # only on failed lines
+
+    def __len__(self) -> int:
+        return len(self.line_ids)
+
+    @property
+    def failed(self) -> list[int]:
+        return [line for line, status in zip(self.line_ids, self.statuses, strict=True) if status == "failed"]
 
 
-@dataclass(frozen=True)
-class _Row:
-    number: int
-    seq: int
-    id_number: str
-    amount_cell: Any
-    status: str | None
-    reason: str
+_Line = tuple[int, int, str, int, str]  # 序号, line id, ID number, amount in cents, status
 
 
-def _line_problems(row: _Row, line: tuple[int, str, Decimal, str], seen: dict[int, int]) -> list[Mismatch]:
-    """What does not match between one row of the file and its line (pk, ID number, amount, status)."""
-    _pk, id_number, amount, status = line
-    seq, number = row.seq, row.number
+def _batch_lines(batch: PayoutBatch) -> dict[int, _Line]:
+    """序号 → (序号, line id, ID number, amount in cents, status): one query, rows as psycopg2 gives them."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """SELECT seq, id, beneficiary_id_number, (amount * 100)::bigint, status
+                 FROM benefits_payoutline WHERE batch_id = %s""",
+            [batch.pk],
+        )
+        return {line[0]: line for line in cursor.fetchall()}
+
+
+def _row_problems(
+    row: list[Any],
+    columns: dict[str, int],
+    *,
+    word: str,
+    status: str | None,
+    line: _Line | None,
+    reason: str,
+    first_row: int,
+    number: int,
+) -> list[str]:
+    """Every problem of one returned row, in the order they are listed (the rare path of return_rows_check);
+    ``first_row`` is the row where the line was first answered."""
     problems = []
-    if row.id_number != id_number:
-        problems.append(Mismatch(number, _("line %(seq)d: the ID number is not this line's") % {"seq": seq}))
-    if _amount(row.amount_cell) != amount:
+    if status is None:
+        problems.append(_("unknown payment status “%(word)s” (成功, 已支付 or 失败)") % {"word": word})
+    if line is None:
+        problems.append(_("no line %(seq)s in this batch") % {"seq": _text(row[columns[SEQ]])})
+        return problems
+    seq, _pk, id_number, cents, line_status = line
+    if _text(row[columns[ID_NUMBER]]).upper() != id_number:
+        problems.append(_("line %(seq)d: the ID number is not this line's") % {"seq": seq})
+    if _cents(row[columns[AMOUNT]]) != cents:
         problems.append(
-            Mismatch(
-                number,
-                _("line %(seq)d: the amount was changed (%(file)s in the file, %(batch)s in the batch)")
-                % {"seq": seq, "file": _text(row.amount_cell), "batch": amount},
-            )
+            _("line %(seq)d: the amount was changed (%(file)s in the file, %(batch)s in the batch)")
+            % {"seq": seq, "file": _text(row[columns[AMOUNT]]), "batch": Decimal(cents).scaleb(-2)}
         )
-    if status != PayoutLine.Status.PLANNED:
+    if line_status != PayoutLine.Status.PLANNED:
         problems.append(
-            Mismatch(
-                number,
-                _("line %(seq)d has come back already (%(status)s)")
-                % {"seq": seq, "status": PayoutLine.Status(status).label},
-            )
+            _("line %(seq)d has come back already (%(status)s)")
+            % {"seq": seq, "status": PayoutLine.Status(line_status).label}
         )
-    if seq in seen:
-        problems.append(Mismatch(number, _("line %(seq)d is also on row %(row)d") % {"seq": seq, "row": seen[seq]}))
-    seen.setdefault(seq, number)
-    if row.status == PayoutLine.Status.FAILED and not row.reason:
-        problems.append(Mismatch(number, _("line %(seq)d failed without a reason (失败原因)") % {"seq": seq}))
+    if first_row != number:
+        problems.append(_("line %(seq)d is also on row %(row)d") % {"seq": seq, "row": first_row})
+    if status == PayoutLine.Status.FAILED and not reason:
+        problems.append(_("line %(seq)d failed without a reason (失败原因)") % {"seq": seq})
     return problems
 
 
-def return_rows_check(*, batch: PayoutBatch, rows: list[list[Any]]) -> list[ReturnRow]:
-    """Match every row with a status to a line of the batch; raise ReturnRefused listing every mismatch."""
+def return_rows_check(
+    *,
+    batch: PayoutBatch,
+    rows: list[list[Any]],
+    formulas: Collection[tuple[int, int]] = (),
+    lines: dict[int, _Line] | None = None,
+) -> ReturnRows:
+    """Match every row with a status to a line of the batch; raise ReturnRefused listing every mismatch.
+
+    One pass over the rows against the batch's lines read in one query; the usual row (its line found, still
+    planned, same ID number and amount) costs a dictionary lookup and four comparisons, and the messages are
+    written only for the rows that differ."""
     start, columns = _header(rows)
-    lines = {
-        seq: (pk, id_number, amount, status)
-        for pk, seq, id_number, amount, status in PayoutLine.objects.filter(batch=batch).values_list(
-            "pk", "seq", "beneficiary_id_number", "amount", "status"
+    read = {columns[name] for name in (SEQ, STATUS, ID_NUMBER, AMOUNT, REASON) if name in columns}
+    computed = sorted((row, column) for row, column in formulas if row > start and column in read)
+    if computed:  # a formula's cached value is not taken as the bank's answer (docs/SECURITY.md)
+        raise ReturnRefused(
+            [
+                Mismatch(row + 1, _("The cell holds a formula; type the value itself.") + f" ({rows[start][column]})")
+                for row, column in computed[:50]
+            ]
         )
-    }
+    if lines is None:
+        lines = _batch_lines(batch)
+    found = ReturnRows()
     problems: list[Mismatch] = []
-    found: list[ReturnRow] = []
     seen: dict[int, int] = {}
-
-    def cell(row: list[Any], name: str) -> Any:
-        column = columns.get(name)
-        return row[column] if column is not None and column < len(row) else None
-
+    at_seq, at_status, at_id, at_amount = columns[SEQ], columns[STATUS], columns[ID_NUMBER], columns[AMOUNT]
+    at_reason = columns.get(REASON)
+    width = max(read) + 1
+    paid, failed, planned = (
+        str(s) for s in (PayoutLine.Status.PAID, PayoutLine.Status.FAILED, PayoutLine.Status.PLANNED)
+    )
+    statuses = dict.fromkeys(PAID_WORDS, paid) | dict.fromkeys(FAILED_WORDS, failed)
+    line_ids, found_statuses, reasons = found.line_ids, found.statuses, found.reasons
     for index in range(start + 1, len(rows)):
-        row, number = rows[index], index + 1
-        word = _text(cell(row, STATUS))
+        row = rows[index]
+        if len(row) < width:
+            row = row + [None] * (width - len(row))
+        word = row[at_status]
+        word = word.strip() if type(word) is str else _text(word)
         if not word:
             continue  # not returned yet (or the totals row)
-        status = _status(word)
-        seq = _seq(cell(row, SEQ))
+        status = statuses.get(word.lower())
+        seq = row[at_seq]
+        seq = int(seq) if type(seq) is float and seq.is_integer() and seq >= 0 else _seq(seq)
         line = lines.get(seq) if seq is not None else None
-        if status is None:
-            problems.append(
-                Mismatch(number, _("unknown payment status “%(word)s” (成功, 已支付 or 失败)") % {"word": word})
+        reason = _text(row[at_reason])[:200] if status == failed and at_reason is not None else ""
+        identity = row[at_id]
+        number = index + 1
+        if (
+            line is None
+            or status is None
+            or seq in seen
+            or (identity.strip().upper() if type(identity) is str else _text(identity).upper()) != line[2]
+            or _cents(row[at_amount]) != line[3]
+            or line[4] != planned
+            or (status == failed and not reason)
+        ):
+            first_row = seen.setdefault(line[0], number) if line is not None else number
+            what = _row_problems(
+                row, columns, word=word, status=status, line=line, reason=reason, first_row=first_row, number=number
             )
-        if line is None or seq is None:
-            problems.append(Mismatch(number, _("no line %(seq)s in this batch") % {"seq": _text(cell(row, SEQ))}))
+            problems.extend(Mismatch(number, message) for message in what)
             continue
-        reason = _text(cell(row, REASON))[:200]
-        found_row = _Row(number, seq, _text(cell(row, ID_NUMBER)).upper(), cell(row, AMOUNT), status, reason)
-        problems.extend(_line_problems(found_row, line, seen))
-        if status is not None:
-            found.append(ReturnRow(number, line[0], status, reason if status == PayoutLine.Status.FAILED else ""))
+        seen[line[0]] = number
+        line_ids.append(line[1])
+        found_statuses.append(status)
+        reasons.append(reason)
     if problems:
         raise ReturnRefused(problems)
     if not found:
@@ -201,7 +254,7 @@ def return_rows_check(*, batch: PayoutBatch, rows: list[list[Any]]) -> list[Retu
     return found
 
 
-def payout_return_write(*, rows: list[ReturnRow], at: datetime) -> int:
+def payout_return_write(*, rows: ReturnRows, at: datetime) -> int:
     """The statuses in one UPDATE … FROM unnest(arrays), only on lines still planned; returns how many."""
     with connection.cursor() as cursor:
         cursor.execute(
@@ -213,9 +266,9 @@ def payout_return_write(*, rows: list[ReturnRow], at: datetime) -> int:
             """,
             [
                 at,
-                array_literal(r.line_id for r in rows),
-                array_literal((r.status for r in rows), cast="text"),
-                array_literal((r.reason for r in rows), cast="text"),
+                array_literal(rows.line_ids),
+                array_literal(rows.statuses, cast="text"),
+                array_literal(rows.reasons, cast="text"),
             ],
         )
         return cursor.rowcount
@@ -228,37 +281,49 @@ def payout_followups_notify(*, line_ids: list[int]) -> int:
     from visits.messages import message_text
     from visits.models import Notification
 
-    lines = list(PayoutLine.objects.filter(pk__in=line_ids).select_related("household", "household__village", "batch"))
+    lines = list(
+        PayoutLine.objects.filter(among("id", line_ids)).values_list(
+            "pk",
+            "member_id",
+            "household_id",
+            "household__number",
+            "household__village_id",
+            "beneficiary_name",
+            "village_name",
+            "amount",
+            "failure_reason",
+        )
+    )
     if not lines:
         return 0
-    households = list({line.household_id for line in lines})
+    households = list({line[2] for line in lines})
     holders = responsible_users_for_households(household_ids=households, slot="village_cadre", on=timezone.localdate())
-    villages = {line.household.village_id for line in lines if line.household.village_id}
+    villages = {line[4] for line in lines if line[4]}
     cadres: dict[int, list[Any]] = {}
     for user in User.objects.filter(region_id__in=villages, role=Role.VILLAGE_CADRE, is_active=True):
         cadres.setdefault(user.region_id, []).append(user)
     notes: list[Notification] = []
     with translation.override(settings.LANGUAGE_CODE):
-        for line in lines:
-            users = holders.get(line.household_id) or cadres.get(line.household.village_id or 0, [])
+        for pk, member_id, household_id, number, village_id, name, place, amount, reason in lines:
+            users = holders.get(household_id) or cadres.get(village_id or 0, [])
             params = {
-                "member": str(line.member_id),
-                "line": line.pk,
-                "name": line.beneficiary_name,
-                "number": line.household.number,
-                "place": line.village_name,
-                "amount": str(line.amount),
-                "reason": line.failure_reason,
+                "member": str(member_id),
+                "line": pk,
+                "name": name,
+                "number": number,
+                "place": place,
+                "amount": str(amount),
+                "reason": reason,
                 # where the reader acts: the inbox links it (the person's bank-account form)
-                "link": reverse("benefits:profiles:edit", args=[line.member_id]),
+                "link": reverse("benefits:profiles:edit", args=[member_id]),
             }
             message = message_text(Notification.Kind.BANK_ACCOUNT, params)[:300]
             notes.extend(
                 Notification(
                     user=user,
                     kind=Notification.Kind.BANK_ACCOUNT,
-                    key=f"payoutline:{line.pk}",
-                    household_id=line.household_id,
+                    key=f"payoutline:{pk}",
+                    household_id=household_id,
                     params=params,
                     message=message,
                 )
@@ -268,28 +333,49 @@ def payout_followups_notify(*, line_ids: list[int]) -> int:
     return len(notes)
 
 
-@transaction.atomic
 def payout_return_apply(
     *, actor: User, batch: PayoutBatch, data: bytes, file_name: str = "", request: HttpRequest | None = None
 ) -> Applied:
     """Read the return file and apply it whole, or refuse it whole (ReturnRefused; nothing written)."""
+    with cyclic_gc_paused(), transaction.atomic():  # the file's ~1 million cells (core.memory)
+        return _return_apply(actor=actor, batch=batch, data=data, file_name=file_name, request=request)
+
+
+def _read_beside_lines(data: bytes, batch: PayoutBatch) -> tuple[list[Sheet], dict[int, _Line]]:
+    """The file read in a second thread while this one reads the batch's lines: calamine releases the GIL while
+    it parses (most of a return's time), and the query waits on the database. The thread reads no database."""
+    language = translation.get_language()
+
+    def read() -> list[Sheet]:
+        with translation.override(language):  # its messages in the reader's language
+            return workbook_read(data)
+
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="payout-return") as pool:
+        reading = pool.submit(read)
+        lines = _batch_lines(batch)
+        try:
+            return reading.result(), lines
+        except RosterFileError as exc:
+            raise ReturnRefused([Mismatch(0, exc.message)]) from exc
+
+
+def _return_apply(
+    *, actor: User, batch: PayoutBatch, data: bytes, file_name: str, request: HttpRequest | None
+) -> Applied:
     authorize(actor, Capability.MANAGE_PAYOUTS, within=batch.county.path)
     batch = PayoutBatch.objects.select_for_update(of=("self",)).select_related("county", "area").get(pk=batch.pk)
     if batch.state not in (PayoutBatch.State.GENERATED, PayoutBatch.State.RETURNED):
         raise ValidationError(_("A return is read once the payment has been generated."), code="state")
-    try:
-        sheets = workbook_read(data)
-    except RosterFileError as exc:
-        raise ReturnRefused([Mismatch(0, exc.message)]) from exc
+    sheets, lines = _read_beside_lines(data, batch)
     if not sheets:
         raise ReturnRefused([Mismatch(0, _("The workbook has no worksheet."))])
-    rows = return_rows_check(batch=batch, rows=sheets[0].rows)
+    rows = return_rows_check(batch=batch, rows=sheets[0].rows, formulas=sheets[0].formulas, lines=lines)
     now = timezone.now()
     with history_context(actor=actor, service="payout_return_apply"):
         written = payout_return_write(rows=rows, at=now)
         if written != len(rows):  # a return applied beside this one: all or nothing
             raise ValidationError(_("The batch changed while the file was read. Upload it again."), code="race")
-        failed = [r.line_id for r in rows if r.status == PayoutLine.Status.FAILED]
+        failed = rows.failed
         # Every file read is a step (a batch may come back in several files).
         PayoutStep.objects.create(
             batch=batch,

@@ -5,9 +5,6 @@ Used by the command (``import_roster``), the background jobs of the browser flow
 
 from __future__ import annotations
 
-import gc
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -15,6 +12,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
+from core.memory import cyclic_gc_paused
 from households.roster.apply import roster_apply
 from households.roster.plan import Plan, roster_plan
 from households.roster.reader import RosterFileError, workbook_read
@@ -51,24 +49,6 @@ def county_of(region: Region) -> Region:
     return county
 
 
-@contextmanager
-def _cyclic_gc_paused() -> Iterator[None]:
-    """No cyclic garbage collection while a roster runs.
-
-    A 50,000-row roster allocates millions of objects that live until the end (the sheet's rows, the
-    values of every row); each time the collector's counters run over it walks all of them again, a large
-    share of the import's time. Reference counting still frees what is not kept; cycles wait for
-    the next collection after the import.
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-
-
 def roster_run(
     *,
     data: bytes,
@@ -86,7 +66,7 @@ def roster_run(
     """
     if not area_path.startswith(county.path):
         raise ValueError("the importer's area must lie inside the county")
-    with _cyclic_gc_paused():
+    with cyclic_gc_paused():
         return _roster_run(
             data=data, county=county, area_path=area_path, today=today, dry_run=dry_run, progress=progress
         )
