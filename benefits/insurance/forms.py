@@ -49,12 +49,12 @@ class ExportForm(PortalFormMixin, forms.Form):
 
 
 class ClaimForm(PortalFormMixin, forms.ModelForm):
-    member = forms.ModelChoiceField(label=_("person"), queryset=Member.objects.none())
-    event_date = PlausibleDateField(label=_("date of the event"))
-    admitted_on = PlausibleDateField(label=_("admitted on"), required=False)
-    discharged_on = PlausibleDateField(label=_("discharged on"), required=False)
+    member = forms.ModelChoiceField(label=_("Person"), queryset=Member.objects.none())
+    event_date = PlausibleDateField(label=_("Date of the event"))
+    admitted_on = PlausibleDateField(label=_("Admitted on"), required=False)
+    discharged_on = PlausibleDateField(label=_("Discharged on"), required=False)
     reported_at = forms.DateTimeField(
-        label=_("reported at"),
+        label=_("Reported at"),
         required=False,
         help_text=_("When the family or the cadre reported it (empty: now)."),
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
