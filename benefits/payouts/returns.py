@@ -154,27 +154,27 @@ def _row_problems(
     ``first_row`` is the row where the line was first answered."""
     problems = []
     if status is None:
-        problems.append(_("unknown payment status “%(word)s” (成功, 已支付 or 失败)") % {"word": word})
+        problems.append(_("Unknown payment status “%(word)s” (成功, 已支付 or 失败)") % {"word": word})
     if line is None:
-        problems.append(_("no line %(seq)s in this batch") % {"seq": _text(row[columns[SEQ]])})
+        problems.append(_("No line %(seq)s in this batch") % {"seq": _text(row[columns[SEQ]])})
         return problems
     seq, _pk, id_number, cents, line_status = line
     if _text(row[columns[ID_NUMBER]]).upper() != id_number:
-        problems.append(_("line %(seq)d: the ID number is not this line's") % {"seq": seq})
+        problems.append(_("Line %(seq)d: the ID number is not this line's") % {"seq": seq})
     if _cents(row[columns[AMOUNT]]) != cents:
         problems.append(
-            _("line %(seq)d: the amount was changed (%(file)s in the file, %(batch)s in the batch)")
+            _("Line %(seq)d: the amount was changed (%(file)s in the file, %(batch)s in the batch)")
             % {"seq": seq, "file": _text(row[columns[AMOUNT]]), "batch": Decimal(cents).scaleb(-2)}
         )
     if line_status != PayoutLine.Status.PLANNED:
         problems.append(
-            _("line %(seq)d has come back already (%(status)s)")
+            _("Line %(seq)d has come back already (%(status)s)")
             % {"seq": seq, "status": PayoutLine.Status(line_status).label}
         )
     if first_row != number:
-        problems.append(_("line %(seq)d is also on row %(row)d") % {"seq": seq, "row": first_row})
+        problems.append(_("Line %(seq)d is also on row %(row)d") % {"seq": seq, "row": first_row})
     if status == PayoutLine.Status.FAILED and not reason:
-        problems.append(_("line %(seq)d failed without a reason (失败原因)") % {"seq": seq})
+        problems.append(_("Line %(seq)d failed without a reason (失败原因)") % {"seq": seq})
     return problems
 
 

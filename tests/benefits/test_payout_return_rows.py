@@ -93,12 +93,12 @@ def test_every_problem_is_listed_with_its_row(batch):
     rows.append(list(rows[5]))  # line 4 twice
     rows.append(["x9", "成功", *[""] * 16])  # no such line
     assert _problems(batch, rows) == [
-        (3, "line 1: the amount was changed (3540.005 in the file, 3540.00 in the batch)"),
-        (4, "line 2: the ID number is not this line's"),
-        (4, "line 2 failed without a reason (失败原因)"),
-        (5, "unknown payment status “不知道” (成功, 已支付 or 失败)"),
-        (7, "line 4 is also on row 6"),
-        (8, "no line x9 in this batch"),
+        (3, "Line 1: the amount was changed (3540.005 in the file, 3540.00 in the batch)"),
+        (4, "Line 2: the ID number is not this line's"),
+        (4, "Line 2 failed without a reason (失败原因)"),
+        (5, "Unknown payment status “不知道” (成功, 已支付 or 失败)"),
+        (7, "Line 4 is also on row 6"),
+        (8, "No line x9 in this batch"),
     ]
 
 
@@ -107,7 +107,7 @@ def test_a_line_that_came_back_already_is_refused(batch):
     PayoutLine.objects.filter(pk=line.pk).update(status="paid")
     rows = _rows(batch)
     _mark(rows, 3, "成功")
-    assert _problems(batch, rows) == [(4, "line 2 has come back already (Paid)")]
+    assert _problems(batch, rows) == [(4, "Line 2 has come back already (Paid)")]
 
 
 def test_a_file_without_any_status(batch):

@@ -221,11 +221,11 @@ def test_a_return_that_does_not_match_is_refused_whole_listing_every_mismatch(cl
 
     text = _refused(staff, batch, _return_file(_roster(staff, batch), marks, edit=edit))
 
-    assert "line 1: the amount was changed (1 in the file, 3540.00 in the batch)" in text
-    assert "line 2: the ID number is not this line&#x27;s" in text
-    assert "line 2 failed without a reason (失败原因)" in text
-    assert "unknown payment status “不知道”" in text
-    assert "no line 99 in this batch" in text
+    assert "Line 1: the amount was changed (1 in the file, 3540.00 in the batch)" in text
+    assert "Line 2: the ID number is not this line&#x27;s" in text
+    assert "Line 2 failed without a reason (失败原因)" in text
+    assert "Unknown payment status “不知道”" in text
+    assert "No line 99 in this batch" in text
     assert 'data-problem-row="3"' in text
     assert 'data-problem-row="7"' in text
     assert set(PayoutLine.objects.filter(batch=batch).values_list("status", flat=True)) == {"planned"}

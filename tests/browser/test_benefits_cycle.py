@@ -129,6 +129,18 @@ class Walk:
                 continue
             self.check(other, role, name, lang=lang, size=size)
 
+    def look_after(self, page: Page, role: str, name: str, act) -> None:
+        """``act(page)`` done in the role's four sessions (the answer of a form is not an address to open again),
+        each page then checked like :meth:`look`."""
+        act(page)
+        self.check(page, role, name, lang="zh", size="desktop")
+        for lang, viewport, size in (("zh", PHONE, "phone"), ("en", PHONE, "phone"), ("en", DESKTOP, "desktop")):
+            other = self.others.get((role, lang, size))
+            if other is None:
+                other = self.others[(role, lang, size)] = self.open(self.users[role], lang=lang, viewport=viewport)
+            act(other)
+            self.check(other, role, name, lang=lang, size=size)
+
     def check(self, page: Page, role: str, name: str, *, lang: str, size: str) -> None:
         url = page.url.replace(self.base_url, "")
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
@@ -172,14 +184,18 @@ def _click_step(page: Page, action: str, *, opinion: str = "", reason: str = "")
     page.wait_for_load_state()
 
 
-def _return_file(content: bytes, failed_seq: int, reason: str, tmp: Path) -> Path:
+def _return_file(content: bytes, failed_seq: int, reason: str, tmp: Path, *, amount_of: int = 0) -> Path:
+    """The roster answered: line ``failed_seq`` failed with ``reason``, the others paid; line ``amount_of`` (if
+    any) with one yuan more than the roster said."""
     book = openpyxl.load_workbook(io.BytesIO(content))
     sheet = book.active
     for row in sheet.iter_rows(min_row=3):
         if isinstance(row[0].value, int):
             row[1].value = "失败" if row[0].value == failed_seq else "成功"
             row[17].value = reason if row[0].value == failed_seq else None
-    path = tmp / "回盘.xlsx"
+            if row[0].value == amount_of:
+                row[15].value = float(row[15].value) + 1
+    path = tmp / ("回盘-有误.xlsx" if amount_of else "回盘.xlsx")
     book.save(path)
     return path
 
@@ -404,6 +420,19 @@ def test_the_benefits_cycle_walked_by_each_role(
 
     # ---------------------------------------------------------------- 3. the bank's return, one failure
     failed = PayoutLine.objects.get(batch=batch, member=wang.wife)
+    # First a file that does not match (a failure without its reason, an amount changed): refused whole, each
+    # mismatch with its row, in each language and on the phone; nothing written.
+    bad = _return_file(content, failed.seq, "", tmp_path, amount_of=1 if failed.seq != 1 else 2)
+
+    def upload_bad(page: Page) -> None:
+        page.goto(f"/benefits/payouts/{batch.pk}/")
+        page.locator("[data-actions] input[type=file]").set_input_files(str(bad))
+        page.locator("[data-actions] form[action$='/return/'] button").click()
+        expect(page.locator("[data-problem-row]")).to_have_count(2)
+
+    walk.look_after(staff, "county", "return_refused", upload_bad)
+    assert set(PayoutLine.objects.filter(batch=batch).values_list("status", flat=True)) == {"planned"}
+    staff.goto(f"/benefits/payouts/{batch.pk}/")
     path = _return_file(content, failed.seq, "户名与账号不符", tmp_path)
     staff.locator("[data-actions] input[type=file]").set_input_files(str(path))
     staff.locator("[data-actions] form[action$='/return/'] button").click()
