@@ -14,6 +14,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -324,6 +325,9 @@ def export_pdf(request: AuthenticatedRequest, pk: int, template: str, period: st
     return _attachment(content, "application/pdf", exports.form_filename(spec, unit.name, when, extension="pdf"))
 
 
+DRILL_PAGE_SIZE = 200
+
+
 @login_required
 @require_GET
 def drill(request: AuthenticatedRequest, pk: int, template: str, period: str, column: str) -> HttpResponse:
@@ -358,14 +362,19 @@ def drill(request: AuthenticatedRequest, pk: int, template: str, period: str, co
         "result": result,
         "own": own,
         "fields": shown_fields,
-        "rows": [
-            (
-                record.get("household_id") or (record.get("id") if result.measure.records == "households" else None),
-                [record.get(f, "") for f in shown_fields],
-            )
-            for record in result.records
-        ],
+        "records": len(result.records),
     }
+    # A county's cell can stand for tens of thousands of records: they are counted and totalled whole, and shown
+    # a page at a time.
+    page = Paginator(result.records, DRILL_PAGE_SIZE).get_page(request.GET.get("page"))
+    context["page"] = page
+    context["rows"] = [
+        (
+            record.get("household_id") or (record.get("id") if result.measure.records == "households" else None),
+            [record.get(f, "") for f in shown_fields],
+        )
+        for record in page.object_list
+    ]
     return render(request, "reports/statforms/drill.html", context)
 
 

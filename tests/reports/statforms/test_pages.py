@@ -198,3 +198,20 @@ def test_deadlines_page_sets_a_countys_deadline_and_refuses_bad_input(area, pers
     assert ReportDeadline.objects.get(region=area.C, level="town").day == 8
     assert client_for(personas.town_cadre).get(url).status_code == 403
     assert client_for(personas.leader).get(url).status_code == 403
+
+
+def test_a_drill_is_shown_a_page_at_a_time_and_counted_whole(area, personas, client_for, draft, monkeypatch):
+    from reports.statforms import views
+
+    monkeypatch.setattr(views, "DRILL_PAGE_SIZE", 2)
+    activities(area.V1a, 5, on=ON)
+    client = client_for(personas.county_staff)
+    client.cookies["django_language"] = "en"
+    pages = [client.get(_url("drill", area.T1, "activities_sessions"), {"page": n}).content.decode() for n in (1, 3)]
+    for content in pages:
+        assert "The cell: 5" in content
+        assert "5 records" in content
+    rows = [content.split("<tbody>")[1].split("</tbody>")[0].count("<tr>") for content in pages]
+    assert rows == [2, 1]
+    assert "Page 1 of 3" in pages[0]
+    assert "page=2" in pages[0]
