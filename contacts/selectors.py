@@ -4,6 +4,7 @@ Stable interface for other apps (visits, reports):
 
 * ``current_assignments(*, on)`` — the terms running on a date, substitutes included;
 * ``responsible_users_for_households(*, household_ids, slot, on)`` — whom to notify;
+* ``village_contacts_for_households(*, villages, on)`` — the household's village contact, else its village's cadres;
 * ``contact_coverage(*, user, on, group_by)`` — 联系人全覆盖 per town or village;
 * ``households_with_contact_status(*, households, on, scheme)`` — households annotated ``contacts_complete``;
 * ``household_contacts_panel(*, household, on)`` — one household's contacts (the archive panel, the card).
@@ -179,6 +180,23 @@ def responsible_users_for_households(*, household_ids: list[int], slot: str, on:
         if user is not None and user not in users:  # never None: the query asks for a login
             users.append(user)
     return result
+
+
+def village_contacts_for_households(*, villages: dict[int, int | None], on: date) -> dict[int, list[User]]:
+    """For each household (``villages``: household id → its village's id), whom a task for the village goes to:
+    the portal users holding its 四对一 village-cadre slot on ``on``, else the active village cadres of its
+    village (a household nobody holds is not left without anyone). Two queries."""
+    from accounts.roles import Role
+
+    holders = responsible_users_for_households(household_ids=list(villages), slot="village_cadre", on=on)
+    unheld = {village for household, village in villages.items() if not holders[household] and village}
+    cadres: dict[int, list[User]] = defaultdict(list)
+    if unheld:
+        for user in User.objects.filter(region_id__in=unheld, role=Role.VILLAGE_CADRE, is_active=True).order_by("pk"):
+            cadres[user.region_id].append(user)
+    return {
+        household: holders[household] or list(cadres.get(village or 0, [])) for household, village in villages.items()
+    }
 
 
 def households_active_on(households: QuerySet[Household], *, on: date) -> QuerySet[Household]:

@@ -22,7 +22,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from accounts.roles import Capability, Role
+from accounts.roles import Capability
 from accounts.scope import authorize
 from audit.history import history_context
 from audit.models import AccessEvent
@@ -912,7 +912,7 @@ def _msgids(labels: Iterable[Callable[[], Any]]) -> list[str]:
 def claim_followups_notify(*, claim: InsuranceClaim) -> int:
     """The claim's missing documents as a message to the household's village contact — its 四对一 village-cadre
     holder, else the village's active cadres (as a failed payout line is: benefits.payouts.returns)."""
-    from contacts.selectors import responsible_users_for_households
+    from contacts.selectors import village_contacts_for_households
     from visits.messages import message_text
     from visits.models import Notification
 
@@ -920,11 +920,9 @@ def claim_followups_notify(*, claim: InsuranceClaim) -> int:
     if not missing:
         return 0
     household = claim.household
-    users = responsible_users_for_households(
-        household_ids=[household.pk], slot="village_cadre", on=timezone.localdate()
-    ).get(household.pk) or list(
-        User.objects.filter(region_id=household.village_id, role=Role.VILLAGE_CADRE, is_active=True)
-    )
+    users = village_contacts_for_households(villages={household.pk: household.village_id}, on=timezone.localdate())[
+        household.pk
+    ]
     step = claim.steps.order_by("-at", "-id").values_list("pk", flat=True).first()
     with translation.override(settings.LANGUAGE_CODE):
         params = {

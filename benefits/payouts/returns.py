@@ -27,7 +27,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from accounts.roles import Capability, Role
+from accounts.roles import Capability
 from accounts.scope import authorize
 from audit.history import history_context
 from audit.models import AccessEvent
@@ -275,9 +275,9 @@ def payout_return_write(*, rows: ReturnRows, at: datetime) -> int:
 
 
 def payout_followups_notify(*, line_ids: list[int]) -> int:
-    """Each failed line a message to the household's village contact — its 四对一 village-cadre holder, else the
-    active village cadres of its village — "fix the bank account of … on the next visit". Constant queries."""
-    from contacts.selectors import responsible_users_for_households
+    """Each failed line a message to the household's village contact (contacts.selectors.
+    village_contacts_for_households) — "fix the bank account of … on the next visit". Constant queries."""
+    from contacts.selectors import village_contacts_for_households
     from visits.messages import message_text
     from visits.models import Notification
 
@@ -296,16 +296,11 @@ def payout_followups_notify(*, line_ids: list[int]) -> int:
     )
     if not lines:
         return 0
-    households = list({line[2] for line in lines})
-    holders = responsible_users_for_households(household_ids=households, slot="village_cadre", on=timezone.localdate())
-    villages = {line[4] for line in lines if line[4]}
-    cadres: dict[int, list[Any]] = {}
-    for user in User.objects.filter(region_id__in=villages, role=Role.VILLAGE_CADRE, is_active=True):
-        cadres.setdefault(user.region_id, []).append(user)
+    contacts = village_contacts_for_households(villages={line[2]: line[4] for line in lines}, on=timezone.localdate())
     notes: list[Notification] = []
     with translation.override(settings.LANGUAGE_CODE):
-        for pk, member_id, household_id, number, village_id, name, place, amount, reason in lines:
-            users = holders.get(household_id) or cadres.get(village_id or 0, [])
+        for pk, member_id, household_id, number, _village, name, place, amount, reason in lines:
+            users = contacts[household_id]
             params = {
                 "member": str(member_id),
                 "line": pk,

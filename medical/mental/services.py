@@ -39,7 +39,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
-from accounts.roles import Capability, Role
+from accounts.roles import Capability
 from accounts.scope import authorize, require_capability
 from audit.history import history_context
 from audit.models import AccessEvent
@@ -399,8 +399,7 @@ def urgent_notify(*, assessment: MentalAssessment, today: date) -> int:
     """At once, to the family doctor (the contract's, else the four-on-one post's) and the household's village
     contact (its 四对一 village-cadre holder, else the village's active cadres): "an urgent visit is needed for
     household N" — nothing of the assessment. One message per user and assessment."""
-    from accounts.models import User
-    from contacts.selectors import responsible_users_for_households
+    from contacts.selectors import village_contacts_for_households
     from medical.services import household_doctor
     from visits.messages import message_text
 
@@ -409,9 +408,7 @@ def urgent_notify(*, assessment: MentalAssessment, today: date) -> int:
     doctor = household_doctor(household=household, on=today)
     if doctor is not None and doctor.user_id and doctor.user.is_active:
         users.append(doctor.user)
-    contacts = responsible_users_for_households(household_ids=[household.pk], slot="village_cadre", on=today).get(
-        household.pk
-    ) or list(User.objects.filter(region_id=household.village_id, role=Role.VILLAGE_CADRE, is_active=True))
+    contacts = village_contacts_for_households(villages={household.pk: household.village_id}, on=today)[household.pk]
     for user in contacts:
         if user not in users:
             users.append(user)

@@ -78,6 +78,21 @@ def test_responsible_users_is_one_query(django_assert_num_queries, homes, staff)
         selectors.responsible_users_for_households(household_ids=ids, slot=RT.VILLAGE_CADRE, on=ON)
 
 
+def test_village_contacts_are_the_holder_else_the_village_cadres(area, homes, staff, django_assert_num_queries):
+    holder_user = UserFactory(role="village_cadre", region=area.V1a)
+    staff.cadre_v1a.user = holder_user
+    staff.cadre_v1a.save()
+    cadres = [UserFactory(role="village_cadre", region=area.V1b) for _ in range(2)]
+    UserFactory(role="village_cadre", region=area.V1b, is_active=False)
+    UserFactory(role="town_cadre", region=area.V1b)
+    held, unheld = homes.v1a[0], homes.v1b[0]
+    AssignmentFactory(household=held, person=staff.cadre_v1a)
+    villages = {held.pk: held.village_id, unheld.pk: unheld.village_id, homes.v1a[1].pk: None}
+    with django_assert_num_queries(2):
+        result = selectors.village_contacts_for_households(villages=villages, on=ON)
+    assert result == {held.pk: [holder_user], unheld.pk: cadres, homes.v1a[1].pk: []}
+
+
 def test_contact_coverage_by_town_and_village(personas, homes, staff):
     fill_four(homes.v1a[0], staff)
     fill_four(homes.v1a[1], staff)
