@@ -184,6 +184,15 @@ def cmd_manage(manage_args: list[str]) -> int:
             server.cleanup()
 
 
+def parallel(pytest_args: list[str]) -> list[str]:
+    """pytest-xdist's options: one worker per core (at most 4), each test file on one worker (its fixtures built
+    once; a browser walk stays in order). Not when the arguments choose the workers themselves (`-n 0`: serial)."""
+    if "no:xdist" in pytest_args or any(arg.startswith(("-n", "--numprocesses", "--dist")) for arg in pytest_args):
+        return []
+    workers = min(os.cpu_count() or 1, 4)
+    return ["-n", str(workers), "--dist", "loadfile"] if workers > 1 else []
+
+
 def cmd_test(args: argparse.Namespace, pytest_args: list[str]) -> int:
     env = dict(os.environ, DJANGO_SETTINGS_MODULE="config.settings.test")
     server = with_database(env)
@@ -195,7 +204,9 @@ def cmd_test(args: argparse.Namespace, pytest_args: list[str]) -> int:
             "(install Debian's `chromium` package to run them)."
         )
     try:
-        return subprocess.run([sys.executable, "-m", "pytest", *pytest_args], env=env, cwd=ROOT).returncode
+        return subprocess.run(
+            [sys.executable, "-m", "pytest", *parallel(pytest_args), *pytest_args], env=env, cwd=ROOT
+        ).returncode
     finally:
         if server is not None:
             server.cleanup()
