@@ -185,12 +185,14 @@ def cmd_manage(manage_args: list[str]) -> int:
 
 
 def parallel(pytest_args: list[str]) -> list[str]:
-    """pytest-xdist's options: one worker per core (at most 4), each test file on one worker (its fixtures built
-    once; a browser walk stays in order). Not when the arguments choose the workers themselves (`-n 0`: serial)."""
+    """pytest-xdist's options: one worker per core (at most 4), not when the arguments choose the workers
+    themselves (`-n 0`: one process). The default distribution keeps the collection order on each worker, so the
+    tests that flush the database (the browser walks: pytest-django orders them last) still run after the tests
+    that read what the migrations ship (the national standards and documents)."""
     if "no:xdist" in pytest_args or any(arg.startswith(("-n", "--numprocesses", "--dist")) for arg in pytest_args):
         return []
     workers = min(os.cpu_count() or 1, 4)
-    return ["-n", str(workers), "--dist", "loadfile"] if workers > 1 else []
+    return ["-n", str(workers)] if workers > 1 else []
 
 
 def cmd_test(args: argparse.Namespace, pytest_args: list[str]) -> int:
