@@ -97,14 +97,16 @@ def cmd_run(args: argparse.Namespace) -> int:
     manage("migrate", "--no-input", "-v", "0", env=env)
     manage("grant_app_role", "--create-role", env=dict(env, DATABASE_APP_PASSWORD=app_password(env)))
     env["DATABASE_URL"] = app_database_url(env)
+    # The embedded transport's folders exist before the demo queues its first task (else that task is dropped,
+    # with a traceback in the output, and waits for the nightly run).
+    (LOCAL / "celery" / "queue").mkdir(parents=True, exist_ok=True)
+    (LOCAL / "celery" / "processed").mkdir(parents=True, exist_ok=True)
     manage("load_regions", str(ROOT / "demo" / "regions_sample.csv"), env=env)
     manage("seed_demo", "--seed", str(args.seed), "--households", str(args.households), env=env)
     children: list[subprocess.Popen] = []
     broker = env.get("CELERY_BROKER_URL") or env.get("REDIS_URL")
     transport = f"broker {broker.split('@')[-1]}" if broker else "embedded filesystem transport"
     say(f"starting a Celery worker with beat ({transport})")
-    (LOCAL / "celery" / "queue").mkdir(parents=True, exist_ok=True)
-    (LOCAL / "celery" / "processed").mkdir(parents=True, exist_ok=True)
     children.append(
         subprocess.Popen(
             [
