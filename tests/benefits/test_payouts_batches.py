@@ -239,7 +239,7 @@ def test_submit_refused_while_unreconciled(personas, area, couples):
     assert not PayoutStep.objects.exists()
 
 
-def test_each_town_confirms_its_lines_then_the_county_generates(personas, area, couples):
+def test_each_town_confirms_its_lines_then_the_county_generates(personas, area, couples, client_for):
     staff = personas.county_staff
     batch = batch_make(staff, area.C)
     _to_town_review(staff, batch)
@@ -247,9 +247,16 @@ def test_each_town_confirms_its_lines_then_the_county_generates(personas, area, 
 
     with pytest.raises(PermissionDenied):
         services.payout_batch_town_confirm(actor=staff, batch=batch)
+    personas.town_cadre.name = "马建华"
+    personas.town_cadre.save(update_fields=["name"])
     services.payout_batch_town_confirm(actor=personas.town_cadre, batch=batch, opinion="东关无误")
     batch.refresh_from_db()
     assert batch.state == State.TOWN_REVIEW
+    # The batch page names who confirmed a town by name, as its steps do, not by login.
+    page = client_for(staff).get(reverse("benefits:payouts:detail", args=[batch.pk])).content.decode()
+    confirmed = page.split(f'data-town="{area.T1.pk}"')[1].split("</li>")[0]
+    assert "马建华" in confirmed
+    assert personas.town_cadre.username not in confirmed
     with pytest.raises(ValidationError):
         services.payout_batch_town_confirm(actor=personas.town_cadre, batch=batch)
     services.payout_batch_town_confirm(actor=personas.other_town_cadre, batch=batch)
