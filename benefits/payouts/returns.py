@@ -15,7 +15,7 @@ from collections.abc import Collection
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
@@ -79,6 +79,9 @@ def _seq(value: Any) -> int | None:
     return int(text) if text.isdigit() else None
 
 
+MAX_CENTS = 10**12  # far above any line (numeric(10, 2)); a larger cell is not turned into a huge integer
+
+
 def _cents(value: Any) -> int | None:
     """The amount cell in cents, or None when it is not an amount of whole cents (then it differs from any line)."""
     if type(value) is float:  # calamine gives a number as a float: 3540.0, 1234.56
@@ -88,9 +91,11 @@ def _cents(value: Any) -> int | None:
         return cents if abs(value * 100 - cents) < 1e-6 else None
     try:
         hundredfold = Decimal(_text(value).replace(",", "")) * 100
-    except InvalidOperation:
+    except ArithmeticError:  # not a number (InvalidOperation), or beyond the decimal context (Overflow)
         return None
-    return int(hundredfold) if hundredfold.is_finite() and hundredfold == hundredfold.to_integral_value() else None
+    if not hundredfold.is_finite() or abs(hundredfold) > MAX_CENTS or hundredfold != hundredfold.to_integral_value():
+        return None
+    return int(hundredfold)
 
 
 def _header(rows: list[list[Any]]) -> tuple[int, dict[str, int]]:

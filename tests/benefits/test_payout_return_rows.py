@@ -135,7 +135,8 @@ def test_a_formula_in_a_column_read_is_refused():
 @pytest.mark.parametrize(
     ("cell", "cents"),
     [(3540.0, 354000), (1234.56, 123456), ("1,234.56", 123456), ("3540", 354000), (0.1 + 0.2, 30),
-     (3540.005, None), ("3540.001", None), ("abc", None), (None, None), (float("nan"), None), ("1e3", 100000)],
+     (3540.005, None), ("3540.001", None), ("abc", None), (None, None), (float("nan"), None), ("1e3", 100000),
+     ("1e999999999", None), ("9" * 5000, None), (float("inf"), None), ("-0.00", 0)],
 )  # fmt: skip
 def test_amount_cells_in_cents(cell, cents):
     assert returns._cents(cell) == cents
