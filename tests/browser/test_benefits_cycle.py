@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import io
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -29,11 +29,10 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import Browser, Page, expect
 
-from accounts.models import User
 from benefits.models import BenefitProfile, PayoutBatch, PayoutLine, ReviewCase
 from households.models import Household, Member
 from tests.benefits.payouts_setup import account_give
-from tests.browser.conftest import DESKTOP, PHONE, SCREENSHOTS, TIMEOUT_MS, login
+from tests.browser.walk import Walk
 from tests.conftest import Area, Personas
 from tests.factories import AssignmentFactory, HouseholdFactory, MemberFactory, ServicePersonFactory
 from visits.models import Notification
@@ -88,90 +87,17 @@ def _family(village, number: str, husband: str, wife: str, child_died: date, wif
     return Family(household, h, w)
 
 
-@dataclass
-class Walk:
-    """The browser sessions of the walk and what they found."""
+class CycleWalk(Walk):
+    """The benefits cycle's pages: what they may show."""
 
-    browser: Browser
-    base_url: str
-    users: dict[str, User]
-    findings: list[str] = field(default_factory=list)
-    shots: list[Path] = field(default_factory=list)
-    others: dict[tuple[str, str, str], Page] = field(default_factory=dict)  # (role, lang, size) → page
-
-    def open(self, user: User, *, lang: str = "zh", viewport: dict[str, int] = DESKTOP) -> Page:
-        context = self.browser.new_context(viewport=viewport, locale="zh-CN", base_url=self.base_url)
-        context.set_default_timeout(TIMEOUT_MS)
-        if lang == "en":
-            context.add_cookies([{"name": "django_language", "value": "en", "url": self.base_url}])
-        page = context.new_page()
-        page.on("pageerror", lambda exc: self.findings.append(f"JavaScript error: {exc}"))
-        page.on(
-            "console",
-            lambda msg: self.findings.append(f"CSP: {msg.text}") if "Content Security Policy" in msg.text else None,
-        )
-        login(page, user.username)
-        return page
-
-    def look(self, page: Page, role: str, name: str) -> None:
-        """Check the page the role has in front of it (Chinese, desktop), then the same address at once in Chinese
-        on a phone and in English on a phone and a desktop (the role's other sessions): the same moment of the
-        cycle in the four ways."""
-        self.check(page, role, name, lang="zh", size="desktop")
-        url = page.url.replace(self.base_url, "")
-        for lang, viewport, size in (("zh", PHONE, "phone"), ("en", PHONE, "phone"), ("en", DESKTOP, "desktop")):
-            other = self.others.get((role, lang, size))
-            if other is None:
-                other = self.others[(role, lang, size)] = self.open(self.users[role], lang=lang, viewport=viewport)
-            response = other.goto(url)
-            if response is None or response.status != 200:
-                self.findings.append(f"{role}/{lang}/{size}/{name}: {url} answered {response and response.status}")
-                continue
-            self.check(other, role, name, lang=lang, size=size)
-
-    def look_after(self, page: Page, role: str, name: str, act) -> None:
-        """``act(page)`` done in the role's four sessions (the answer of a form is not an address to open again),
-        each page then checked like :meth:`look`."""
-        act(page)
-        self.check(page, role, name, lang="zh", size="desktop")
-        for lang, viewport, size in (("zh", PHONE, "phone"), ("en", PHONE, "phone"), ("en", DESKTOP, "desktop")):
-            other = self.others.get((role, lang, size))
-            if other is None:
-                other = self.others[(role, lang, size)] = self.open(self.users[role], lang=lang, viewport=viewport)
-            act(other)
-            self.check(other, role, name, lang=lang, size=size)
-
-    def check(self, page: Page, role: str, name: str, *, lang: str, size: str) -> None:
-        url = page.url.replace(self.base_url, "")
-        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-        path = SCREENSHOTS / f"{role}_{lang}_{size}_{name}.png"
-        page.screenshot(path=path, full_page=True)
-        self.shots.append(path)
-        where = f"{role}/{lang}/{size}/{name} ({url})"
-        if size == "phone":
-            width = page.evaluate("document.documentElement.scrollWidth")
-            if width > PHONE["width"] + 1:
-                self.findings.append(f"{where}: the page scrolls sideways ({width}px)")
-        text = page.evaluate("document.body.innerText")
-        for raw in set(RAW.findall(text)) - USERNAMES:
-            self.findings.append(f"{where}: raw field name or None shown: {raw!r}")
-        if lang == "zh":
-            words = set(re.findall(r"[A-Za-z][\w'’]+(?: [A-Za-z][\w'’]+)*", text))
-            words = {w for w in words if w not in ALLOWED_LATIN | ELSEWHERE and not re.fullmatch(r"[A-Z0-9]+", w)}
-            if words:
-                self.findings.append(f"{where}: English in Chinese mode: {sorted(words)}")
-        else:
-            chrome = page.evaluate(
-                """() => [...document.querySelectorAll('nav, th, label, button, dt, legend, .hint, .tag, h2')]
-                     .map(e => e.innerText).filter(t => /[\\u4e00-\\u9fff]/.test(t))"""
-            )
-            # Data in Chinese (names, places, batch titles, the bank's words) is expected; labels are not.
-            data = re.compile(r"[张李王赵刘陈东关大众幸福城区街道社区更正发放户名与账号不符死亡]")
-            # A Chinese term glossed in brackets (回盘, 年审), the bank's column name and the switch are meant.
-            gloss = re.compile(r"[(（][^)）]*[\u4e00-\u9fff][^)）]*[)）]|一卡通|简体中文")
-            odd = [t.strip() for t in chrome if not data.search(t) and re.search(r"[\u4e00-\u9fff]", gloss.sub("", t))]
-            if odd:
-                self.findings.append(f"{where}: Chinese in English mode: {sorted(set(odd))[:8]}")
+    usernames = frozenset(USERNAMES)
+    allowed_latin = frozenset(ALLOWED_LATIN | ELSEWHERE)
+    raw = RAW
+    # Data in Chinese (names, places, batch titles, the bank's words) is expected; labels are not.
+    data = re.compile(r"[张李王赵刘陈东关大众幸福城区街道社区更正发放户名与账号不符死亡]")
+    # A Chinese term glossed in brackets (回盘, 年审), the bank's column name and the switch are meant.
+    gloss = re.compile(r"[(（][^)）]*[\u4e00-\u9fff][^)）]*[)）]|一卡通|简体中文")
+    chrome = "nav, th, label, button, dt, legend, .hint, .tag, h2"
 
 
 def _click_step(page: Page, action: str, *, opinion: str = "", reason: str = "") -> None:
@@ -261,7 +187,7 @@ def test_the_benefits_cycle_walked_by_each_role(
         personas.village_cadre,
         personas.leader,
     )
-    walk = Walk(
+    walk = CycleWalk(
         browser,
         live_server.url,
         users={"county": staff_user, "town": town_user, "village": village_user, "leader": leader_user},

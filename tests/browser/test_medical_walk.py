@@ -17,24 +17,20 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from datetime import date, timedelta
-from pathlib import Path
-from typing import Any
 
 import pytest
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from playwright.sync_api import Browser, Page, expect
 
-from accounts.models import User
 from accounts.roles import Role
 from contacts.models import ServicePerson
 from households.models import Household, Member
 from medical import services as medical_services
 from medical.models import ChannelUse, Contract, GreenCard, Institution, MentalAssessment
 from reports.services import coverage_snapshot_refresh, medical_snapshot_refresh
-from tests.browser.conftest import DESKTOP, PHONE, SCREENSHOTS, TIMEOUT_MS, login
+from tests.browser.walk import Walk
 from tests.conftest import Area, Personas
 from tests.factories import AssignmentFactory, HouseholdFactory, MemberFactory, ServicePersonFactory, UserFactory
 from visits.engine import overdue_refresh
@@ -54,95 +50,16 @@ HEALTH_WORDS = re.compile(
 )
 
 
-@dataclass
-class Walk:
-    """The browser sessions of the walk and what they found (as in test_benefits_cycle)."""
+class MedicalWalk(Walk):
+    """The medical pages: what they may show. English on a Chinese page is reported apart."""
 
-    browser: Browser
-    base_url: str
-    users: dict[str, User]
-    findings: list[str] = field(default_factory=list)
-    english: list[str] = field(default_factory=list)  # English on Chinese pages
-    shots: list[Path] = field(default_factory=list)
-    others: dict[tuple[str, str, str], Page] = field(default_factory=dict)
-
-    def open(self, user: User, *, lang: str = "zh", viewport: dict[str, int] = DESKTOP) -> Page:
-        context = self.browser.new_context(viewport=viewport, locale="zh-CN", base_url=self.base_url)
-        context.set_default_timeout(TIMEOUT_MS)
-        if lang == "en":
-            context.add_cookies([{"name": "django_language", "value": "en", "url": self.base_url}])
-        page = context.new_page()
-        page.on("pageerror", lambda exc: self.findings.append(f"JavaScript error: {exc}"))
-        page.on(
-            "console",
-            lambda msg: self.findings.append(f"CSP: {msg.text}") if "Content Security Policy" in msg.text else None,
-        )
-        page.on(
-            "response",
-            lambda r: (
-                self.findings.append(f"{r.status} for {r.url}") if "/static/" in r.url and r.status >= 400 else None
-            ),
-        )
-        login(page, user.username)
-        return page
-
-    def _static_missing(self, response: Any) -> None:
-        if "/static/" in response.url and response.status >= 400:
-            self.findings.append(f"{response.status} for {response.url}")
-
-    def report(self) -> None:
-        """Every screenshot and finding, in test-artifacts/medical_walk.txt (also after a failed assertion)."""
-        lines = [str(p) for p in self.shots] + ["", "English on Chinese pages:", *self.english]
-        lines += ["", "Findings:", *self.findings]
-        (SCREENSHOTS.parent / "medical_walk.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
-
-    def look(self, page: Page, role: str, name: str) -> dict[str, str]:
-        """The page in front of the role (Chinese, desktop), then the same address in Chinese on a phone and in
-        English on a phone and a desktop. Returns each way's visible text, by "<lang>_<size>"."""
-        texts = {"zh_desktop": self.check(page, role, name, lang="zh", size="desktop")}
-        url = page.url.replace(self.base_url, "")
-        for lang, viewport, size in (("zh", PHONE, "phone"), ("en", PHONE, "phone"), ("en", DESKTOP, "desktop")):
-            other = self.others.get((role, lang, size))
-            if other is None:
-                other = self.others[(role, lang, size)] = self.open(self.users[role], lang=lang, viewport=viewport)
-            response = other.goto(url)
-            if response is None or response.status != 200:
-                self.findings.append(f"{role}/{lang}/{size}/{name}: {url} answered {response and response.status}")
-                continue
-            texts[f"{lang}_{size}"] = self.check(other, role, name, lang=lang, size=size)
-        return texts
-
-    def check(self, page: Page, role: str, name: str, *, lang: str, size: str) -> str:
-        url = page.url.replace(self.base_url, "")
-        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-        path = SCREENSHOTS / f"medical_{role}_{lang}_{size}_{name}.png"
-        page.screenshot(path=path, full_page=True)
-        self.shots.append(path)
-        where = f"{role}/{lang}/{size}/{name} ({url}; {path.name})"
-        if size == "phone":
-            width = page.evaluate("document.documentElement.scrollWidth")
-            if width > PHONE["width"] + 1:
-                self.findings.append(f"{where}: the page scrolls sideways ({width}px)")
-        text = page.evaluate("document.body.innerText")
-        for raw in set(RAW.findall(text)) - USERNAMES:
-            self.findings.append(f"{where}: raw field name or None shown: {raw!r}")
-        if lang == "zh":
-            words = set(re.findall(r"[A-Za-z][\w'’-]+(?: [A-Za-z][\w'’-]+)*", text))
-            words = {w for w in words if w not in ALLOWED_LATIN and not re.fullmatch(r"[A-Z0-9-]+", w)}
-            if words:
-                self.english.append(f"{where}: English in Chinese mode: {sorted(words)}")
-        else:
-            chrome = page.evaluate(
-                """() => [...document.querySelectorAll('nav, th, label, button, dt, legend, .hint, .tag, h1, h2')]
-                     .map(e => e.innerText).filter(t => /[\\u4e00-\\u9fff]/.test(t))"""
-            )
-            # Data in Chinese (names, places, institutions, the notes typed in) is expected; labels are not.
-            data = re.compile(r"[张李王赵陈周医院中心卫生东关城北街道社区村镇区幸福优先挂号复查]")
-            gloss = re.compile(r"[(（][^)）]*[\u4e00-\u9fff][^)）]*[)）]|简体中文")
-            odd = [t.strip() for t in chrome if not data.search(t) and re.search(r"[\u4e00-\u9fff]", gloss.sub("", t))]
-            if odd:
-                self.findings.append(f"{where}: Chinese in English mode: {sorted(set(odd))[:8]}")
-        return text
+    shot_name = "medical_{role}_{lang}_{size}_{name}.png"
+    usernames = frozenset(USERNAMES)
+    allowed_latin = frozenset(ALLOWED_LATIN)
+    raw = RAW
+    # Data in Chinese (names, places, institutions, the notes typed in) is expected; labels are not.
+    data = re.compile(r"[张李王赵陈周医院中心卫生东关城北街道社区村镇区幸福优先挂号复查]")
+    english_apart = True
 
 
 def _fill_date(page: Page, name: str, value: date) -> None:
@@ -182,9 +99,9 @@ def _status_only(walk: Walk, zhang: Household, pages: dict[str, Page]) -> None:
 
 @pytest.fixture
 def walk(browser: Browser, live_server, transactional_db) -> Iterator[Walk]:
-    walk = Walk(browser, live_server.url, users={})
+    walk = MedicalWalk(browser, live_server.url, users={})
     yield walk
-    walk.report()
+    walk.report("medical_walk.txt")
 
 
 def test_medical_work_walked_by_each_role(walk: Walk, area: Area, personas: Personas) -> None:

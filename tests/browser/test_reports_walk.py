@@ -32,7 +32,6 @@ from django.urls import reverse
 from django.utils import timezone
 from playwright.sync_api import Browser, Page, expect
 
-from accounts.models import User
 from accounts.roles import Role
 from activities import services as activity_services
 from activities.models import Activity, Attendance, ServiceLog, Volunteer
@@ -43,7 +42,8 @@ from reports.models import Report
 from reports.services import coverage_snapshot_refresh
 from reports.statforms import services as form_services
 from reports.statforms.spec import Period
-from tests.browser.conftest import DESKTOP, PHONE, SCREENSHOTS, TIMEOUT_MS, login
+from tests.browser.conftest import PHONE
+from tests.browser.walk import Walk
 from tests.conftest import Area, Personas
 from tests.factories import HouseholdFactory, MemberFactory, UserFactory
 from tests.reports.statforms.helpers import city_over
@@ -66,121 +66,27 @@ LAST_MONTH = "2026-11"  # tests/reports/statforms: a period that has ended whene
 
 
 @dataclass
-class Walk:
-    browser: Browser
-    base_url: str
-    users: dict[str, User]
-    findings: list[str] = field(default_factory=list)
-    english: list[str] = field(default_factory=list)
-    shots: list[Path] = field(default_factory=list)
+class ReportsWalk(Walk):
+    """The reports' pages: what they may show, and more checks: the page's title and height, and every link a role
+    is shown (followed by :meth:`dead_links`). English on a Chinese page is reported apart."""
+
     links: dict[str, set[str]] = field(default_factory=dict)  # role -> hrefs seen on its pages
-    others: dict[tuple[str, str, str], Page] = field(default_factory=dict)
 
-    def open(self, role: str, *, lang: str = "zh", viewport: dict[str, int] = DESKTOP) -> Page:
-        context = self.browser.new_context(
-            viewport=viewport, locale="zh-CN", base_url=self.base_url, accept_downloads=True
-        )
-        context.set_default_timeout(TIMEOUT_MS)
-        if lang == "en":
-            context.add_cookies([{"name": "django_language", "value": "en", "url": self.base_url}])
-        page = context.new_page()
-        page.on("pageerror", lambda exc: self.findings.append(f"{role}: JavaScript error: {exc}"))
-        page.on(
-            "console",
-            lambda msg: (
-                self.findings.append(f"{role}: CSP: {msg.text}") if "Content Security Policy" in msg.text else None
-            ),
-        )
-        page.on(
-            "response",
-            lambda r: (
-                self.findings.append(f"{r.status} for {r.url}") if "/static/" in r.url and r.status >= 400 else None
-            ),
-        )
-        login(page, self.users[role].username)
-        return page
-
-    def report(self) -> None:
-        lines = [str(p) for p in self.shots] + ["", "English on Chinese pages:", *self.english]
-        lines += ["", "Findings:", *self.findings]
-        (SCREENSHOTS.parent / "reports_walk.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
-
-    def look(self, page: Page, role: str, name: str, *, ways: str = "all") -> dict[str, str]:
-        """The page in front of the role, then the same address in the other languages and sizes.
-
-        ways: "all" (zh and en, desktop and phone), "zh" (Chinese, desktop and phone), "phone" (zh and en on a phone)
-        or "one" (this page only)."""
-        size = "phone" if page.viewport_size and page.viewport_size["width"] < 500 else "desktop"
-        lang = "en" if "/en/" in page.url or page.evaluate("document.documentElement.lang").startswith("en") else "zh"
-        texts = {f"{lang}_{size}": self.check(page, role, name, lang=lang, size=size)}
-        url = page.url.replace(self.base_url, "")
-        plan = {
-            "all": (
-                ("zh", DESKTOP, "desktop"),
-                ("zh", PHONE, "phone"),
-                ("en", PHONE, "phone"),
-                ("en", DESKTOP, "desktop"),
-            ),
-            "zh": (("zh", DESKTOP, "desktop"), ("zh", PHONE, "phone")),
-            "phone": (("zh", PHONE, "phone"), ("en", PHONE, "phone")),
-            "one": (),
-        }[ways]
-        for other_lang, viewport, other_size in plan:
-            if (other_lang, other_size) == (lang, size):
-                continue
-            other = self.others.get((role, other_lang, other_size))
-            if other is None:
-                other = self.others[(role, other_lang, other_size)] = self.open(
-                    role, lang=other_lang, viewport=viewport
-                )
-            response = other.goto(url)
-            if response is None or response.status != 200:
-                self.findings.append(
-                    f"{role}/{other_lang}/{other_size}/{name}: {url} answered {response and response.status}"
-                )
-                continue
-            texts[f"{other_lang}_{other_size}"] = self.check(other, role, name, lang=other_lang, size=other_size)
-        return texts
+    shot_name = "reports_{role}_{lang}_{size}_{name}.png"
+    usernames = frozenset(USERNAMES)
+    allowed_latin = frozenset(ALLOWED_LATIN)
+    raw = RAW
+    # Data in Chinese (names, places, titles typed in) is expected; labels are not.
+    data = re.compile(r"[张李王赵陈刘东关城西区街道社区村镇市宁清真巷大众暖心讲座重阳联谊庆生会扶助办法特别]")
+    chrome = "nav, th, label, button, dt, legend, .hint, .tag, h1, h2, h3"
+    english_apart = True
 
     def check(self, page: Page, role: str, name: str, *, lang: str, size: str) -> str:
-        url = page.url.replace(self.base_url, "")
-        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-        path = SCREENSHOTS / f"reports_{role}_{lang}_{size}_{name}.png"
-        page.screenshot(path=path, full_page=True)
-        self.shots.append(path)
-        where = f"{role}/{lang}/{size}/{name} ({url}; {path.name})"
+        text = super().check(page, role, name, lang=lang, size=size)
+        where = f"{role}/{lang}/{size}/{name} ({page.url.replace(self.base_url, '')})"
         title = page.title()
         if "<" in title or not title.strip():
             self.findings.append(f"{where}: the page's title is {title!r}")
-        if size == "phone":
-            width = page.evaluate("document.documentElement.scrollWidth")
-            if width > PHONE["width"] + 1:
-                wide = page.evaluate(
-                    """() => [...document.querySelectorAll('main *')]
-                         .filter(e => e.getBoundingClientRect().right > window.innerWidth + 1)
-                         .filter(e => !e.closest('.scroll-x, .table-wrap'))
-                         .slice(0, 4).map(e => e.tagName + '.' + e.className + ' ' + e.innerText.slice(0, 30))"""
-                )
-                self.findings.append(f"{where}: the page scrolls sideways ({width}px): {wide}")
-        text = page.evaluate("document.body.innerText")
-        for raw in set(RAW.findall(text)) - USERNAMES:
-            self.findings.append(f"{where}: raw field name or None shown: {raw!r}")
-        if lang == "zh":
-            words = set(re.findall(r"[A-Za-z][\w'’-]+(?: [A-Za-z][\w'’-]+)*", text))
-            words = {w for w in words if w not in ALLOWED_LATIN and not re.fullmatch(r"[A-Z0-9-]+", w)}
-            if words:
-                self.english.append(f"{where}: English in Chinese mode: {sorted(words)}")
-        else:
-            chrome = page.evaluate(
-                """() => [...document.querySelectorAll('nav, th, label, button, dt, legend, .hint, .tag, h1, h2, h3')]
-                     .map(e => e.innerText).filter(t => /[\\u4e00-\\u9fff]/.test(t))"""
-            )
-            # Data in Chinese (names, places, titles typed in) is expected; labels are not.
-            data = re.compile(r"[张李王赵陈刘东关城西区街道社区村镇市宁清真巷大众暖心讲座重阳联谊庆生会扶助办法特别]")
-            gloss = re.compile(r"[(（][^)）]*[\u4e00-\u9fff][^)）]*[)）]|简体中文")
-            odd = [t.strip() for t in chrome if not data.search(t) and re.search(r"[\u4e00-\u9fff]", gloss.sub("", t))]
-            if odd:
-                self.findings.append(f"{where}: Chinese in English mode: {sorted(set(odd))[:8]}")
         height = page.evaluate("document.documentElement.scrollHeight")
         if height > 6000:
             self.findings.append(f"{where}: the page is {height}px high")
@@ -204,10 +110,10 @@ class Walk:
 
 
 @pytest.fixture
-def walk(browser: Browser, live_server, transactional_db) -> Iterator[Walk]:
-    walk = Walk(browser, live_server.url, users={})
+def walk(browser: Browser, live_server, transactional_db) -> Iterator[ReportsWalk]:
+    walk = ReportsWalk(browser, live_server.url, users={})
     yield walk
-    walk.report()
+    walk.report("reports_walk.txt")
 
 
 def _figure(page: Page, name: str) -> str:
@@ -234,7 +140,7 @@ class Scene:
     document: PolicyDocument | None = None
 
 
-def _scene(walk: Walk, area: Area, personas: Personas) -> Scene:
+def _scene(walk: ReportsWalk, area: Area, personas: Personas) -> Scene:
     """County C (towns T1, T2) and C2 under a city; four households, two routine visits last month, a lecture last
     month and a party this month in V1a, a volunteer with a login paired with a household, T2's form submitted."""
     city = city_over(area.C, area.C2)
@@ -299,7 +205,7 @@ def _scene(walk: Walk, area: Area, personas: Personas) -> Scene:
     return Scene(area, personas, city, zhang, wang, chen, zhao, lecture, party, volunteer, t2_report, secrets)
 
 
-def _county_activities(walk: Walk, d: Scene) -> None:
+def _county_activities(walk: ReportsWalk, d: Scene) -> None:
     """County staff: activities."""
     area = d.area
     chen = d.chen
@@ -337,7 +243,7 @@ def _county_activities(walk: Walk, d: Scene) -> None:
         assert number not in gaps["zh_desktop"]
 
 
-def _county_policies(walk: Walk, d: Scene) -> None:
+def _county_policies(walk: ReportsWalk, d: Scene) -> None:
     """County staff: the policy library."""
     staff = d.opened["county"]
     staff.goto("/policies/new/")
@@ -360,7 +266,7 @@ def _county_policies(walk: Walk, d: Scene) -> None:
     d.document = document
 
 
-def _town_form(walk: Walk, d: Scene) -> None:
+def _town_form(walk: ReportsWalk, d: Scene) -> None:
     """The town cadre fills last month's form."""
     area = d.area
     opened = d.opened
@@ -393,7 +299,7 @@ def _town_form(walk: Walk, d: Scene) -> None:
     assert t1_report.state == Report.State.SUBMITTED
 
 
-def _county_decides(walk: Walk, d: Scene) -> None:
+def _county_decides(walk: ReportsWalk, d: Scene) -> None:
     """The county accepts one, returns another."""
     area = d.area
     t2_report = d.t2_report
@@ -428,7 +334,7 @@ def _county_decides(walk: Walk, d: Scene) -> None:
         walk.findings.append(f"county: the warm-heart export's title is {title!r}")
 
 
-def _village_phone(walk: Walk, d: Scene) -> None:
+def _village_phone(walk: ReportsWalk, d: Scene) -> None:
     """The village cadre on the phone."""
     wang = d.wang
     party = d.party
@@ -464,7 +370,7 @@ def _village_phone(walk: Walk, d: Scene) -> None:
     walk.look(village, "village", "activity_detail", ways="one")
 
 
-def _member_service(walk: Walk, d: Scene) -> None:
+def _member_service(walk: ReportsWalk, d: Scene) -> None:
     """The volunteer logs a service."""
     zhang = d.zhang
     volunteer = d.volunteer
@@ -485,7 +391,7 @@ def _member_service(walk: Walk, d: Scene) -> None:
     assert Volunteer.objects.get(pk=volunteer.pk).user_id == walk.users["member"].pk
 
 
-def _leaders(walk: Walk, d: Scene) -> None:
+def _leaders(walk: ReportsWalk, d: Scene) -> None:
     """The leaders' home: county, city."""
     area = d.area
     city = d.city
@@ -523,7 +429,7 @@ def _leaders(walk: Walk, d: Scene) -> None:
         walk.look(page, role, "completeness", ways="one")
 
 
-def _city_refusals(walk: Walk, d: Scene) -> None:
+def _city_refusals(walk: ReportsWalk, d: Scene) -> None:
     """A city user never reaches a family: every family's page, drill and activities page refused (404/403), the
     assistance form's persons' sheets left out of the export, and no page they are shown links to shows a household
     number, a member's name, an ID number or a phone."""
@@ -570,7 +476,7 @@ def _city_refusals(walk: Walk, d: Scene) -> None:
                 walk.findings.append(f"{role}: {href} links a household")
 
 
-def test_reports_walked_by_each_role(walk: Walk, area: Area, personas: Personas) -> None:
+def test_reports_walked_by_each_role(walk: ReportsWalk, area: Area, personas: Personas) -> None:
     d = _scene(walk, area, personas)
     _county_activities(walk, d)
     _county_policies(walk, d)
